@@ -1,0 +1,35 @@
+/**
+ * Anonymous, sealable, mappable memory files for Deno: Linux
+ * `memfd_create`, file sealing and `mmap` behind a typed, safe API.
+ *
+ * - {@linkcode Memfd}: create, resize, read/write by position, seal, map,
+ *   duplicate, share by `/proc` path.
+ * - {@linkcode Mapping}: the memory as an `ArrayBuffer`, detached on unmap.
+ * - {@linkcode MemfdError}: errno-faithful errors with actionable messages.
+ *
+ * Needs Linux and `--allow-ffi` (`--allow-ffi=<path of the library>` is
+ * enough for everything but mappings).
+ *
+ * @example Share a sealed buffer
+ * ```ts
+ * import { Memfd } from "@deno/memfd";
+ *
+ * using fd = Memfd.create("frames", { size: 1 << 20 });
+ * using map = fd.map();
+ * map.bytes.fill(7);
+ * map.unmap();
+ * fd.seal("shrink", "grow", "write");
+ * console.log(fd.path, fd.seals.has("write"));
+ * ```
+ *
+ * @module
+ */
+
+export { Memfd } from "./src/memfd.ts";
+export type { MapOptions, RingOptions } from "./src/memfd.ts";
+export { type MapAccess, Mapping } from "./src/mapping.ts";
+export type { CreateOptions, HugePageSize } from "./src/create_options.ts";
+export type { Seal } from "./src/seals.ts";
+export { MemfdError } from "./src/errors.ts";
+export { isSupported } from "./src/support.ts";
+export { loadLibrary } from "./src/library.ts";

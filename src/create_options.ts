@@ -1,0 +1,131 @@
+/**
+ * `Memfd.create` options and their `memfd_create` flags.
+ * @module
+ */
+
+import { toBoolean, toOptions } from "./validate.ts";
+
+/**
+ * A huge page size for `hugetlb`; the kernel must have a pool of that size
+ * (`/sys/kernel/mm/hugepages`), or creation fails with `ENODEV`.
+ *
+ * @example
+ * ```ts
+ * import type { HugePageSize } from "@deno/memfd";
+ * const size: HugePageSize = "2MB";
+ * ```
+ */
+export type HugePageSize =
+  | "64KB"
+  | "512KB"
+  | "1MB"
+  | "2MB"
+  | "8MB"
+  | "16MB"
+  | "32MB"
+  | "256MB"
+  | "512MB"
+  | "1GB"
+  | "2GB"
+  | "16GB";
+
+/**
+ * Options for {@linkcode Memfd.create}.
+ *
+ * @example
+ * ```ts
+ * import { type CreateOptions, Memfd } from "@deno/memfd";
+ * const options: CreateOptions = { size: 1 << 20, allowSealing: true };
+ * using fd = Memfd.create("frames", options);
+ * ```
+ */
+export interface CreateOptions {
+  /** Initial size in bytes (`ftruncate`); default 0. */
+  size?: number;
+  /** Close the fd in `exec`ed children (`MFD_CLOEXEC`); default `true`. */
+  cloexec?: boolean;
+  /**
+   * Allow seals to be added (`MFD_ALLOW_SEALING`); default `true`. `false`
+   * leaves `"seal"` in the seal set, so nobody can add seals.
+   */
+  allowSealing?: boolean;
+  /**
+   * Whether the memfd may ever be executed; default `false`, which asks for
+   * `MFD_NOEXEC_SEAL` (Linux 6.3+: mode 0666 and the `"exec"` seal). `true`
+   * asks for `MFD_EXEC`. Older kernels get neither.
+   */
+  executable?: boolean;
+  /**
+   * Back the memfd with huge pages (`MFD_HUGETLB`): `true` for the default
+   * huge page size, or a size. Sizes must then be multiples of the page
+   * size, and `write()` is refused by the kernel: use a mapping.
+   */
+  hugetlb?: boolean | HugePageSize;
+}
+
+const MFD_CLOEXEC = 0x1;
+const MFD_ALLOW_SEALING = 0x2;
+const MFD_HUGETLB = 0x4;
+const MFD_NOEXEC_SEAL = 0x8;
+const MFD_EXEC = 0x10;
+const MFD_HUGE_SHIFT = 26;
+
+const HUGE_LOG2: Readonly<Record<HugePageSize, number>> = {
+  "64KB": 16,
+  "512KB": 19,
+  "1MB": 20,
+  "2MB": 21,
+  "8MB": 23,
+  "16MB": 24,
+  "32MB": 25,
+  "256MB": 28,
+  "512MB": 29,
+  "1GB": 30,
+  "2GB": 31,
+  "16GB": 34,
+};
+
+/** Options checked and turned into flags, plus what must follow creation. */
+export interface CreatePlan {
+  flags: number;
+  size: number | undefined;
+  /** Add `F_SEAL_SEAL` after creation (sealing was not asked for). */
+  sealSeal: boolean;
+}
+
+function hugeFlags(hugetlb: unknown): number {
+  if (hugetlb === undefined || hugetlb === false) return 0;
+  if (hugetlb === true) return MFD_HUGETLB;
+  const log2 = typeof hugetlb === "string"
+    ? HUGE_LOG2[hugetlb as HugePageSize]
+    : undefined;
+  if (log2 === undefined || !Object.hasOwn(HUGE_LOG2, hugetlb as string)) {
+    throw new TypeError(
+      `hugetlb must be a boolean or one of ${
+        Object.keys(HUGE_LOG2).join(", ")
+      }`,
+    );
+  }
+  // `log2 << 26` overflows 32-bit arithmetic for 16GB (34 << 26).
+  return MFD_HUGETLB + log2 * 2 ** MFD_HUGE_SHIFT;
+}
+
+/** Checks `options` and plans the `memfd_create` call. */
+export function planCreate(
+  options: CreateOptions | undefined,
+  checkSize: (size: unknown) => number,
+): CreatePlan {
+  const o = toOptions(options, "options");
+  const allowSealing = toBoolean(o.allowSealing, true, "allowSealing");
+  const executable = toBoolean(o.executable, false, "executable");
+  let flags = hugeFlags(o.hugetlb);
+  if (toBoolean(o.cloexec, true, "cloexec")) flags += MFD_CLOEXEC;
+  if (allowSealing) flags += MFD_ALLOW_SEALING;
+  flags += executable ? MFD_EXEC : MFD_NOEXEC_SEAL;
+  return {
+    flags,
+    size: o.size === undefined ? undefined : checkSize(o.size),
+    // MFD_NOEXEC_SEAL turns sealing on even without MFD_ALLOW_SEALING.
+    sealSeal: !allowSealing,
+  };
+}

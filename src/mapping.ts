@@ -1,0 +1,187 @@
+/**
+ * `Mapping`: memory of a memfd seen as an `ArrayBuffer`.
+ * @module
+ */
+
+import { dm_sync, dm_unmap } from "../ffi/mod.ts";
+import { check } from "./messages.ts";
+
+/** How a mapping shares its pages with the memfd. */
+export type MapAccess = "shared" | "private";
+
+/**
+ * Unmaps buffers whose `Mapping` and views were all collected without
+ * `unmap()`. Keyed on the `ArrayBuffer` itself, never on the wrapper: a view
+ * kept alive without its `Mapping` must keep the memory mapped.
+ */
+const finalizer = new FinalizationRegistry<number>((addr) => {
+  dm_unmap(addr);
+});
+
+let adopt: (
+  addr: number,
+  length: number,
+  offset: number,
+  access: MapAccess,
+  name: string,
+) => Mapping;
+
+let pin: (mapping: Mapping) => () => void;
+
+/** The mapping behind each live mapped buffer, for pinning. */
+const pins = new WeakMap<ArrayBuffer, Mapping>();
+
+/**
+ * Memory of a memfd, mapped with `mmap`, seen as an `ArrayBuffer`. Made by
+ * {@linkcode Memfd.map} or {@linkcode Memfd.mapRing}.
+ *
+ * After {@linkcode Mapping.unmap} every view of the buffer is detached
+ * (length 0), so a stale view can never touch unmapped memory.
+ *
+ * @example
+ * ```ts
+ * import { Memfd } from "@deno/memfd";
+ *
+ * using fd = Memfd.create("frames", { size: 4096 });
+ * using map = fd.map();
+ * map.bytes[0] = 42;
+ * const out = new Uint8Array(1);
+ * fd.read(out);
+ * console.log(out[0]); // 42
+ * ```
+ */
+export class Mapping implements Disposable {
+  #addr: number;
+  #buffer: ArrayBuffer;
+  #bytes: Uint8Array;
+  #offset: number;
+  #access: MapAccess;
+  #name: string;
+  #pinned = 0;
+  #unmapRequested = false;
+
+  static {
+    adopt = (addr, length, offset, access, name) =>
+      new Mapping(addr, length, offset, access, name);
+    pin = (mapping) => {
+      mapping.#pinned++;
+      return () => {
+        if (--mapping.#pinned === 0 && mapping.#unmapRequested) {
+          check(dm_unmap(mapping.#addr), "unmap", mapping.#name);
+        }
+      };
+    };
+  }
+
+  private constructor(
+    addr: number,
+    length: number,
+    offset: number,
+    access: MapAccess,
+    name: string,
+  ) {
+    let buffer: ArrayBuffer;
+    try {
+      const pointer = Deno.UnsafePointer.create(BigInt(addr));
+      buffer = Deno.UnsafePointerView.getArrayBuffer(pointer!, length);
+    } catch (e) {
+      dm_unmap(addr);
+      if (e instanceof Deno.errors.NotCapable) {
+        throw new Deno.errors.NotCapable(
+          "mapping memory needs the unscoped --allow-ffi flag: Deno's " +
+            "raw-pointer APIs ignore --allow-ffi=<path>",
+        );
+      }
+      throw e;
+    }
+    this.#addr = addr;
+    this.#buffer = buffer;
+    this.#bytes = new Uint8Array(buffer);
+    this.#offset = offset;
+    this.#access = access;
+    this.#name = name;
+    finalizer.register(buffer, addr, buffer);
+  }
+
+  /** The mapped memory (detached, length 0, once unmapped). */
+  get buffer(): ArrayBuffer {
+    return this.#buffer;
+  }
+
+  /** A byte view of all of {@linkcode Mapping.buffer}. */
+  get bytes(): Uint8Array {
+    return this.#bytes;
+  }
+
+  /** Length of the mapping in bytes; 0 once unmapped. */
+  get byteLength(): number {
+    return this.#buffer.byteLength;
+  }
+
+  /** Where in the memfd the mapping starts. */
+  get offset(): number {
+    return this.#offset;
+  }
+
+  /** `"shared"` (`MAP_SHARED`) or `"private"` (copy-on-write). */
+  get access(): MapAccess {
+    return this.#access;
+  }
+
+  /** Whether {@linkcode Mapping.unmap} was called. */
+  get unmapped(): boolean {
+    return this.#unmapRequested;
+  }
+
+  /**
+   * Flushes the mapping to the memfd (`msync(MS_SYNC)`); for a memfd this
+   * is a barrier more than a flush, the pages are the file's own.
+   */
+  sync(): void {
+    if (this.#unmapRequested) return;
+    check(dm_sync(this.#addr), "sync", this.#name);
+  }
+
+  /**
+   * Unmaps the memory and detaches every view of it. Idempotent. When a
+   * call running off the event loop still uses the memory, the unmapping
+   * happens as soon as it completes; the views are detached at once.
+   */
+  unmap(): void {
+    if (this.#unmapRequested) return;
+    this.#unmapRequested = true;
+    finalizer.unregister(this.#buffer);
+    // Detach first: no view may outlive the pages it points at.
+    this.#buffer = this.#buffer.transfer(0);
+    this.#bytes = new Uint8Array(this.#buffer);
+    if (this.#pinned === 0) check(dm_unmap(this.#addr), "unmap", this.#name);
+  }
+
+  /** Same as {@linkcode Mapping.unmap}. */
+  [Symbol.dispose](): void {
+    this.unmap();
+  }
+}
+
+/**
+ * Keeps the pages behind `buffer` mapped (if it is a mapping's) until the
+ * returned function runs: for calls that use the memory off the event loop.
+ */
+export function pinMapping(buffer: ArrayBufferLike): () => void {
+  const mapping = pins.get(buffer as ArrayBuffer);
+  if (mapping === undefined) return () => {};
+  return pin(mapping);
+}
+
+/** Wraps a fresh mapping made by the native library. */
+export function adoptMapping(
+  addr: number,
+  length: number,
+  offset: number,
+  access: MapAccess,
+  name: string,
+): Mapping {
+  const mapping = adopt(addr, length, offset, access, name);
+  pins.set(mapping.buffer, mapping);
+  return mapping;
+}

@@ -1,0 +1,498 @@
+/**
+ * `Memfd`: an anonymous, sealable, mappable memory file.
+ * @module
+ */
+
+import {
+  dm_add_seals,
+  dm_close,
+  dm_create,
+  dm_dup,
+  dm_get_seals,
+  dm_is_memfd,
+  dm_map,
+  dm_map_ring,
+  dm_name,
+  dm_open,
+  dm_page_size,
+  dm_pread,
+  dm_pread_async,
+  dm_pwrite,
+  dm_pwrite_async,
+  dm_resize,
+  dm_size,
+} from "../ffi/mod.ts";
+import { type CreateOptions, planCreate } from "./create_options.ts";
+import { Errno } from "./errno.ts";
+import { MemfdError } from "./errors.ts";
+import { ensureLoaded } from "./library.ts";
+import {
+  adoptMapping,
+  type MapAccess,
+  type Mapping,
+  pinMapping,
+} from "./mapping.ts";
+import { check, failure, type Operation } from "./messages.ts";
+import { missingSeals, type Seal, sealBits, sealSet } from "./seals.ts";
+import { toBoolean, toBytes, toIndex, toOptions } from "./validate.ts";
+
+/**
+ * Options for {@linkcode Memfd.map}.
+ *
+ * @example
+ * ```ts
+ * import { type MapOptions, Memfd } from "@deno/memfd";
+ * using fd = Memfd.create("frames", { size: 8192 });
+ * const options: MapOptions = { offset: 4096, length: 4096 };
+ * using map = fd.map(options);
+ * ```
+ */
+export interface MapOptions {
+  /** Where the mapping starts; a multiple of the page size. Default 0. */
+  offset?: number;
+  /** Bytes to map; default the rest of the file. Must not pass its end. */
+  length?: number;
+  /**
+   * `"shared"` (default): `MAP_SHARED`, writes reach the memfd.
+   * `"private"`: copy-on-write, works on write-sealed and read-only memfds.
+   */
+  access?: MapAccess;
+  /** Pre-fault every page now (`MAP_POPULATE`) instead of on first touch. */
+  populate?: boolean;
+}
+
+/**
+ * Options for {@linkcode Memfd.mapRing}.
+ *
+ * @example
+ * ```ts
+ * import { Memfd, type RingOptions } from "@deno/memfd";
+ * using fd = Memfd.create("ring", { size: 8192 });
+ * const options: RingOptions = { offset: 4096, length: 4096 };
+ * using ring = fd.mapRing(options);
+ * ```
+ */
+export interface RingOptions {
+  /** Where the region starts; a multiple of the page size. Default 0. */
+  offset?: number;
+  /** Bytes in the region; a non-zero multiple of the page size. */
+  length?: number;
+}
+
+const SEAL_SEAL = 0x1;
+const MAP_PRIVATE = 0x1;
+const MAP_POPULATE = 0x2;
+const NAME_MAX = 249;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+/** Names are encoded here: a view of a non-empty buffer is never a null pointer. */
+const nameScratch = new Uint8Array(NAME_MAX + 8);
+let pageSize = 0;
+
+function encodeName(name: unknown): Uint8Array {
+  if (typeof name !== "string") {
+    throw new TypeError(`name must be a string, got ${typeof name}`);
+  }
+  if (name.includes("\0")) throw new TypeError("name must not contain NUL");
+  const { read, written } = encoder.encodeInto(name, nameScratch);
+  if (read !== name.length || written > NAME_MAX) {
+    throw new MemfdError(
+      Errno.EINVAL,
+      "memfd_create",
+      `cannot create memfd: the name is longer than ${NAME_MAX} UTF-8 bytes`,
+    );
+  }
+  return nameScratch.subarray(0, written);
+}
+
+function encodePath(path: unknown): Uint8Array {
+  if (typeof path !== "string") {
+    throw new TypeError(`path must be a string, got ${typeof path}`);
+  }
+  if (path.includes("\0")) throw new TypeError("path must not contain NUL");
+  // The extra byte keeps even an empty path a non-null pointer.
+  return encoder.encode(path + "\0").subarray(0, -1);
+}
+
+function nameOf(fd: number): string {
+  const out = new Uint8Array(NAME_MAX + 8);
+  const n = dm_name(fd, out);
+  return n < 0 ? "" : decoder.decode(out.subarray(0, Math.min(n, out.length)));
+}
+
+let make: (fd: number, name: string, owned: boolean) => Memfd;
+
+/**
+ * An anonymous memory file (`memfd_create`): resizable, readable and
+ * writable by position, sealable against change, mappable into memory and
+ * shareable with other processes by path or fd.
+ *
+ * @example
+ * ```ts
+ * import { Memfd } from "@deno/memfd";
+ *
+ * using fd = Memfd.create("frames", { size: 1 << 20 });
+ * using map = fd.map();
+ * map.bytes.set([1, 2, 3]);
+ * fd.seal("shrink", "grow", "write");
+ * console.log(fd.seals.has("write")); // true
+ * ```
+ */
+export class Memfd implements Disposable {
+  #fd: number;
+  #name: string;
+  #owned: boolean;
+  /** Calls running off the event loop that still use the fd. */
+  #inFlight = 0;
+  #closing = false;
+
+  static {
+    make = (fd, name, owned) => new Memfd(fd, name, owned);
+  }
+
+  private constructor(fd: number, name: string, owned: boolean) {
+    this.#fd = fd;
+    this.#name = name;
+    this.#owned = owned;
+  }
+
+  /**
+   * Creates a memfd called `name` (at most 249 UTF-8 bytes; it shows in
+   * `/proc/<pid>/fd` as `/memfd:<name>`). By default it is close-on-exec,
+   * sealable and not executable.
+   *
+   * @example
+   * ```ts
+   * import { Memfd } from "@deno/memfd";
+   * using fd = Memfd.create("frames", { size: 4096, allowSealing: false });
+   * console.log(fd.size, fd.seals.has("seal")); // 4096 true
+   * ```
+   */
+  static create(name: string, options?: CreateOptions): Memfd {
+    ensureLoaded();
+    const bytes = encodeName(name);
+    const plan = planCreate(options, (size) => toIndex(size, "size"));
+    const fd = check(dm_create(bytes, plan.flags), "create", name);
+    try {
+      if (plan.sealSeal && !(dm_get_seals(fd) & SEAL_SEAL)) {
+        check(dm_add_seals(fd, SEAL_SEAL), "seal", name);
+      }
+      if (plan.size) check(dm_resize(fd, plan.size), "resize", name);
+    } catch (e) {
+      dm_close(fd);
+      throw e;
+    }
+    return new Memfd(fd, name, true);
+  }
+
+  /**
+   * Wraps an fd that is already open, e.g. one inherited from a parent.
+   * With `owned: true` (the default) closing the `Memfd` closes the fd.
+   * An fd that is not open is `EBADF`; one that is not a memfd `EINVAL`.
+   *
+   * @example
+   * ```ts
+   * import { Memfd } from "@deno/memfd";
+   * using original = Memfd.create("shared");
+   * using view = Memfd.fromFd(original.fd, { owned: false });
+   * console.log(view.name); // "shared"
+   * ```
+   */
+  static fromFd(fd: number, options?: { owned?: boolean }): Memfd {
+    ensureLoaded();
+    const o = toOptions(options, "options");
+    const owned = toBoolean(o.owned, true, "owned");
+    toIndex(fd, "fd");
+    if (fd > 0x7fffffff) throw failure("adopt", Errno.EBADF, `fd ${fd}`);
+    check(dm_is_memfd(fd), "adopt", `fd ${fd}`);
+    return new Memfd(fd, nameOf(fd), owned);
+  }
+
+  /**
+   * Opens a memfd by path, normally `/proc/<pid>/fd/<n>` (see
+   * {@linkcode Memfd.path}): read-only unless `write: true`. The open is
+   * done natively, so Deno's `--allow-all` rule for `/proc` does not apply.
+   * A path that is not a memfd is `EINVAL`.
+   *
+   * @example
+   * ```ts
+   * import { Memfd } from "@deno/memfd";
+   * using original = Memfd.create("shared", { size: 16 });
+   * using reopened = Memfd.open(original.path);
+   * console.log(reopened.size); // 16
+   * ```
+   */
+  static open(path: string, options?: { write?: boolean }): Memfd {
+    ensureLoaded();
+    const bytes = encodePath(path);
+    const o = toOptions(options, "options");
+    const write = toBoolean(o.write, false, "write");
+    const fd = check(dm_open(bytes, write ? 1 : 0), "open", path);
+    return new Memfd(fd, nameOf(fd), true);
+  }
+
+  /** The fd number, or -1 once closed. */
+  get fd(): number {
+    return this.#closing ? -1 : this.#fd;
+  }
+
+  /** The name the memfd was created with. */
+  get name(): string {
+    return this.#name;
+  }
+
+  /** Whether {@linkcode Memfd.close} was called. */
+  get closed(): boolean {
+    return this.#closing;
+  }
+
+  /**
+   * `/proc/<pid>/fd/<n>`: a path other processes (of the same user) can
+   * open while this fd is open, with {@linkcode Memfd.open} or any
+   * language's `open()`.
+   */
+  get path(): string {
+    return `/proc/${Deno.pid}/fd/${this.#live("open")}`;
+  }
+
+  /** The current size in bytes (`fstat`). */
+  get size(): number {
+    return check(Number(dm_size(this.#live("size"))), "size", this.#name);
+  }
+
+  /**
+   * Sets the size (`ftruncate`); new bytes read as zero. A size that would
+   * cut into a live mapping of this memfd made in this process is `EBUSY`.
+   */
+  resize(size: number): void {
+    const fd = this.#live("resize");
+    check(dm_resize(fd, toIndex(size, "size")), "resize", this.#name);
+  }
+
+  /**
+   * Writes `data` at `position` (default 0), growing the file as needed.
+   * Returns the bytes written: fewer than `data.length` only when the kernel
+   * stopped part way (a `"grow"` seal at the end of the file). Throws only
+   * when nothing could be written.
+   */
+  write(data: Uint8Array, position = 0): number {
+    const fd = this.#live("write");
+    const bytes = toBytes(data, "data");
+    const at = toIndex(position, "position");
+    if (bytes.byteLength === 0) return 0;
+    return this.#transferred(dm_pwrite(fd, bytes, at), "write");
+  }
+
+  /**
+   * Reads into `into` from `position` (default 0) until it is full or the
+   * file ends. Returns the bytes read; 0 at the end of the file.
+   */
+  read(into: Uint8Array, position = 0): number {
+    const fd = this.#live("read");
+    const bytes = toBytes(into, "into");
+    const at = toIndex(position, "position");
+    if (bytes.byteLength === 0) return 0;
+    return this.#transferred(dm_pread(fd, bytes, at), "read");
+  }
+
+  /** {@linkcode Memfd.write} on a worker thread, off the event loop. */
+  writeAsync(data: Uint8Array, position = 0): Promise<number> {
+    return this.#async(data, position, "write");
+  }
+
+  /** {@linkcode Memfd.read} on a worker thread, off the event loop. */
+  readAsync(into: Uint8Array, position = 0): Promise<number> {
+    return this.#async(into, position, "read");
+  }
+
+  /**
+   * Adds seals; returns the resulting seal set. `"write"` fails with
+   * `EBUSY` while any shared mapping of the memfd is alive.
+   */
+  seal(...seals: Seal[]): ReadonlySet<Seal> {
+    const fd = this.#live("seal");
+    const bits = sealBits(seals);
+    if (bits !== 0) check(dm_add_seals(fd, bits), "seal", this.#name);
+    return this.seals;
+  }
+
+  /** The seals set on the memfd (shared by every fd of it). */
+  get seals(): ReadonlySet<Seal> {
+    return sealSet(
+      check(dm_get_seals(this.#live("seals")), "seals", this.#name),
+    );
+  }
+
+  /**
+   * Throws `MemfdError` `EPERM` unless every seal in `seals` is set: how a
+   * receiver checks that a buffer it was handed can no longer change.
+   */
+  requireSeals(...seals: Seal[]): void {
+    const required = sealBits(seals);
+    const present = check(
+      dm_get_seals(this.#live("seals")),
+      "seals",
+      this.#name,
+    );
+    const missing = missingSeals(present, required);
+    if (missing.length > 0) {
+      throw new MemfdError(
+        Errno.EPERM,
+        "fcntl(F_GET_SEALS)",
+        `memfd '${this.#name}' is missing required seals: ${
+          missing.join(", ")
+        }`,
+      );
+    }
+  }
+
+  /**
+   * Maps the memfd into memory. The range must lie inside the file: an
+   * empty one or one that passes the end is a `RangeError` (touching it
+   * would kill the process with SIGBUS).
+   */
+  map(options?: MapOptions): Mapping {
+    const fd = this.#live("map");
+    const o = toOptions(options, "options");
+    const access = o.access ?? "shared";
+    if (access !== "shared" && access !== "private") {
+      throw new TypeError(`access must be "shared" or "private"`);
+    }
+    const offset = toIndex(o.offset ?? 0, "offset");
+    const populate = toBoolean(o.populate, false, "populate");
+    const length = this.#length(fd, offset, o.length);
+    const flags = (access === "private" ? MAP_PRIVATE : 0) |
+      (populate ? MAP_POPULATE : 0);
+    const addr = this.#mapped(
+      dm_map(fd, offset, length, flags),
+      "map",
+      offset,
+      length,
+    );
+    return adoptMapping(addr, length, offset, access, this.#name);
+  }
+
+  /**
+   * Maps a region twice, back to back: the mapping's `bytes` has length
+   * `2 * length`, and `bytes[i]` is the same memory as `bytes[i + length]`,
+   * so data that wraps around the end of the region reads as one piece.
+   */
+  mapRing(options?: RingOptions): Mapping {
+    const fd = this.#live("mapRing");
+    const o = toOptions(options, "options");
+    const offset = toIndex(o.offset ?? 0, "offset");
+    const length = this.#length(fd, offset, o.length);
+    pageSize ||= dm_page_size();
+    if (length % pageSize !== 0) {
+      throw new RangeError(
+        `a ring's length must be a multiple of the page size (${pageSize}), got ${length}`,
+      );
+    }
+    const addr = this.#mapped(
+      dm_map_ring(fd, offset, length),
+      "mapRing",
+      offset,
+      length,
+    );
+    return adoptMapping(addr, 2 * length, offset, "shared", this.#name);
+  }
+
+  /** A new `Memfd` for the same file, with its own close-on-exec fd. */
+  dup(): Memfd {
+    const fd = check(dm_dup(this.#live("dup"), 1), "dup", this.#name);
+    return new Memfd(fd, this.#name, true);
+  }
+
+  /**
+   * Closes the fd (if owned). Idempotent. Mappings stay valid. Calls still
+   * running off the event loop finish first; new calls fail with `EBADF`.
+   */
+  close(): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    if (this.#inFlight === 0) this.#release();
+  }
+
+  /** Same as {@linkcode Memfd.close}. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #release(): void {
+    const fd = this.#fd;
+    this.#fd = -1;
+    if (this.#owned) check(dm_close(fd), "close", this.#name);
+  }
+
+  /** The fd, or `EBADF` for `op` once closed (never a reused number). */
+  #live(op: Operation): number {
+    if (this.#closing) throw failure(op, Errno.EBADF, this.#name);
+    return this.#fd;
+  }
+
+  #transferred(result: number | bigint, op: "read" | "write"): number {
+    return check(Number(result), op, this.#name);
+  }
+
+  /** The mapping length: `requested`, or the rest of the file. */
+  #length(fd: number, offset: number, requested: unknown): number {
+    if (requested !== undefined) {
+      const length = toIndex(requested, "length");
+      if (length === 0) throw new RangeError("cannot map an empty range");
+      return length;
+    }
+    const size = check(Number(dm_size(fd)), "size", this.#name);
+    if (offset >= size) {
+      throw new RangeError(
+        `cannot map '${this.#name}' from offset ${offset}: the file is ${size} bytes`,
+      );
+    }
+    return size - offset;
+  }
+
+  #mapped(
+    result: number | bigint,
+    op: "map" | "mapRing",
+    offset: number,
+    length: number,
+  ): number {
+    // User-space addresses on 64-bit Linux stay below 2^57: safe integers.
+    const addr = Number(result);
+    if (addr >= 0) return addr;
+    const errno = -addr;
+    if (errno === Errno.ENXIO) {
+      throw new RangeError(
+        `cannot map bytes ${offset}..${offset + length} of '${this.#name}': ` +
+          `the file is ${this.size} bytes, and touching pages past its end ` +
+          `would kill the process (SIGBUS); resize it first`,
+      );
+    }
+    throw failure(op, errno, this.#name);
+  }
+
+  async #async(
+    buffer: Uint8Array,
+    position: number,
+    op: "read" | "write",
+  ): Promise<number> {
+    const fd = this.#live(op);
+    const bytes = toBytes(buffer, op === "read" ? "into" : "data");
+    const at = toIndex(position, "position");
+    if (bytes.byteLength === 0) return 0;
+    this.#inFlight++;
+    const unpin = pinMapping(bytes.buffer);
+    try {
+      const call = op === "read" ? dm_pread_async : dm_pwrite_async;
+      return this.#transferred(await call(fd, bytes, at), op);
+    } finally {
+      unpin();
+      if (--this.#inFlight === 0 && this.#closing) this.#release();
+    }
+  }
+}
+
+/** Wraps an fd known to be an open memfd (received, inherited). */
+export function adoptMemfd(fd: number, name: string, owned: boolean): Memfd {
+  return make(fd, name, owned);
+}

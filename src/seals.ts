@@ -1,0 +1,87 @@
+/**
+ * Seal names, their kernel bits, and immutable seal sets.
+ * @module
+ */
+
+/**
+ * A file seal (`fcntl(F_ADD_SEALS)`), named after its `F_SEAL_*` constant:
+ * - `"seal"`: no further seals can be added.
+ * - `"shrink"`: the file cannot get smaller.
+ * - `"grow"`: the file cannot get larger.
+ * - `"write"`: the contents cannot change (no writes, no shared writable
+ *   mappings); adding it fails while a shared mapping is alive.
+ * - `"future-write"`: no new writes or writable shared mappings; existing
+ *   mappings keep writing.
+ * - `"exec"`: the executable bits of the mode cannot change (Linux 6.3+).
+ *
+ * @example
+ * ```ts
+ * import type { Seal } from "@deno/memfd";
+ * const immutable: Seal[] = ["shrink", "grow", "write"];
+ * ```
+ */
+export type Seal =
+  | "seal"
+  | "shrink"
+  | "grow"
+  | "write"
+  | "future-write"
+  | "exec";
+
+const BITS: Readonly<Record<Seal, number>> = {
+  "seal": 0x1,
+  "shrink": 0x2,
+  "grow": 0x4,
+  "write": 0x8,
+  "future-write": 0x10,
+  "exec": 0x20,
+};
+
+const NAMES = Object.keys(BITS) as Seal[];
+
+/** The kernel bit mask for `seals`; a `TypeError` for an unknown name. */
+export function sealBits(seals: readonly unknown[]): number {
+  let bits = 0;
+  for (const seal of seals) {
+    const bit = typeof seal === "string" ? BITS[seal as Seal] : undefined;
+    if (bit === undefined || !Object.hasOwn(BITS, seal as string)) {
+      throw new TypeError(
+        `unknown seal ${JSON.stringify(seal)}; expected one of ${
+          NAMES.join(", ")
+        }`,
+      );
+    }
+    bits |= bit;
+  }
+  return bits;
+}
+
+/** A `Set` that refuses changes, so one instance per mask can be shared. */
+class SealSet extends Set<Seal> {
+  constructor(seals: Seal[]) {
+    super();
+    for (const seal of seals) super.add(seal);
+    Object.freeze(this);
+  }
+  override add(_: Seal): this {
+    throw new TypeError("a seal set is read-only");
+  }
+  override delete(_: Seal): boolean {
+    throw new TypeError("a seal set is read-only");
+  }
+  override clear(): void {
+    throw new TypeError("a seal set is read-only");
+  }
+}
+
+const cache: (ReadonlySet<Seal> | undefined)[] = [];
+
+/** The read-only set of seal names in `bits` (shared: never mutate). */
+export function sealSet(bits: number): ReadonlySet<Seal> {
+  return cache[bits] ??= new SealSet(NAMES.filter((n) => bits & BITS[n]));
+}
+
+/** The names in `required` missing from `bits`. */
+export function missingSeals(bits: number, required: number): Seal[] {
+  return NAMES.filter((n) => required & BITS[n] && !(bits & BITS[n]));
+}

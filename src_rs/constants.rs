@@ -1,0 +1,26 @@
+//! Kernel constants, defined here because Debian 12's glibc headers (and so
+//! some `libc` targets) lack the 6.3 additions.
+
+pub const MFD_CLOEXEC: u32 = 0x1;
+pub const MFD_ALLOW_SEALING: u32 = 0x2;
+pub const MFD_HUGETLB: u32 = 0x4;
+pub const MFD_NOEXEC_SEAL: u32 = 0x8;
+pub const MFD_EXEC: u32 = 0x10;
+/// `MFD_HUGE_<size>` is `log2(size) << MFD_HUGE_SHIFT`.
+pub const MFD_HUGE_SHIFT: u32 = 26;
+pub const MFD_HUGE_MASK: u32 = 0x3f;
+
+pub const F_ADD_SEALS: libc::c_int = 1033;
+pub const F_GET_SEALS: libc::c_int = 1034;
+
+pub const F_SEAL_SEAL: u32 = 0x1;
+pub const F_SEAL_SHRINK: u32 = 0x2;
+pub const F_SEAL_GROW: u32 = 0x4;
+pub const F_SEAL_WRITE: u32 = 0x8;
+pub const F_SEAL_FUTURE_WRITE: u32 = 0x10;
+pub const F_SEAL_EXEC: u32 = 0x20;
+/// Every seal bit Linux 6.3+ knows.
+pub const F_SEAL_KNOWN: u32 = 0x3f;
+
+/// Longest name `memfd_create` accepts: 255 − `"memfd:".len()`.
+pub const NAME_MAX: usize = 249;

@@ -1,0 +1,191 @@
+//! Creating memfds, adopting fds and reopening memfds by their `/proc` path.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::constants::{F_GET_SEALS, MFD_EXEC, MFD_NOEXEC_SEAL, NAME_MAX};
+use crate::guard::{neg_errno, retry};
+
+const EINVAL: i64 = -(libc::EINVAL as i64);
+const LINK_PREFIX: &[u8] = b"/memfd:";
+const LINK_SUFFIX: &[u8] = b" (deleted)";
+
+/// Cleared the first time the kernel answers `EINVAL` to `MFD_NOEXEC_SEAL` /
+/// `MFD_EXEC` (kernels before 6.3), so later calls skip the failing attempt.
+static KERNEL_KNOWS_EXEC_FLAGS: AtomicBool = AtomicBool::new(true);
+
+/// Copies `bytes` into `buf` with a terminating NUL, or `None` when it
+/// contains a NUL itself or does not fit.
+fn c_string<'a>(bytes: &[u8], buf: &'a mut [u8]) -> Option<&'a libc::c_char> {
+    if bytes.len() >= buf.len() || bytes.contains(&0) {
+        return None;
+    }
+    buf[..bytes.len()].copy_from_slice(bytes);
+    buf[bytes.len()] = 0;
+    // SAFETY: a byte and a c_char have the same size and alignment.
+    Some(unsafe { &*(buf.as_ptr() as *const libc::c_char) })
+}
+
+fn memfd_create(name: &libc::c_char, flags: u32) -> i64 {
+    // SAFETY: `name` points at a NUL-terminated string that outlives the call.
+    i64::from(unsafe { libc::memfd_create(name, flags) })
+}
+
+/// `memfd_create(name, flags)`: an fd or `-errno`.
+///
+/// Rejects names with a NUL or longer than 249 bytes (`EINVAL`) before the
+/// call. `MFD_NOEXEC_SEAL` / `MFD_EXEC` are dropped on kernels older than
+/// 6.3, which answer `EINVAL` to them and behave like `MFD_EXEC` anyway.
+pub fn create(name: &[u8], flags: u32) -> i64 {
+    {
+        let mut buf = [0u8; NAME_MAX + 1];
+        let Some(c_name) = c_string(name, &mut buf) else {
+            return EINVAL;
+        };
+        let exec_flags = flags & (MFD_NOEXEC_SEAL | MFD_EXEC);
+        if exec_flags == MFD_NOEXEC_SEAL | MFD_EXEC {
+            return EINVAL;
+        }
+        if exec_flags != 0 && !KERNEL_KNOWS_EXEC_FLAGS.load(Ordering::Relaxed) {
+            return retry(|| memfd_create(c_name, flags & !exec_flags));
+        }
+        let fd = retry(|| memfd_create(c_name, flags));
+        if fd != EINVAL || exec_flags == 0 {
+            return fd;
+        }
+        let fallback = retry(|| memfd_create(c_name, flags & !exec_flags));
+        if fallback >= 0 {
+            KERNEL_KNOWS_EXEC_FLAGS.store(false, Ordering::Relaxed);
+            return fallback;
+        }
+        fd
+    }
+}
+
+/// Reads the `/proc/self/fd/<fd>` link into `buf`: its length or `-errno`
+/// (`-EBADF` when `fd` is not open).
+fn fd_link(fd: i32, buf: &mut [u8; 512]) -> i64 {
+    // SAFETY: F_GETFD takes no argument and only inspects the fd table.
+    if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+        return neg_errno();
+    }
+    let mut path = [0u8; 32];
+    let text = format!("/proc/self/fd/{fd}");
+    let Some(c_path) = c_string(text.as_bytes(), &mut path) else {
+        return EINVAL;
+    };
+    // SAFETY: `c_path` is NUL-terminated; `buf` is writable for its length.
+    let n = unsafe { libc::readlink(c_path, buf.as_mut_ptr().cast(), buf.len()) };
+    if n < 0 {
+        return neg_errno();
+    }
+    n as i64
+}
+
+/// The memfd name inside a `/proc/self/fd` link (`/memfd:<name> (deleted)`),
+/// or `None` when the link is not a memfd's.
+fn memfd_name(link: &[u8]) -> Option<&[u8]> {
+    let name = link.strip_prefix(LINK_PREFIX)?;
+    Some(name.strip_suffix(LINK_SUFFIX).unwrap_or(name))
+}
+
+/// `1` when `fd` is an open memfd, `-EBADF` when it is not open, `-EINVAL`
+/// when it is open but something else.
+///
+/// Trusts the `/proc/self/fd` link, not `F_GET_SEALS` alone, which any tmpfs
+/// file answers too; both must agree.
+pub fn is_memfd(fd: i32) -> i64 {
+    {
+        let mut buf = [0u8; 512];
+        let n = fd_link(fd, &mut buf);
+        if n < 0 {
+            return n;
+        }
+        if memfd_name(&buf[..n as usize]).is_none() {
+            return EINVAL;
+        }
+        // SAFETY: F_GET_SEALS takes no argument.
+        if unsafe { libc::fcntl(fd, F_GET_SEALS) } < 0 {
+            return EINVAL;
+        }
+        1
+    }
+}
+
+/// Copies the name `fd` was created with into `out`: the name's full length
+/// (which may exceed `out`) or `-errno` (`-EINVAL` for a non-memfd).
+pub fn name(fd: i32, out: &mut [u8]) -> i64 {
+    {
+        let mut buf = [0u8; 512];
+        let n = fd_link(fd, &mut buf);
+        if n < 0 {
+            return n;
+        }
+        let Some(name) = memfd_name(&buf[..n as usize]) else {
+            return EINVAL;
+        };
+        let copied = name.len().min(out.len());
+        out[..copied].copy_from_slice(&name[..copied]);
+        name.len() as i64
+    }
+}
+
+/// Opens a memfd by a path such as `/proc/<pid>/fd/<n>`, read-only unless
+/// `write`, close-on-exec. An fd or `-errno`; a path that opens
+/// but is not a memfd is closed again and gives `-EINVAL`.
+///
+/// Done here rather than with Deno's file API because Deno 2 demands
+/// `--allow-all` for anything under `/proc/<pid>/fd`.
+pub fn open(path: &[u8], write: bool) -> i64 {
+    {
+        let mut buf = [0u8; libc::PATH_MAX as usize];
+        let Some(c_path) = c_string(path, &mut buf) else {
+            return EINVAL;
+        };
+        let access = if write { libc::O_RDWR } else { libc::O_RDONLY };
+        // SAFETY: `c_path` is NUL-terminated and outlives the call.
+        let fd = retry(|| i64::from(unsafe { libc::open(c_path, access | libc::O_CLOEXEC) }));
+        if fd < 0 {
+            return fd;
+        }
+        let checked = is_memfd(fd as i32);
+        if checked < 0 {
+            // SAFETY: `fd` was opened above and is owned by nobody else.
+            unsafe { libc::close(fd as i32) };
+            return checked;
+        }
+        fd
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_bad_names_before_the_call() {
+        assert_eq!(create(&[b'a'; NAME_MAX + 1], 0), EINVAL);
+        assert_eq!(create(b"a\0b", 0), EINVAL);
+        let fd = create(&[b'a'; NAME_MAX], crate::constants::MFD_CLOEXEC);
+        assert!(fd >= 0);
+        assert_eq!(is_memfd(fd as i32), 1);
+        unsafe { libc::close(fd as i32) };
+    }
+
+    #[test]
+    fn name_round_trips_through_the_link() {
+        let fd = create(b"with space/and slash", 0);
+        let mut out = [0u8; 64];
+        let n = name(fd as i32, &mut out);
+        assert_eq!(&out[..n as usize], b"with space/and slash");
+        unsafe { libc::close(fd as i32) };
+    }
+
+    #[test]
+    fn non_memfds_are_einval_and_closed_fds_ebadf() {
+        assert_eq!(is_memfd(0x7fff_fff0), -i64::from(libc::EBADF));
+        let file = std::fs::File::open("/proc/self/status").unwrap();
+        use std::os::fd::AsRawFd;
+        assert_eq!(is_memfd(file.as_raw_fd()), EINVAL);
+        assert_eq!(open(b"/proc/self/status", false), EINVAL);
+    }
+}

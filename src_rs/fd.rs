@@ -1,0 +1,79 @@
+//! Size, resizing, duplication and closing of an fd.
+
+use crate::guard::{neg_errno, retry};
+use crate::mapping;
+
+/// `fstat` of `fd`, or `-errno`.
+pub fn stat(fd: i32) -> Result<libc::stat, i64> {
+    // SAFETY: an all-zero `stat` is a valid value of this plain C struct.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `st` is a valid, writable `stat` for the kernel to fill.
+    if unsafe { libc::fstat(fd, &mut st) } < 0 {
+        return Err(neg_errno());
+    }
+    Ok(st)
+}
+
+/// The file's size in bytes, or `-errno`.
+pub fn size(fd: i32) -> i64 {
+    stat(fd).map_or_else(|e| e, |st| st.st_size)
+}
+
+/// `ftruncate(fd, size)`, refused with `-EBUSY` when it would cut into a
+/// live mapping of the same file made through this library (touching the cut
+/// pages would raise SIGBUS).
+pub fn resize(fd: i32, size: i64) -> i64 {
+    if size < 0 {
+        return -i64::from(libc::EINVAL);
+    }
+    // The registry stays locked until the truncate is done, so no mapping can
+    // appear between the check and the cut.
+    let maps = mapping::registry();
+    if !maps.is_empty() {
+        let st = match stat(fd) {
+            Ok(st) => st,
+            Err(e) => return e,
+        };
+        if maps.file_end(st.st_dev, st.st_ino) > size as u64 {
+            return -i64::from(libc::EBUSY);
+        }
+    }
+    // SAFETY: ftruncate only reads its integer arguments.
+    retry(|| i64::from(unsafe { libc::ftruncate(fd, size) }))
+}
+
+/// A new fd for the same open file description, close-on-exec when
+/// `cloexec`; or `-errno`.
+pub fn dup(fd: i32, cloexec: bool) -> i64 {
+    let cmd = if cloexec {
+        libc::F_DUPFD_CLOEXEC
+    } else {
+        libc::F_DUPFD
+    };
+    // SAFETY: F_DUPFD(_CLOEXEC) takes the lowest acceptable fd number.
+    let new_fd = unsafe { libc::fcntl(fd, cmd, 0) };
+    if new_fd < 0 {
+        return neg_errno();
+    }
+    i64::from(new_fd)
+}
+
+/// `close(fd)`: 0 or `-errno`. Never retried: after `EINTR` Linux has
+/// already released the fd number, and a retry could close someone else's.
+pub fn close(fd: i32) -> i64 {
+    // SAFETY: closing an fd the caller owns.
+    if unsafe { libc::close(fd) } < 0 {
+        return neg_errno();
+    }
+    0
+}
+
+/// Whether `FD_CLOEXEC` is set on `fd`: 1, 0 or `-errno`.
+pub fn cloexec(fd: i32) -> i64 {
+    // SAFETY: F_GETFD takes no argument.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
+    if flags < 0 {
+        return neg_errno();
+    }
+    i64::from(flags & libc::FD_CLOEXEC)
+}

@@ -1,0 +1,39 @@
+//! Errno capture and the panic barrier every export runs behind.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// `-errno` of the call that just failed. Read it before anything else can
+/// touch errno (allocation, another syscall, a log line).
+pub fn neg_errno() -> i64 {
+    -i64::from(
+        std::io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EIO),
+    )
+}
+
+/// Runs an export's body; a panic (a bug, never an expected path) becomes
+/// `-EIO` instead of unwinding into Deno, which would abort the process.
+pub fn call(body: impl FnOnce() -> i64) -> i64 {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or(-i64::from(libc::EIO))
+}
+
+/// [`call`] for exports whose results fit an `i32` (fds, seal sets, status).
+pub fn call32(body: impl FnOnce() -> i64) -> i32 {
+    // Every body returns an fd, a seal set, a small count or -errno; all fit.
+    i32::try_from(call(body)).unwrap_or(-libc::EOVERFLOW)
+}
+
+/// Repeats `f` while it fails with `EINTR`; returns its result or `-errno`.
+pub fn retry(mut f: impl FnMut() -> i64) -> i64 {
+    loop {
+        let r = f();
+        if r >= 0 {
+            return r;
+        }
+        let e = neg_errno();
+        if e != -i64::from(libc::EINTR) {
+            return e;
+        }
+    }
+}
