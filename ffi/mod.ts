@@ -5,7 +5,7 @@
 
 let symbols: any;
 
-export function load(path: string = "/work/main/target/release/libdeno_memfd.so") {
+export function load(path: string = "/work/wt/share/target/release/libdeno_memfd.so") {
   const { dlopen } = Deno;
 
   const { symbols: symbols_ } = dlopen(path, {
@@ -31,6 +31,25 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       ],
       result: 'i32',
       nonblocking: false
+    },
+    dm_listen: {
+      parameters: [
+        'buffer',
+        'usize',
+        'buffer',
+        'usize',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_send: {
+      parameters: [
+        'buffer',
+        'usize',
+        'i32',
+      ],
+      result: 'i32',
+      nonblocking: true
     },
     dm_pread: {
       parameters: [
@@ -127,11 +146,28 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'i32',
       nonblocking: false
     },
+    dm_unlink_socket: {
+      parameters: [
+        'buffer',
+        'usize',
+        'buffer',
+        'usize',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
     dm_create: {
       parameters: [
         'buffer',
         'usize',
         'u32',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_wake: {
+      parameters: [
+        'i32',
       ],
       result: 'i32',
       nonblocking: false
@@ -144,6 +180,27 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
         'i64',
       ],
       result: 'i64',
+      nonblocking: false
+    },
+    dm_receive: {
+      parameters: [
+        'i32',
+        'i32',
+      ],
+      result: 'i32',
+      nonblocking: true
+    },
+    dm_accept: {
+      parameters: [
+        'i32',
+        'i32',
+      ],
+      result: 'i32',
+      nonblocking: true
+    },
+    dm_wake_fd: {
+      parameters: [],
+      result: 'i32',
       nonblocking: false
     },
     dm_pwrite_async: {
@@ -208,6 +265,29 @@ export function dm_sync(
 ): number {
   return symbols.dm_sync(
     arg0,
+  )
+}
+
+export function dm_listen(
+  arg0: Uint8Array,
+  arg1: Uint8Array,
+): number {
+  return symbols.dm_listen(
+    arg0,
+    arg0.byteLength,
+    arg1,
+    arg1.byteLength,
+  )
+}
+
+export function dm_send(
+  arg0: Uint8Array,
+  arg1: number,
+): Promise<number> {
+  return symbols.dm_send(
+    arg0,
+    arg0.byteLength,
+    arg1,
   )
 }
 
@@ -326,6 +406,18 @@ export function dm_is_memfd(
   )
 }
 
+export function dm_unlink_socket(
+  arg0: Uint8Array,
+  arg1: Uint8Array,
+): number {
+  return symbols.dm_unlink_socket(
+    arg0,
+    arg0.byteLength,
+    arg1,
+    arg1.byteLength,
+  )
+}
+
 export function dm_create(
   arg0: Uint8Array,
   arg1: number,
@@ -334,6 +426,14 @@ export function dm_create(
     arg0,
     arg0.byteLength,
     arg1,
+  )
+}
+
+export function dm_wake(
+  arg0: number,
+): number {
+  return symbols.dm_wake(
+    arg0,
   )
 }
 
@@ -348,6 +448,30 @@ export function dm_pwrite(
     arg1.byteLength,
     arg2,
   )
+}
+
+export function dm_receive(
+  arg0: number,
+  arg1: number,
+): Promise<number> {
+  return symbols.dm_receive(
+    arg0,
+    arg1,
+  )
+}
+
+export function dm_accept(
+  arg0: number,
+  arg1: number,
+): Promise<number> {
+  return symbols.dm_accept(
+    arg0,
+    arg1,
+  )
+}
+
+export function dm_wake_fd(): number {
+  return symbols.dm_wake_fd()
 }
 
 export function dm_pwrite_async(

@@ -5,7 +5,7 @@
 use deno_bindgen::deno_bindgen;
 
 use crate::guard::{call, call32};
-use crate::{create, fd, io, mapping, seals};
+use crate::{create, fd, io, mapping, seals, socket};
 
 #[deno_bindgen]
 fn dm_create(name: &[u8], flags: u32) -> i32 {
@@ -110,4 +110,39 @@ fn dm_live_mappings() -> i32 {
 #[deno_bindgen]
 fn dm_page_size() -> i32 {
     call32(mapping::page_size_bytes)
+}
+
+#[deno_bindgen]
+fn dm_listen(path: &[u8], id: &mut [u8]) -> i32 {
+    call32(|| socket::listen(path, id))
+}
+
+#[deno_bindgen]
+fn dm_unlink_socket(path: &[u8], id: &[u8]) -> i32 {
+    call32(|| socket::unlink(path, id))
+}
+
+#[deno_bindgen]
+fn dm_wake_fd() -> i32 {
+    call32(socket::wake_fd)
+}
+
+#[deno_bindgen]
+fn dm_wake(fd: i32) -> i32 {
+    call32(|| socket::wake(fd))
+}
+
+#[deno_bindgen(non_blocking)]
+fn dm_accept(fd: i32, wake_fd: i32) -> i32 {
+    call32(|| socket::accept(fd, wake_fd))
+}
+
+#[deno_bindgen(non_blocking)]
+fn dm_receive(fd: i32, wake_fd: i32) -> i32 {
+    call32(|| socket::receive(fd, wake_fd))
+}
+
+#[deno_bindgen(non_blocking)]
+fn dm_send(path: &[u8], memfd: i32) -> i32 {
+    call32(|| socket::send(path, memfd))
 }

@@ -14,3 +14,4 @@ pub mod fd;
 pub mod io;
 pub mod mapping;
 pub mod seals;
+pub mod socket;
