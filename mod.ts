@@ -6,6 +6,10 @@
  *   duplicate, share by `/proc` path.
  * - {@linkcode Mapping}: the memory as an `ArrayBuffer`, detached on unmap.
  * - {@linkcode MemfdError}: errno-faithful errors with actionable messages.
+ * - {@linkcode MemfdListener} and `Memfd.sendTo`: pass memfds between
+ *   processes over Unix domain sockets (SCM_RIGHTS).
+ * - {@linkcode RingBuffer}: a single-producer single-consumer byte ring in a
+ *   memfd, shared across processes.
  *
  * Needs Linux and `--allow-ffi` (`--allow-ffi=<path of the library>` is
  * enough for everything but mappings).
@@ -31,5 +35,7 @@ export { type MapAccess, Mapping } from "./src/mapping.ts";
 export type { CreateOptions, HugePageSize } from "./src/create_options.ts";
 export type { Seal } from "./src/seals.ts";
 export { MemfdError } from "./src/errors.ts";
+export { MemfdListener } from "./src/listener.ts";
+export { RingBuffer } from "./src/ring.ts";
 export { isSupported } from "./src/support.ts";
 export { loadLibrary } from "./src/library.ts";

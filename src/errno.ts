@@ -34,15 +34,19 @@ const NAMES: Readonly<Record<number, string>> = {
   36: "ENAMETOOLONG",
   38: "ENOSYS",
   40: "ELOOP",
+  61: "ENODATA",
+  74: "EBADMSG",
   75: "EOVERFLOW",
   88: "ENOTSOCK",
   90: "EMSGSIZE",
+  91: "EPROTOTYPE",
   95: "EOPNOTSUPP",
   98: "EADDRINUSE",
   104: "ECONNRESET",
   107: "ENOTCONN",
   110: "ETIMEDOUT",
   111: "ECONNREFUSED",
+  125: "ECANCELED",
 };
 
 /** Numbers for the names the library refers to itself. */

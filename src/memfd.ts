@@ -34,6 +34,7 @@ import {
 } from "./mapping.ts";
 import { check, failure, type Operation } from "./messages.ts";
 import { missingSeals, type Seal, sealBits, sealSet } from "./seals.ts";
+import { sendMemfd } from "./send.ts";
 import { toBoolean, toBytes, toIndex, toOptions } from "./validate.ts";
 
 /**
@@ -115,7 +116,8 @@ function encodePath(path: unknown): Uint8Array {
   return encoder.encode(path + "\0").subarray(0, -1);
 }
 
-function nameOf(fd: number): string {
+/** The name of the memfd open as `fd` ("" when unreadable). */
+export function nameOf(fd: number): string {
   const out = new Uint8Array(NAME_MAX + 8);
   const n = dm_name(fd, out);
   return n < 0 ? "" : decoder.decode(out.subarray(0, Math.min(n, out.length)));
@@ -396,6 +398,26 @@ export class Memfd implements Disposable {
       length,
     );
     return adoptMapping(addr, 2 * length, offset, "shared", this.#name);
+  }
+
+  /**
+   * Sends this memfd to the {@linkcode MemfdListener} (or any peer that
+   * accepts `SCM_RIGHTS` over a Unix stream socket, like Python's
+   * `socket.recv_fds`) listening at `socketPath`. Resolves once the memfd
+   * is on its way: the receiver gets its own fd for the same file, so this
+   * one may be closed right after the call. A path that does not exist is
+   * `MemfdError` `ENOENT`, one nobody listens on `ECONNREFUSED`.
+   *
+   * @example
+   * ```ts ignore
+   * import { Memfd } from "@deno/memfd";
+   * using fd = Memfd.create("frame", { size: 4096 });
+   * fd.seal("shrink", "grow", "write");
+   * await fd.sendTo("/run/user/1000/frames.sock");
+   * ```
+   */
+  async sendTo(socketPath: string): Promise<void> {
+    return await sendMemfd(this.#live("send"), this.#name, socketPath);
   }
 
   /** A new `Memfd` for the same file, with its own close-on-exec fd. */

@@ -22,6 +22,7 @@ export type Operation =
   | "unmap"
   | "sync"
   | "dup"
+  | "send"
   | "close";
 
 const SYSCALLS: Readonly<Record<Operation, string>> = {
@@ -39,6 +40,7 @@ const SYSCALLS: Readonly<Record<Operation, string>> = {
   unmap: "munmap",
   sync: "msync",
   dup: "fcntl(F_DUPFD_CLOEXEC)",
+  send: "sendmsg",
   close: "close",
 };
 
@@ -57,6 +59,7 @@ const ATTEMPTS: Readonly<Record<Operation, string>> = {
   unmap: "cannot unmap a mapping of",
   sync: "cannot sync a mapping of",
   dup: "cannot duplicate",
+  send: "cannot send",
   close: "cannot close",
 };
 

@@ -1,0 +1,235 @@
+/**
+ * `MemfdListener`: receiving memfds from other processes over a Unix domain
+ * socket.
+ * @module
+ */
+
+import {
+  dm_accept,
+  dm_close,
+  dm_listen,
+  dm_receive,
+  dm_unlink_socket,
+  dm_wake,
+  dm_wake_fd,
+} from "../ffi/mod.ts";
+import { ensureLoaded } from "./library.ts";
+import { adoptMemfd, type Memfd, nameOf } from "./memfd.ts";
+import { encodeSocketPath, SocketErrno, socketFailure } from "./socket.ts";
+
+/**
+ * Receives memfds sent to a Unix domain socket (`SOCK_STREAM`) as
+ * `SCM_RIGHTS`: by {@linkcode Memfd.sendTo} in this or another Deno
+ * process, or by any language that can pass fds (Python's
+ * `socket.send_fds`).
+ *
+ * Each message yields one memfd, which arrives close-on-exec. A message
+ * whose fd is not a memfd, or that carries no fd, rejects that `receive()`
+ * (nothing is kept open); extra fds in one message are closed. Connections
+ * are served one at a time, in order; a peer may send several memfds over
+ * one connection. Waiting runs off the event loop: timers and I/O go on.
+ *
+ * A sender cannot be trusted to leave the memory alone: check its seals
+ * with {@linkcode Memfd.requireSeals} before relying on the contents.
+ *
+ * @example Receive one memfd from a child process
+ * ```ts
+ * import { Memfd, MemfdListener } from "@deno/memfd";
+ *
+ * const dir = await Deno.makeTempDir();
+ * using listener = MemfdListener.listen(`${dir}/memfd.sock`);
+ * {
+ *   using fd = Memfd.create("greeting", { size: 5 });
+ *   fd.write(new TextEncoder().encode("hello"));
+ *   fd.seal("shrink", "grow", "write");
+ *   await fd.sendTo(listener.path); // usually another process
+ * }
+ * using received = await listener.receive();
+ * received.requireSeals("shrink", "grow", "write");
+ * const text = new Uint8Array(received.size);
+ * received.read(text);
+ * console.log(new TextDecoder().decode(text)); // "hello"
+ * listener.close();
+ * await Deno.remove(dir);
+ * ```
+ */
+export class MemfdListener implements Disposable {
+  #path: string;
+  #id: Uint8Array;
+  #fd: number;
+  #wake: number;
+  /** The connection being read, or -1. */
+  #conn = -1;
+  /** Whether the current connection has delivered a memfd yet. */
+  #delivered = false;
+  /** Native calls running off the event loop that use the fds. */
+  #inFlight = 0;
+  #closed = false;
+  /** The tail of the queue of `receive()` calls: they run one at a time. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(path: string, id: Uint8Array, fd: number, wake: number) {
+    this.#path = path;
+    this.#id = id;
+    this.#fd = fd;
+    this.#wake = wake;
+  }
+
+  /**
+   * Creates a socket at `socketPath` and listens on it. The path must not
+   * exist (`MemfdError` `EADDRINUSE`) and is at most 107 bytes
+   * (`ENAMETOOLONG`); {@linkcode MemfdListener.close} removes it again.
+   *
+   * @example
+   * ```ts
+   * import { MemfdListener } from "@deno/memfd";
+   * const dir = await Deno.makeTempDir();
+   * using listener = MemfdListener.listen(`${dir}/in.sock`);
+   * console.log(listener.path);
+   * listener.close();
+   * await Deno.remove(dir);
+   * ```
+   */
+  static listen(socketPath: string): MemfdListener {
+    ensureLoaded();
+    const path = encodeSocketPath(socketPath, "listen");
+    const id = new Uint8Array(16);
+    const fd = dm_listen(path, id);
+    if (fd < 0) throw socketFailure("listen", -fd, socketPath);
+    const wake = dm_wake_fd();
+    if (wake < 0) {
+      dm_unlink_socket(path, id);
+      dm_close(fd);
+      throw socketFailure("listen", -wake, socketPath);
+    }
+    return new MemfdListener(socketPath, id, fd, wake);
+  }
+
+  /** The socket path given to {@linkcode MemfdListener.listen}. */
+  get path(): string {
+    return this.#path;
+  }
+
+  /** Whether {@linkcode MemfdListener.close} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * The next memfd sent to this listener, waiting as long as it takes
+   * without blocking the event loop. Calls made while one is pending
+   * queue up and resolve in order. Rejects with `MemfdError`: `EINVAL` when
+   * the peer sent an fd that is not a memfd, `EBADMSG` when it sent no fd,
+   * `ECANCELED` when the listener is closed while waiting, `EBADF` when it
+   * was closed before.
+   *
+   * @example
+   * ```ts ignore
+   * import { MemfdListener } from "@deno/memfd";
+   * using listener = MemfdListener.listen("/tmp/frames.sock");
+   * while (true) {
+   *   using frame = await listener.receive();
+   *   frame.requireSeals("shrink", "write");
+   *   console.log(frame.name, frame.size);
+   * }
+   * ```
+   */
+  receive(): Promise<Memfd> {
+    if (this.#closed) {
+      return Promise.reject(
+        socketFailure("receive", SocketErrno.EBADF, this.#path),
+      );
+    }
+    const next = this.#queue.then(() => this.#receiveOne());
+    this.#queue = next.catch(() => {});
+    return next;
+  }
+
+  /**
+   * Stops listening: removes the socket file (if it is still this
+   * listener's), makes a pending {@linkcode MemfdListener.receive} reject
+   * with `ECANCELED`, and closes the socket. Idempotent. Memfds queued by
+   * senders but not yet received are dropped by the kernel.
+   *
+   * @example
+   * ```ts
+   * import { MemfdListener } from "@deno/memfd";
+   * const dir = await Deno.makeTempDir();
+   * const listener = MemfdListener.listen(`${dir}/in.sock`);
+   * const pending = listener.receive();
+   * listener.close();
+   * await pending.catch((e) => console.log(e.code)); // "ECANCELED"
+   * await Deno.remove(dir);
+   * ```
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    dm_wake(this.#wake);
+    dm_unlink_socket(encodeSocketPath(this.#path, "listen"), this.#id);
+    if (this.#inFlight === 0) this.#release();
+  }
+
+  /** Same as {@linkcode MemfdListener.close}. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  async #receiveOne(): Promise<Memfd> {
+    while (true) {
+      if (this.#closed) {
+        throw socketFailure("receive", SocketErrno.ECANCELED, this.#path);
+      }
+      if (this.#conn < 0) {
+        const conn = await this.#native(() => dm_accept(this.#fd, this.#wake));
+        if (conn < 0) throw socketFailure("receive", -conn, this.#path);
+        if (this.#closed) {
+          dm_close(conn);
+          continue;
+        }
+        this.#conn = conn;
+        this.#delivered = false;
+      }
+      const fd = await this.#native(() => dm_receive(this.#conn, this.#wake));
+      if (fd >= 0) {
+        if (this.#closed) {
+          dm_close(fd);
+          continue;
+        }
+        this.#delivered = true;
+        return adoptMemfd(fd, nameOf(fd), true);
+      }
+      const errno = -fd;
+      if (errno === SocketErrno.ECANCELED) continue;
+      const delivered = this.#delivered;
+      // The connection ended, or its peer broke the protocol: drop it.
+      this.#dropConnection();
+      if (errno === SocketErrno.ENODATA && delivered) continue;
+      throw socketFailure("receive", errno, this.#path);
+    }
+  }
+
+  /** Runs a native call off the event loop, keeping the fds open for it. */
+  async #native(call: () => Promise<number>): Promise<number> {
+    this.#inFlight++;
+    try {
+      return await call();
+    } finally {
+      if (--this.#inFlight === 0 && this.#closed) this.#release();
+    }
+  }
+
+  #dropConnection(): void {
+    if (this.#conn >= 0) dm_close(this.#conn);
+    this.#conn = -1;
+  }
+
+  #release(): void {
+    if (this.#fd < 0) return;
+    this.#dropConnection();
+    dm_close(this.#fd);
+    dm_close(this.#wake);
+    this.#fd = -1;
+    this.#wake = -1;
+  }
+}
