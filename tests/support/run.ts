@@ -73,3 +73,141 @@ export function runDeno(
 export function runPython(code: string, args: string[] = []): Promise<Outcome> {
   return run("python3", ["-c", code, ...args]);
 }
+
+/** A child still running: read its output line by line, then finish it. */
+export interface Peer {
+  /** The child's process id. */
+  readonly pid: number;
+  /** The next line the child prints on stdout (without the newline). */
+  line(): Promise<string>;
+  /** Waits for the child to exit: the rest of stdout, all of stderr. */
+  finish(): Promise<Outcome>;
+}
+
+/**
+ * Starts `command args…` and returns at once, for tests that talk to the
+ * child while it runs (it prints "ready", the test acts, …).
+ */
+export function start(
+  command: string,
+  args: string[],
+  options: { stdin?: Uint8Array; cwd?: string } = {},
+): Peer {
+  const child = new Deno.Command(command, {
+    args,
+    stdin: options.stdin ? "piped" : "null",
+    stdout: "piped",
+    stderr: "piped",
+    cwd: options.cwd,
+  }).spawn();
+  if (options.stdin) {
+    const writer = child.stdin.getWriter();
+    writer.write(options.stdin).then(() => writer.close()).catch(() => {});
+  }
+  const stderr = new Response(child.stderr).text();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream())
+    .getReader();
+  let buffered = "";
+  let ended = false;
+  return {
+    pid: child.pid,
+    async line() {
+      while (!buffered.includes("\n")) {
+        const { value, done } = ended ? { value: "", done: true } : await reader
+          .read();
+        if (done) {
+          ended = true;
+          throw new Error(
+            `the child exited before printing a line; stdout: ${buffered}; ` +
+              `stderr: ${await stderr}`,
+          );
+        }
+        buffered += value;
+      }
+      const at = buffered.indexOf("\n");
+      const line = buffered.slice(0, at);
+      buffered = buffered.slice(at + 1);
+      return line;
+    },
+    async finish() {
+      while (!ended) {
+        const { value, done } = await reader.read();
+        if (done) ended = true;
+        else buffered += value;
+      }
+      const status = await child.status;
+      const out = buffered;
+      buffered = "";
+      return {
+        code: status.code,
+        signal: status.signal,
+        stdout: out,
+        stderr: await stderr,
+      };
+    },
+  };
+}
+
+/** {@linkcode start} for TypeScript `code` in a child `deno run`. */
+export function startDeno(
+  code: string,
+  flags: string[] = ["--allow-ffi", "--allow-read"],
+  args: string[] = [],
+): Peer {
+  return start(Deno.execPath(), [
+    "run",
+    "--quiet",
+    "--no-lock",
+    ...flags,
+    "-",
+    ...args,
+  ], { stdin: new TextEncoder().encode(code), cwd: ROOT });
+}
+
+/** {@linkcode start} for Python `code` with `args`. */
+export function startPython(code: string, args: string[] = []): Peer {
+  return start("python3", ["-u", "-c", code, ...args]);
+}
+
+/**
+ * What every fd open in this process points at (`"/memfd:name (deleted)"`,
+ * `"socket:[123]"`, `"pipe:[456]"`, …), sorted. Listed by `find`, since
+ * Deno demands --allow-all to read `/proc/self/fd`.
+ */
+export async function fdTargets(): Promise<string[]> {
+  const out = await run("find", [
+    `/proc/${Deno.pid}/fd`,
+    "-mindepth",
+    "1",
+    "-printf",
+    "%l\\n",
+  ]);
+  if (out.code !== 0) throw new Error(`find failed: ${out.stderr}`);
+  return out.stdout.split("\n").filter((s) => s !== "").sort();
+}
+
+/** What running child processes (`find` itself) keeps open for a while. */
+const CHILD_PLUMBING = /^(pipe:\[\d+\]|\/dev\/null|anon_inode:\[pidfd\])$/;
+
+/**
+ * {@linkcode fdTargets} without the pipes, `/dev/null`s and pidfds that
+ * Deno opens for child processes (they come and go with each spawn, `find`
+ * included), and with socket inode numbers dropped (a connection may be
+ * replaced by another). Compare two calls to find a leak; check pipes by
+ * inode.
+ */
+export async function openFds(): Promise<string[]> {
+  return (await fdTargets()).filter((t) => !CHILD_PLUMBING.test(t))
+    .map((t) => t.replace(/^socket:\[\d+\]$/, "socket"));
+}
+
+/** A fresh temporary directory for socket files, removed by `dispose`. */
+export async function tempDir(): Promise<AsyncDisposable & { path: string }> {
+  const path = await Deno.makeTempDir({ prefix: "memfd-" });
+  return {
+    path,
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(path, { recursive: true });
+    },
+  };
+}
