@@ -172,6 +172,15 @@ export function load(path: string = "/work/wt/share/target/release/libdeno_memfd
       result: 'i32',
       nonblocking: false
     },
+    dm_futex_wait: {
+      parameters: [
+        'i64',
+        'i32',
+        'i32',
+      ],
+      result: 'i32',
+      nonblocking: true
+    },
     dm_pwrite: {
       parameters: [
         'i32',
@@ -189,6 +198,13 @@ export function load(path: string = "/work/wt/share/target/release/libdeno_memfd
       ],
       result: 'i32',
       nonblocking: true
+    },
+    dm_futex_wake: {
+      parameters: [
+        'i64',
+      ],
+      result: 'i32',
+      nonblocking: false
     },
     dm_accept: {
       parameters: [
@@ -437,6 +453,18 @@ export function dm_wake(
   )
 }
 
+export function dm_futex_wait(
+  arg0: number,
+  arg1: number,
+  arg2: number,
+): Promise<number> {
+  return symbols.dm_futex_wait(
+    arg0,
+    arg1,
+    arg2,
+  )
+}
+
 export function dm_pwrite(
   arg0: number,
   arg1: Uint8Array,
@@ -457,6 +485,14 @@ export function dm_receive(
   return symbols.dm_receive(
     arg0,
     arg1,
+  )
+}
+
+export function dm_futex_wake(
+  arg0: number,
+): number {
+  return symbols.dm_futex_wake(
+    arg0,
   )
 }
 

@@ -4,11 +4,12 @@
  * @module
  */
 
-import { dm_page_size } from "../ffi/mod.ts";
+import { dm_futex_wait, dm_futex_wake, dm_page_size } from "../ffi/mod.ts";
 import { Errno } from "./errno.ts";
 import { MemfdError } from "./errors.ts";
 import { ensureLoaded } from "./library.ts";
-import type { Mapping } from "./mapping.ts";
+import { failure } from "./messages.ts";
+import { type Mapping, pinMapping } from "./mapping.ts";
 import { Memfd } from "./memfd.ts";
 import { toBytes, toIndex } from "./validate.ts";
 
@@ -25,8 +26,15 @@ const SLOT_VERSION = 1;
 const SLOT_CAPACITY = 2;
 const SLOT_PAGE = 3;
 const SLOT_HEAD = 16; // byte 64: written by the producer
+const SLOT_WRITER_WAITING = 17; // producers sleeping until `tail` moves
 const SLOT_TAIL = 32; // byte 128: written by the consumer
+const SLOT_READER_WAITING = 33; // consumers sleeping until `head` moves
 const HEADER_SLOTS = 48;
+/** A sleeping wait wakes this often to notice a `close()` it missed. */
+const WAIT_SLICE_MS = 100;
+const EAGAIN = 11;
+const ETIMEDOUT = 110;
+const EINTR = 4;
 
 let pageSize = 0;
 
@@ -59,8 +67,11 @@ function notARing(memfd: Memfd, why: string): MemfdError {
  * differ) and are int32s read and published with `Atomics`: the producer
  * stores `head` after writing the bytes, the consumer stores `tail` after
  * reading them. No locks, no BigInt, no system calls on the hot path.
- * Nothing here waits: poll `available` / `free`, and yield to the event
- * loop (a timer) while there is nothing to do.
+ *
+ * When there is nothing to do, {@linkcode RingBuffer.waitReadable} /
+ * {@linkcode RingBuffer.waitWritable} sleep off the event loop on a futex
+ * of the index the other side moves; `commit` / `consume` wake a sleeper
+ * (one system call, only when someone sleeps).
  *
  * Needs the unscoped `--allow-ffi` (it maps memory).
  *
@@ -87,6 +98,10 @@ export class RingBuffer implements Disposable {
   #capacity: number;
   /** `2 * capacity`: the modulus of the indices. */
   #wrap: number;
+  /** Address of the header mapping, for futex waits and wakes. */
+  #headerAddr: number;
+  /** Waits in flight, per waiting-flag slot, to withdraw on close. */
+  #sleeping = new Map<number, number>();
   #closed = false;
 
   private constructor(
@@ -104,6 +119,8 @@ export class RingBuffer implements Disposable {
     this.#data = ring.bytes;
     this.#capacity = capacity;
     this.#wrap = 2 * capacity;
+    const pointer = Deno.UnsafePointer.of(header.buffer);
+    this.#headerAddr = Number(Deno.UnsafePointer.value(pointer));
   }
 
   /**
@@ -260,6 +277,7 @@ export class RingBuffer implements Disposable {
       this.#used(head, Atomics.load(h, SLOT_TAIL));
     this.#check(n, free, "commit", "free");
     Atomics.store(h, SLOT_HEAD, this.#advance(head, n));
+    if (Atomics.load(h, SLOT_READER_WAITING) !== 0) this.#wake(SLOT_HEAD);
   }
 
   /**
@@ -286,6 +304,44 @@ export class RingBuffer implements Disposable {
     const used = this.#used(Atomics.load(h, SLOT_HEAD), tail);
     this.#check(n, used, "consume", "available");
     Atomics.store(h, SLOT_TAIL, this.#advance(tail, n));
+    if (Atomics.load(h, SLOT_WRITER_WAITING) !== 0) this.#wake(SLOT_TAIL);
+  }
+
+  /**
+   * Resolves with {@linkcode RingBuffer.available} once it is above zero,
+   * sleeping off the event loop until the writer commits (in any process).
+   * Rejects with `MemfdError` `EBADF` if the ring is closed meanwhile.
+   *
+   * @example
+   * ```ts
+   * import { RingBuffer } from "@deno/memfd";
+   * using ring = RingBuffer.create(4096);
+   * setTimeout(() => ring.write(new Uint8Array([42])), 10);
+   * await ring.waitReadable();
+   * console.log(ring.readable()[0]); // 42
+   * ```
+   */
+  waitReadable(): Promise<number> {
+    return this.#wait(SLOT_HEAD, SLOT_READER_WAITING, () => this.available);
+  }
+
+  /**
+   * Resolves with {@linkcode RingBuffer.free} once it is above zero,
+   * sleeping off the event loop until the reader consumes (in any
+   * process). Rejects with `MemfdError` `EBADF` if the ring is closed
+   * meanwhile.
+   *
+   * @example
+   * ```ts
+   * import { RingBuffer } from "@deno/memfd";
+   * using ring = RingBuffer.create(4096);
+   * ring.write(new Uint8Array(4096));
+   * setTimeout(() => ring.consume(100), 10);
+   * console.log(await ring.waitWritable()); // 100
+   * ```
+   */
+  waitWritable(): Promise<number> {
+    return this.#wait(SLOT_TAIL, SLOT_WRITER_WAITING, () => this.free);
   }
 
   /** Copies as much of `data` as fits and commits it; returns the count. */
@@ -317,6 +373,13 @@ export class RingBuffer implements Disposable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    // Withdraw this side's sleepers from the shared flags, then wake them:
+    // their native waits return, and the header is unmapped after them.
+    for (const [slot, count] of this.#sleeping) {
+      Atomics.sub(this.#h, slot, count);
+      this.#wake(slot === SLOT_READER_WAITING ? SLOT_HEAD : SLOT_TAIL);
+    }
+    this.#sleeping.clear();
     this.#ring.unmap();
     this.#header.unmap();
     if (this.#ownsMemfd) this.#memfd.close();
@@ -356,6 +419,50 @@ export class RingBuffer implements Disposable {
       );
     }
     return used;
+  }
+
+  /**
+   * Sleeps until `amount()` is above zero. The waiting flag is raised
+   * before the index is checked again, and the other side stores its index
+   * before it reads the flag (both sequentially consistent), so either this
+   * side sees the move or the other side sees the flag and wakes it; the
+   * futex itself refuses to sleep when the index moved since `seen`.
+   */
+  async #wait(
+    indexSlot: number,
+    flagSlot: number,
+    amount: () => number,
+  ): Promise<number> {
+    while (true) {
+      const h = this.#live();
+      const seen = Atomics.load(h, indexSlot);
+      const n = amount();
+      if (n > 0) return n;
+      Atomics.add(h, flagSlot, 1);
+      this.#sleeping.set(flagSlot, (this.#sleeping.get(flagSlot) ?? 0) + 1);
+      const unpin = pinMapping(this.#header.buffer);
+      let result: number;
+      try {
+        result = Atomics.load(h, indexSlot) !== seen ? 0 : await dm_futex_wait(
+          this.#headerAddr + 4 * indexSlot,
+          seen,
+          WAIT_SLICE_MS,
+        );
+      } finally {
+        unpin();
+        if (!this.#closed) {
+          Atomics.sub(h, flagSlot, 1);
+          this.#sleeping.set(flagSlot, this.#sleeping.get(flagSlot)! - 1);
+        }
+      }
+      if (result < 0 && ![EAGAIN, ETIMEDOUT, EINTR].includes(-result)) {
+        throw failure("mapRing", -result, this.#memfd.name);
+      }
+    }
+  }
+
+  #wake(indexSlot: number): void {
+    dm_futex_wake(this.#headerAddr + 4 * indexSlot);
   }
 
   #advance(index: number, n: number): number {

@@ -5,7 +5,7 @@
 use deno_bindgen::deno_bindgen;
 
 use crate::guard::{call, call32};
-use crate::{create, fd, io, mapping, seals, socket};
+use crate::{create, fd, io, mapping, seals, socket, wait};
 
 #[deno_bindgen]
 fn dm_create(name: &[u8], flags: u32) -> i32 {
@@ -145,4 +145,14 @@ fn dm_receive(fd: i32, wake_fd: i32) -> i32 {
 #[deno_bindgen(non_blocking)]
 fn dm_send(path: &[u8], memfd: i32) -> i32 {
     call32(|| socket::send(path, memfd))
+}
+
+#[deno_bindgen(non_blocking)]
+fn dm_futex_wait(addr: i64, expected: i32, timeout_ms: i32) -> i32 {
+    call32(|| wait::wait(addr, expected, timeout_ms))
+}
+
+#[deno_bindgen]
+fn dm_futex_wake(addr: i64) -> i32 {
+    call32(|| wait::wake(addr))
 }

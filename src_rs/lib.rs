@@ -15,3 +15,4 @@ pub mod io;
 pub mod mapping;
 pub mod seals;
 pub mod socket;
+pub mod wait;

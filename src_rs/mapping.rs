@@ -254,6 +254,16 @@ pub fn sync(addr: i64) -> i64 {
     0
 }
 
+/// Whether `len` bytes from `addr` lie inside one live mapping made here.
+pub fn covers(addr: usize, len: usize) -> bool {
+    let reg = registry();
+    let Some((&start, entry)) = reg.0.range(..=addr).next_back() else {
+        return false;
+    };
+    addr.checked_add(len)
+        .is_some_and(|end| end <= start + entry.unmap_len)
+}
+
 /// How many mappings made here are still mapped.
 pub fn live_count() -> i64 {
     registry().len() as i64

@@ -2,7 +2,13 @@
  * RingBuffer: edges, wrap-around, misuse, opening what is not a ring, and
  * a producer in a child deno feeding a consumer here.
  */
-import { assert, assertEquals, assertMatch, assertThrows } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  assertThrows,
+} from "@std/assert";
 import { Memfd, MemfdError, RingBuffer } from "../mod.ts";
 import { dm_live_mappings, dm_page_size } from "../ffi/mod.ts";
 import { ensureLoaded } from "../src/library.ts";
@@ -199,6 +205,56 @@ Deno.test("indices that another process corrupted are an error, not a wild view"
   assertThrows(() => ring.available, MemfdError);
 });
 
+/** The waiting-flag words of a ring's header: [writers, readers]. */
+function sleepers(ring: RingBuffer): number[] {
+  const words = new Int32Array(HEADER_WORDS);
+  ring.memfd.read(new Uint8Array(words.buffer));
+  return [words[17], words[33]];
+}
+const HEADER_WORDS = 48;
+
+Deno.test("waitReadable / waitWritable sleep off the event loop until the other side moves", async () => {
+  using ring = RingBuffer.create(PAGE);
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 1);
+  try {
+    const readable = ring.waitReadable();
+    while (ticks < 3) await new Promise((r) => setTimeout(r, 1));
+    assertEquals(sleepers(ring), [0, 1]);
+    ring.write(new Uint8Array([1, 2, 3]));
+    assertEquals(await readable, 3);
+    assertEquals(sleepers(ring), [0, 0]);
+    // Nothing to wait for: resolves at once.
+    assertEquals(await ring.waitReadable(), 3);
+    assertEquals(await ring.waitWritable(), PAGE - 3);
+
+    ring.write(new Uint8Array(PAGE));
+    const writable = ring.waitWritable();
+    const start = ticks;
+    while (ticks < start + 3) await new Promise((r) => setTimeout(r, 1));
+    assertEquals(sleepers(ring), [1, 0]);
+    ring.consume(10);
+    assertEquals(await writable, 10);
+  } finally {
+    clearInterval(timer);
+  }
+});
+
+Deno.test("closing a ring rejects its pending waits and withdraws them from the header", async () => {
+  using producer = RingBuffer.create(PAGE);
+  using fd = Memfd.open(producer.memfd.path, { write: true });
+  const consumer = RingBuffer.open(fd);
+  const waiting = consumer.waitReadable();
+  await new Promise((r) => setTimeout(r, 1));
+  assertEquals(sleepers(producer), [0, 1]);
+  consumer.close();
+  const e = await assertRejects(() => waiting, MemfdError);
+  assertEquals(e.code, "EBADF");
+  assertEquals(sleepers(producer), [0, 0]);
+  await assertRejects(() => consumer.waitWritable(), MemfdError);
+  producer.write(new Uint8Array(1));
+});
+
 Deno.test("32 MiB from a producer in a child deno, checksummed", async () => {
   const TOTAL = 32 * 1024 * 1024;
   using ring = RingBuffer.create(1 << 20);
@@ -215,7 +271,7 @@ Deno.test("32 MiB from a producer in a child deno, checksummed", async () => {
     while (sent < total) {
       const space = ring.writable();
       if (space.length === 0) {
-        await new Promise((r) => setTimeout(r, 0));
+        await ring.waitWritable();
         continue;
       }
       // Uneven chunks, so the writes straddle the wrap point.
@@ -240,7 +296,7 @@ Deno.test("32 MiB from a producer in a child deno, checksummed", async () => {
   while (received < TOTAL) {
     const pending = ring.readable();
     if (pending.length === 0) {
-      await new Promise((r) => setTimeout(r, 0));
+      await ring.waitReadable();
       continue;
     }
     const n = Math.min(pending.length, 100003);
