@@ -5,7 +5,7 @@
 
 let symbols: any;
 
-export function load(path: string = "/work/wt/share/target/release/libdeno_memfd.so") {
+export function load(path: string = "/work/main/target/release/libdeno_memfd.so") {
   const { dlopen } = Deno;
 
   const { symbols: symbols_ } = dlopen(path, {
