@@ -1,36 +1,46 @@
 /**
- * Finding and opening the native library.
+ * Finding and opening the native library: the public face of `src/loader/`.
+ *
+ * Order: {@linkcode loadLibrary}, then `DENO_MEMFD_LIB`, then a local build
+ * next to `mod.ts` (`file:` imports) or the pinned release artifact from
+ * `dist/` next to `mod.ts` (`http(s):` imports). When FFI permission for
+ * the library is already granted at import, it is opened while this module
+ * is evaluated, so that failures surface at import and nothing is loaded
+ * or downloaded inside a user's test; otherwise on first use.
  * @module
  */
 
-import { load } from "../ffi/mod.ts";
+import { ARTIFACTS } from "./loader/artifacts.ts";
+import { granted, probeFile, readGrantedEnv } from "./loader/grants.ts";
+import { openLibraryFile } from "./loader/open.ts";
+import { requireLinux } from "./loader/platform.ts";
+import { fetchIntoCache, openCached } from "./loader/remote.ts";
+import { resolveSource, type Source } from "./loader/resolve.ts";
 
-const FILE = "libdeno_memfd.so";
+const ROOT = new URL("../", import.meta.url);
 
 let loadedFrom: string | undefined;
 
-/** Where a local build lives, next to `mod.ts`: release first, then debug. */
-function localCandidates(): string[] {
-  const root = new URL("../", import.meta.url);
-  if (root.protocol !== "file:") return [];
-  return ["release", "debug"].map((profile) =>
-    decodeURIComponent(new URL(`target/${profile}/${FILE}`, root).pathname)
-  );
-}
-
-function exists(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
+function resolveHere(): Source {
+  return resolveSource({
+    root: ROOT,
+    target: Deno.build.target,
+    env: readGrantedEnv,
+    probe: probeFile,
+    ffiGranted: (path) => granted({ name: "ffi", path }),
+    artifacts: ARTIFACTS,
+  });
 }
 
 /**
- * Opens the native library at `path` and uses it from now on.
+ * Opens the native library at `path` and uses it from now on, instead of
+ * the one deno_memfd would find itself.
  *
- * Needed only when the library is not found on its own (a local build next
- * to `mod.ts`); call it before any other function of this module.
+ * Needs `--allow-ffi=<path>` and `--allow-read=<path>` (the file is checked
+ * before it is opened: a truncated library would crash the process). Call
+ * it before anything else; to keep deno_memfd from opening or downloading
+ * its own library at import, grant FFI for `path` only, or set
+ * `DENO_MEMFD_LIB=<path>` instead.
  *
  * @example
  * ```ts ignore
@@ -42,42 +52,60 @@ export function loadLibrary(path: string): void {
   if (typeof path !== "string" || path === "") {
     throw new TypeError("loadLibrary needs the path of libdeno_memfd.so");
   }
-  if (Deno.build.os !== "linux") {
-    throw new Deno.errors.NotSupported(
-      `deno_memfd needs Linux (memfd_create); this is ${Deno.build.os}`,
-    );
-  }
-  try {
-    load(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotCapable) {
-      throw new Deno.errors.NotCapable(
-        `deno_memfd needs FFI permission to open its library: run with ` +
-          `--allow-ffi=${path} (or --allow-ffi)`,
-      );
-    }
-    throw new Error(`deno_memfd could not open its library ${path}: ${e}`, {
-      cause: e,
-    });
-  }
+  requireLinux();
+  openLibraryFile(path, "loadLibrary()");
   loadedFrom = path;
 }
 
 /** The path the library was opened from, opening it first if needed. */
 export function ensureLoaded(): string {
   if (loadedFrom !== undefined) return loadedFrom;
-  const found = localCandidates().find(exists);
-  if (found === undefined) {
-    throw new Error(
-      `deno_memfd could not find ${FILE}: build it with \`deno task build\`, ` +
-        `or call loadLibrary(path)`,
-    );
-  }
-  loadLibrary(found);
-  return found;
+  requireLinux();
+  const source = resolveHere();
+  if (source.kind === "file") openLibraryFile(source.path, source.origin);
+  else openCached(source);
+  loadedFrom = source.path;
+  return source.path;
 }
 
 /** Whether the library is open, without trying to open it. */
 export function isLoaded(): boolean {
   return loadedFrom !== undefined;
 }
+
+/**
+ * Opens the library if that needs no permission beyond those granted;
+ * `false` instead of any error.
+ */
+export function tryLoadQuietly(): boolean {
+  if (loadedFrom !== undefined) return true;
+  if (Deno.build.os !== "linux") return false;
+  try {
+    const { path } = resolveHere();
+    if (!granted({ name: "ffi", path }) || !granted({ name: "read", path })) {
+      return false;
+    }
+    ensureLoaded();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The eager half: runs once, while this module is evaluated. */
+async function openAtImport(): Promise<void> {
+  if (Deno.build.os !== "linux") return;
+  let source: Source;
+  try {
+    source = resolveHere();
+  } catch (e) {
+    // Without knowing the path, only an unscoped grant says FFI is meant.
+    if (granted({ name: "ffi" })) throw e;
+    return;
+  }
+  if (!granted({ name: "ffi", path: source.path })) return;
+  if (source.kind === "remote") await fetchIntoCache(source);
+  ensureLoaded();
+}
+
+await openAtImport();

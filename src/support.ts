@@ -3,12 +3,12 @@
  * @module
  */
 
-import { ensureLoaded, isLoaded } from "./library.ts";
+import { tryLoadQuietly } from "./library.ts";
 
 /**
  * Whether memfds can be used here and now: on Linux, with the native
- * library open or openable without asking for a permission. Never throws
- * and never prompts.
+ * library open or openable with the permissions already granted. Never
+ * throws and never prompts.
  *
  * @example
  * ```ts
@@ -19,15 +19,5 @@ import { ensureLoaded, isLoaded } from "./library.ts";
  * ```
  */
 export function isSupported(): boolean {
-  if (Deno.build.os !== "linux") return false;
-  if (isLoaded()) return true;
-  try {
-    if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
-      return false;
-    }
-    ensureLoaded();
-    return true;
-  } catch {
-    return false;
-  }
+  return tryLoadQuietly();
 }

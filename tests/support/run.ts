@@ -11,14 +11,22 @@ export interface Outcome {
   stderr: string;
 }
 
+/** How to run a child process. */
+export interface RunOptions {
+  /** Variables added to (or, with `clearEnv`, making up) its environment. */
+  env?: Record<string, string>;
+  /** Start from an empty environment, so nothing of ours leaks in. */
+  clearEnv?: boolean;
+  cwd?: string;
+}
+
 const decoder = new TextDecoder();
 
 /** Runs `command args…` to completion, feeding it `stdin` when given. */
 export async function run(
   command: string,
   args: string[],
-  options: { stdin?: Uint8Array; env?: Record<string, string>; cwd?: string } =
-    {},
+  options: RunOptions & { stdin?: Uint8Array } = {},
 ): Promise<Outcome> {
   const child = new Deno.Command(command, {
     args,
@@ -26,6 +34,7 @@ export async function run(
     stdout: "piped",
     stderr: "piped",
     env: options.env,
+    clearEnv: options.clearEnv,
     cwd: options.cwd,
   }).spawn();
   if (options.stdin) {
@@ -50,6 +59,9 @@ export const ROOT = decodeURIComponent(
 /** `mod.ts` as an absolute path, for scripts run by a child `deno`. */
 export const MOD = `${ROOT}mod.ts`;
 
+/** The library `cargo build --release` makes, as an absolute path. */
+export const LIB = `${ROOT}target/release/libdeno_memfd.so`;
+
 /**
  * Runs TypeScript `code` in a child `deno run` with `flags` (default: the
  * full FFI grant plus reads). `code` can import `MOD`.
@@ -58,6 +70,7 @@ export function runDeno(
   code: string,
   flags: string[] = ["--allow-ffi", "--allow-read"],
   args: string[] = [],
+  options: RunOptions = {},
 ): Promise<Outcome> {
   return run(Deno.execPath(), [
     "run",
@@ -66,7 +79,29 @@ export function runDeno(
     ...flags,
     "-",
     ...args,
-  ], { stdin: new TextEncoder().encode(code), cwd: ROOT });
+  ], {
+    stdin: new TextEncoder().encode(code),
+    cwd: ROOT,
+    ...options,
+    env: { NO_COLOR: "1", ...options.env },
+  });
+}
+
+/**
+ * An environment with nothing of this process in it but what `deno` needs
+ * to run (`PATH`, `HOME`, `DENO_DIR`), plus `extra`: for children whose
+ * behaviour must not depend on who runs the tests (say a `DENO_MEMFD_LIB`
+ * of their own).
+ */
+export function isolatedEnv(
+  extra: Record<string, string> = {},
+): RunOptions {
+  const env: Record<string, string> = {};
+  for (const name of ["PATH", "HOME", "DENO_DIR"]) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) env[name] = value;
+  }
+  return { clearEnv: true, env: { ...env, ...extra } };
 }
 
 /** Runs Python `code` with `args` (available as `sys.argv[1:]`). */
