@@ -1,0 +1,22 @@
+/**
+ * The release pin: `deno task test` runs `deno task release` first, so the
+ * artifact in dist/, the pin in src/loader/artifacts.ts and the library the
+ * tests load must all be the same bytes.
+ */
+
+import { assertEquals } from "@std/assert";
+import { ARTIFACTS } from "../src/loader/artifacts.ts";
+import { sha256Hex } from "../src/loader/checksum.ts";
+import { LIB, ROOT } from "./support/run.ts";
+
+Deno.test("dist/ holds the pinned build of this checkout", () => {
+  const pin = ARTIFACTS[Deno.build.target];
+  assertEquals(pin?.file, `libdeno_memfd-${Deno.build.target}.so`);
+  const shipped = Deno.readFileSync(`${ROOT}dist/${pin.file}`);
+  assertEquals(
+    { sha256: sha256Hex(shipped), size: shipped.length },
+    { sha256: pin.sha256, size: pin.size },
+    "run `deno task release` (and commit src/loader/artifacts.ts)",
+  );
+  assertEquals(sha256Hex(Deno.readFileSync(LIB)), pin.sha256);
+});
