@@ -27,7 +27,7 @@ export async function downloadArtifact(
   } catch (e) {
     throw new Error(
       `deno_memfd could not download its library from ${url}: ` +
-        `${e instanceof Error ? e.message : e}. Without that server, use a ` +
+        `${rootCause(e)}. Without that server, use a ` +
         `local libdeno_memfd.so: set DENO_MEMFD_LIB=<path> (with ` +
         `--allow-env=DENO_MEMFD_LIB), or grant --allow-ffi=<path> alone and ` +
         `call loadLibrary(path)`,
@@ -65,4 +65,10 @@ async function readAtMost(
     await reader.cancel();
   }
   return out.subarray(0, length);
+}
+
+/** The innermost reason: fetch wraps "Connection refused" in "fetch failed". */
+function rootCause(e: unknown): string {
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  return e instanceof Error ? e.message : String(e);
 }
