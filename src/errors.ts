@@ -31,6 +31,9 @@ export class MemfdError extends Error {
   readonly syscall: string;
 
   /**
+   * Makes the error for `errno` from `syscall`; `message` gets the errno
+   * name and the system call appended.
+   *
    * @param errno the Linux errno number
    * @param syscall the system call, e.g. `"mmap"`
    * @param message what was attempted and why it was refused

@@ -42,10 +42,13 @@ function resolveHere(): Source {
  * its own library at import, grant FFI for `path` only, or set
  * `DENO_MEMFD_LIB=<path>` instead.
  *
- * @example
- * ```ts ignore
- * import { loadLibrary } from "@deno/memfd";
- * loadLibrary("/opt/deno_memfd/libdeno_memfd.so");
+ * @example Use a library named by the program's own setting
+ * ```ts
+ * import { loadLibrary, Memfd } from "@deno/memfd";
+ *
+ * const path = Deno.env.get("MY_APP_MEMFD_LIB");
+ * if (path !== undefined) loadLibrary(path);
+ * using fd = Memfd.create("configured");
  * ```
  */
 export function loadLibrary(path: string): void {

@@ -6,7 +6,19 @@
 import { dm_sync, dm_unmap } from "../ffi/mod.ts";
 import { check } from "./messages.ts";
 
-/** How a mapping shares its pages with the memfd. */
+/**
+ * How a mapping shares its pages with the memfd: `"shared"` writes reach
+ * the file, `"private"` writes stay in this mapping (copy-on-write).
+ *
+ * @example
+ * ```ts
+ * import { type MapAccess, Memfd } from "@deno/memfd";
+ * using fd = Memfd.create("scratch", { size: 4096 });
+ * const access: MapAccess = "private";
+ * using copy = fd.map({ access });
+ * copy.bytes[0] = 1; // the memfd still reads 0 there
+ * ```
+ */
 export type MapAccess = "shared" | "private";
 
 /**

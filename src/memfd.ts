@@ -137,6 +137,7 @@ let make: (fd: number, name: string, owned: boolean) => Memfd;
  * using fd = Memfd.create("frames", { size: 1 << 20 });
  * using map = fd.map();
  * map.bytes.set([1, 2, 3]);
+ * map.unmap(); // a "write" seal needs every shared mapping gone
  * fd.seal("shrink", "grow", "write");
  * console.log(fd.seals.has("write")); // true
  * ```
