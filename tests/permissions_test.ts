@@ -106,8 +106,8 @@ Deno.test("--allow-ffi=<lib> --allow-read=<repo>: the same", async () => {
   assertMatch(String(result.map), /^NotCapable/);
 });
 
-Deno.test("--allow-ffi --allow-read: mappings too", async () => {
-  const { result } = await probe(["--allow-ffi", "--allow-read"]);
+Deno.test("--allow-ffi --allow-read=<lib>: mappings too", async () => {
+  const { result } = await probe(["--allow-ffi", `--allow-read=${LIB}`]);
   assertEquals(result.basics, BASICS);
   assertEquals(result.map, "mapped");
   assertEquals(result.mapRing, 8192);
