@@ -18,7 +18,7 @@ export interface Artifact {
 export const ARTIFACTS: Readonly<Record<string, Artifact>> = {
   "x86_64-unknown-linux-gnu": {
     file: "libdeno_memfd-x86_64-unknown-linux-gnu.so",
-    sha256: "28eb558e550c1dbbd3a9552b21b368cbe1bfe16954186eaca1fd6dd7aedaa54c",
-    size: 504368,
+    sha256: "6c19374811c13129acd24d228d7dd759eea59c12521e97e02235bb8e133e41e5",
+    size: 515160,
   },
 };
