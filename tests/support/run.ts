@@ -43,7 +43,9 @@ export async function run(
 }
 
 /** The repository root, as a path. */
-export const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
+export const ROOT = decodeURIComponent(
+  new URL("../../", import.meta.url).pathname,
+);
 
 /** `mod.ts` as an absolute path, for scripts run by a child `deno`. */
 export const MOD = `${ROOT}mod.ts`;
