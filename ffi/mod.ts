@@ -5,7 +5,7 @@
 
 let symbols: any;
 
-export function load(path: string = "/work/main/target/release/libdeno_memfd.so") {
+export function load(path: string = "/work/wt/bench/target/release/libdeno_memfd.so") {
   const { dlopen } = Deno;
 
   const { symbols: symbols_ } = dlopen(path, {
@@ -30,6 +30,14 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
         'i64',
       ],
       result: 'i32',
+      nonblocking: false
+    },
+    dm_bench_lifecycle: {
+      parameters: [
+        'i32',
+        'i64',
+      ],
+      result: 'i64',
       nonblocking: false
     },
     dm_pread: {
@@ -127,6 +135,13 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'i32',
       nonblocking: false
     },
+    dm_bench_get_seals: {
+      parameters: [
+        'i32',
+      ],
+      result: 'i64',
+      nonblocking: false
+    },
     dm_create: {
       parameters: [
         'buffer',
@@ -136,11 +151,30 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'i32',
       nonblocking: false
     },
+    dm_bench_memcpy: {
+      parameters: [
+        'buffer',
+        'usize',
+        'buffer',
+        'usize',
+        'i32',
+      ],
+      result: 'i64',
+      nonblocking: false
+    },
     dm_pwrite: {
       parameters: [
         'i32',
         'buffer',
         'usize',
+        'i64',
+      ],
+      result: 'i64',
+      nonblocking: false
+    },
+    dm_bench_map_unmap: {
+      parameters: [
+        'i32',
         'i64',
       ],
       result: 'i64',
@@ -208,6 +242,16 @@ export function dm_sync(
 ): number {
   return symbols.dm_sync(
     arg0,
+  )
+}
+
+export function dm_bench_lifecycle(
+  arg0: number,
+  arg1: number,
+): number {
+  return symbols.dm_bench_lifecycle(
+    arg0,
+    arg1,
   )
 }
 
@@ -326,6 +370,14 @@ export function dm_is_memfd(
   )
 }
 
+export function dm_bench_get_seals(
+  arg0: number,
+): number {
+  return symbols.dm_bench_get_seals(
+    arg0,
+  )
+}
+
 export function dm_create(
   arg0: Uint8Array,
   arg1: number,
@@ -334,6 +386,20 @@ export function dm_create(
     arg0,
     arg0.byteLength,
     arg1,
+  )
+}
+
+export function dm_bench_memcpy(
+  arg0: Uint8Array,
+  arg1: Uint8Array,
+  arg2: number,
+): number {
+  return symbols.dm_bench_memcpy(
+    arg0,
+    arg0.byteLength,
+    arg1,
+    arg1.byteLength,
+    arg2,
   )
 }
 
@@ -347,6 +413,16 @@ export function dm_pwrite(
     arg1,
     arg1.byteLength,
     arg2,
+  )
+}
+
+export function dm_bench_map_unmap(
+  arg0: number,
+  arg1: number,
+): number {
+  return symbols.dm_bench_map_unmap(
+    arg0,
+    arg1,
   )
 }
 

@@ -5,7 +5,7 @@
 use deno_bindgen::deno_bindgen;
 
 use crate::guard::{call, call32};
-use crate::{create, fd, io, mapping, seals};
+use crate::{bench, create, fd, io, mapping, seals};
 
 #[deno_bindgen]
 fn dm_create(name: &[u8], flags: u32) -> i32 {
@@ -110,4 +110,28 @@ fn dm_live_mappings() -> i32 {
 #[deno_bindgen]
 fn dm_page_size() -> i32 {
     call32(mapping::page_size_bytes)
+}
+
+// Bench-only: the native baselines of `deno task bench:compare`. They take
+// only counts, sizes and buffers, and work on memory they allocate
+// themselves or were handed as buffers.
+
+#[deno_bindgen]
+fn dm_bench_lifecycle(iterations: i32, size: i64) -> i64 {
+    call(|| bench::lifecycle(iterations, size))
+}
+
+#[deno_bindgen]
+fn dm_bench_get_seals(iterations: i32) -> i64 {
+    call(|| bench::get_seals(iterations))
+}
+
+#[deno_bindgen]
+fn dm_bench_map_unmap(iterations: i32, length: i64) -> i64 {
+    call(|| bench::map_unmap(iterations, length))
+}
+
+#[deno_bindgen]
+fn dm_bench_memcpy(dst: &mut [u8], src: &[u8], iterations: i32) -> i64 {
+    call(|| bench::memcpy(dst, src, iterations))
 }

@@ -8,6 +8,7 @@
 mod exports;
 mod guard;
 
+pub mod bench;
 pub mod constants;
 pub mod create;
 pub mod fd;
