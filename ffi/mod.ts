@@ -19,15 +19,15 @@ export function load(path: string = "/work/wt/bench/target/release/libdeno_memfd
     dm_map_ring: {
       parameters: [
         'i32',
-        'i64',
-        'i64',
+        'f64',
+        'f64',
       ],
-      result: 'i64',
+      result: 'f64',
       nonblocking: false
     },
     dm_sync: {
       parameters: [
-        'i64',
+        'f64',
       ],
       result: 'i32',
       nonblocking: false
@@ -53,18 +53,18 @@ export function load(path: string = "/work/wt/bench/target/release/libdeno_memfd
     dm_map: {
       parameters: [
         'i32',
-        'i64',
-        'i64',
+        'f64',
+        'f64',
         'i32',
       ],
-      result: 'i64',
+      result: 'f64',
       nonblocking: false
     },
     dm_size: {
       parameters: [
         'i32',
       ],
-      result: 'i64',
+      result: 'f64',
       nonblocking: false
     },
     dm_open: {
@@ -78,7 +78,7 @@ export function load(path: string = "/work/wt/bench/target/release/libdeno_memfd
     },
     dm_unmap: {
       parameters: [
-        'i64',
+        'f64',
       ],
       result: 'i32',
       nonblocking: false
@@ -95,7 +95,7 @@ export function load(path: string = "/work/wt/bench/target/release/libdeno_memfd
     dm_resize: {
       parameters: [
         'i32',
-        'i64',
+        'f64',
       ],
       result: 'i32',
       nonblocking: false

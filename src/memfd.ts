@@ -258,7 +258,7 @@ export class Memfd implements Disposable {
 
   /** The current size in bytes (`fstat`). */
   get size(): number {
-    return check(Number(dm_size(this.#live("size"))), "size", this.#name);
+    return check(dm_size(this.#live("size")), "size", this.#name);
   }
 
   /**
@@ -442,7 +442,7 @@ export class Memfd implements Disposable {
       if (length === 0) throw new RangeError("cannot map an empty range");
       return length;
     }
-    const size = check(Number(dm_size(fd)), "size", this.#name);
+    const size = check(dm_size(fd), "size", this.#name);
     if (offset >= size) {
       throw new RangeError(
         `cannot map '${this.#name}' from offset ${offset}: the file is ${size} bytes`,
@@ -452,13 +452,13 @@ export class Memfd implements Disposable {
   }
 
   #mapped(
-    result: number | bigint,
+    addr: number,
     op: "map" | "mapRing",
     offset: number,
     length: number,
   ): number {
-    // User-space addresses on 64-bit Linux stay below 2^57: safe integers.
-    const addr = Number(result);
+    // Addresses arrive as plain numbers (exact: Linux hands out user-space
+    // addresses below 2^47 unless asked for more).
     if (addr >= 0) return addr;
     const errno = -addr;
     if (errno === Errno.ENXIO) {

@@ -5,6 +5,7 @@
 use deno_bindgen::deno_bindgen;
 
 use crate::guard::{call, call32};
+use crate::js_number::{number, with_index, with_indexes};
 use crate::{bench, create, fd, io, mapping, seals};
 
 #[deno_bindgen]
@@ -28,13 +29,13 @@ fn dm_open(path: &[u8], write: i32) -> i32 {
 }
 
 #[deno_bindgen]
-fn dm_size(fd: i32) -> i64 {
-    call(|| fd::size(fd))
+fn dm_size(fd: i32) -> f64 {
+    number(call(|| fd::size(fd)))
 }
 
 #[deno_bindgen]
-fn dm_resize(fd: i32, size: i64) -> i32 {
-    call32(|| fd::resize(fd, size))
+fn dm_resize(fd: i32, size: f64) -> i32 {
+    call32(|| with_index(size, |size| fd::resize(fd, size)))
 }
 
 #[deno_bindgen]
@@ -83,23 +84,27 @@ fn dm_get_seals(fd: i32) -> i32 {
 }
 
 #[deno_bindgen]
-fn dm_map(fd: i32, offset: i64, length: i64, flags: i32) -> i64 {
-    call(|| mapping::map(fd, offset, length, flags))
+fn dm_map(fd: i32, offset: f64, length: f64, flags: i32) -> f64 {
+    number(call(|| {
+        with_indexes(offset, length, |o, l| mapping::map(fd, o, l, flags))
+    }))
 }
 
 #[deno_bindgen]
-fn dm_map_ring(fd: i32, offset: i64, length: i64) -> i64 {
-    call(|| mapping::map_ring(fd, offset, length))
+fn dm_map_ring(fd: i32, offset: f64, length: f64) -> f64 {
+    number(call(|| {
+        with_indexes(offset, length, |o, l| mapping::map_ring(fd, o, l))
+    }))
 }
 
 #[deno_bindgen]
-fn dm_unmap(addr: i64) -> i32 {
-    call32(|| mapping::unmap(addr))
+fn dm_unmap(addr: f64) -> i32 {
+    call32(|| with_index(addr, mapping::unmap))
 }
 
 #[deno_bindgen]
-fn dm_sync(addr: i64) -> i32 {
-    call32(|| mapping::sync(addr))
+fn dm_sync(addr: f64) -> i32 {
+    call32(|| with_index(addr, mapping::sync))
 }
 
 #[deno_bindgen]

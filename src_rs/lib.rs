@@ -13,5 +13,6 @@ pub mod constants;
 pub mod create;
 pub mod fd;
 pub mod io;
+pub mod js_number;
 pub mod mapping;
 pub mod seals;
