@@ -16,6 +16,15 @@ export function load(path: string = "/work/wt/bench/target/release/libdeno_memfd
       result: 'i32',
       nonblocking: false
     },
+    dm_map_rest: {
+      parameters: [
+        'i32',
+        'f64',
+        'i32',
+      ],
+      result: 'f64',
+      nonblocking: false
+    },
     dm_map_ring: {
       parameters: [
         'i32',
@@ -25,19 +34,9 @@ export function load(path: string = "/work/wt/bench/target/release/libdeno_memfd
       result: 'f64',
       nonblocking: false
     },
-    dm_sync: {
-      parameters: [
-        'f64',
-      ],
+    dm_live_mappings: {
+      parameters: [],
       result: 'i32',
-      nonblocking: false
-    },
-    dm_bench_lifecycle: {
-      parameters: [
-        'i32',
-        'i64',
-      ],
-      result: 'i64',
       nonblocking: false
     },
     dm_pread: {
@@ -76,11 +75,11 @@ export function load(path: string = "/work/wt/bench/target/release/libdeno_memfd
       result: 'i32',
       nonblocking: false
     },
-    dm_unmap: {
+    dm_view_length: {
       parameters: [
         'f64',
       ],
-      result: 'i32',
+      result: 'f64',
       nonblocking: false
     },
     dm_name: {
@@ -100,8 +99,10 @@ export function load(path: string = "/work/wt/bench/target/release/libdeno_memfd
       result: 'i32',
       nonblocking: false
     },
-    dm_page_size: {
-      parameters: [],
+    dm_sync: {
+      parameters: [
+        'f64',
+      ],
       result: 'i32',
       nonblocking: false
     },
@@ -135,11 +136,9 @@ export function load(path: string = "/work/wt/bench/target/release/libdeno_memfd
       result: 'i32',
       nonblocking: false
     },
-    dm_bench_get_seals: {
-      parameters: [
-        'i32',
-      ],
-      result: 'i64',
+    dm_page_size: {
+      parameters: [],
+      result: 'i32',
       nonblocking: false
     },
     dm_create: {
@@ -151,12 +150,8 @@ export function load(path: string = "/work/wt/bench/target/release/libdeno_memfd
       result: 'i32',
       nonblocking: false
     },
-    dm_bench_memcpy: {
+    dm_bench_get_seals: {
       parameters: [
-        'buffer',
-        'usize',
-        'buffer',
-        'usize',
         'i32',
       ],
       result: 'i64',
@@ -172,7 +167,26 @@ export function load(path: string = "/work/wt/bench/target/release/libdeno_memfd
       result: 'i64',
       nonblocking: false
     },
+    dm_bench_memcpy: {
+      parameters: [
+        'buffer',
+        'usize',
+        'buffer',
+        'usize',
+        'i32',
+      ],
+      result: 'i64',
+      nonblocking: false
+    },
     dm_bench_map_unmap: {
+      parameters: [
+        'i32',
+        'i64',
+      ],
+      result: 'i64',
+      nonblocking: false
+    },
+    dm_bench_lifecycle: {
       parameters: [
         'i32',
         'i64',
@@ -197,8 +211,10 @@ export function load(path: string = "/work/wt/bench/target/release/libdeno_memfd
       result: 'i32',
       nonblocking: false
     },
-    dm_live_mappings: {
-      parameters: [],
+    dm_unmap: {
+      parameters: [
+        'f64',
+      ],
       result: 'i32',
       nonblocking: false
     },
@@ -225,6 +241,18 @@ export function dm_close(
   )
 }
 
+export function dm_map_rest(
+  arg0: number,
+  arg1: number,
+  arg2: number,
+): number {
+  return symbols.dm_map_rest(
+    arg0,
+    arg1,
+    arg2,
+  )
+}
+
 export function dm_map_ring(
   arg0: number,
   arg1: number,
@@ -237,22 +265,8 @@ export function dm_map_ring(
   )
 }
 
-export function dm_sync(
-  arg0: number,
-): number {
-  return symbols.dm_sync(
-    arg0,
-  )
-}
-
-export function dm_bench_lifecycle(
-  arg0: number,
-  arg1: number,
-): number {
-  return symbols.dm_bench_lifecycle(
-    arg0,
-    arg1,
-  )
+export function dm_live_mappings(): number {
+  return symbols.dm_live_mappings()
 }
 
 export function dm_pread(
@@ -301,10 +315,10 @@ export function dm_open(
   )
 }
 
-export function dm_unmap(
+export function dm_view_length(
   arg0: number,
 ): number {
-  return symbols.dm_unmap(
+  return symbols.dm_view_length(
     arg0,
   )
 }
@@ -330,8 +344,12 @@ export function dm_resize(
   )
 }
 
-export function dm_page_size(): number {
-  return symbols.dm_page_size()
+export function dm_sync(
+  arg0: number,
+): number {
+  return symbols.dm_sync(
+    arg0,
+  )
 }
 
 export function dm_add_seals(
@@ -370,12 +388,8 @@ export function dm_is_memfd(
   )
 }
 
-export function dm_bench_get_seals(
-  arg0: number,
-): number {
-  return symbols.dm_bench_get_seals(
-    arg0,
-  )
+export function dm_page_size(): number {
+  return symbols.dm_page_size()
 }
 
 export function dm_create(
@@ -386,6 +400,27 @@ export function dm_create(
     arg0,
     arg0.byteLength,
     arg1,
+  )
+}
+
+export function dm_bench_get_seals(
+  arg0: number,
+): number {
+  return symbols.dm_bench_get_seals(
+    arg0,
+  )
+}
+
+export function dm_pwrite(
+  arg0: number,
+  arg1: Uint8Array,
+  arg2: number,
+): number {
+  return symbols.dm_pwrite(
+    arg0,
+    arg1,
+    arg1.byteLength,
+    arg2,
   )
 }
 
@@ -403,24 +438,21 @@ export function dm_bench_memcpy(
   )
 }
 
-export function dm_pwrite(
-  arg0: number,
-  arg1: Uint8Array,
-  arg2: number,
-): number {
-  return symbols.dm_pwrite(
-    arg0,
-    arg1,
-    arg1.byteLength,
-    arg2,
-  )
-}
-
 export function dm_bench_map_unmap(
   arg0: number,
   arg1: number,
 ): number {
   return symbols.dm_bench_map_unmap(
+    arg0,
+    arg1,
+  )
+}
+
+export function dm_bench_lifecycle(
+  arg0: number,
+  arg1: number,
+): number {
+  return symbols.dm_bench_lifecycle(
     arg0,
     arg1,
   )
@@ -447,8 +479,12 @@ export function dm_cloexec(
   )
 }
 
-export function dm_live_mappings(): number {
-  return symbols.dm_live_mappings()
+export function dm_unmap(
+  arg0: number,
+): number {
+  return symbols.dm_unmap(
+    arg0,
+  )
 }
 
 export function dm_pread_async(

@@ -91,6 +91,18 @@ fn dm_map(fd: i32, offset: f64, length: f64, flags: i32) -> f64 {
 }
 
 #[deno_bindgen]
+fn dm_map_rest(fd: i32, offset: f64, flags: i32) -> f64 {
+    number(call(|| {
+        with_index(offset, |o| mapping::map_rest(fd, o, flags))
+    }))
+}
+
+#[deno_bindgen]
+fn dm_view_length(addr: f64) -> f64 {
+    number(call(|| with_index(addr, mapping::view_length)))
+}
+
+#[deno_bindgen]
 fn dm_map_ring(fd: i32, offset: f64, length: f64) -> f64 {
     number(call(|| {
         with_indexes(offset, length, |o, l| mapping::map_ring(fd, o, l))
