@@ -20,11 +20,17 @@ import { handoff } from "./compare/handoff.ts";
 import { lifecycle, pythonLifecycle } from "./compare/lifecycle.ts";
 import { mapView } from "./compare/map_view.ts";
 import { ring } from "./compare/ring.ts";
-import { type Row, type Skipped, type Stem, STEMS } from "./compare/row.ts";
+import {
+  type Noted,
+  type Row,
+  type Skipped,
+  type Stem,
+  STEMS,
+} from "./compare/row.ts";
 import { sealsGet } from "./compare/seals.ts";
 import { missed, table } from "./compare/table.ts";
 
-type Runner = (config: Config, name: string) => Promise<Row | Skipped>;
+type Runner = (config: Config, name: string) => Promise<Noted | Skipped>;
 
 const RUNNERS: Record<Stem, Runner> = {
   "lifecycle": lifecycle,
@@ -61,7 +67,7 @@ function options() {
 async function main(): Promise<number> {
   const opts = options();
   const config = opts.quick ? QUICK : FULL;
-  const rows: (Row | Skipped)[] = [];
+  const rows: (Noted | Skipped)[] = [];
   for (const stem of STEMS) {
     if (!opts.only.includes(stem)) continue;
     const name = config.quick ? `${stem}:quick` : stem;
@@ -75,9 +81,11 @@ async function main(): Promise<number> {
     );
     rows.push(row);
   }
-  const measured = rows.filter((r): r is Row => !("skipped" in r));
-  await Deno.writeTextFile(opts.out, JSON.stringify(measured, null, 2) + "\n");
+  const measured = rows.filter((r): r is Noted => !("skipped" in r));
+  const json: Row[] = measured.map(({ note: _, ...row }) => row);
+  await Deno.writeTextFile(opts.out, JSON.stringify(json, null, 2) + "\n");
   console.log(table(rows));
+  for (const { note } of measured) if (note) console.log(note);
   console.log(`\nwrote ${opts.out}`);
   const misses = missed(rows);
   if (misses.length > 0) {

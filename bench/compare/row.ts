@@ -21,6 +21,9 @@ export interface Row {
   ratio: number;
 }
 
+/** A row plus a remark for the printed table (not written to the JSON). */
+export type Noted = Row & { note?: string };
+
 /** A row that could not run here, and why. */
 export interface Skipped {
   name: string;
