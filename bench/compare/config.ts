@@ -45,7 +45,7 @@ export const FULL: Config = {
   copyBytes: 256 * MiB,
   copiesPerRound: 1,
   mapViewBytes: 256 * MiB,
-  mapViewOps: 500,
+  mapViewOps: 2000,
   handoffBytes: GiB,
   ringBytes: 512 * MiB,
   ringCapacity: MiB,
