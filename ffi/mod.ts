@@ -16,36 +16,47 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'i32',
       nonblocking: false
     },
-    dm_map_ring: {
+    dm_map_rest: {
       parameters: [
         'i32',
-        'i64',
+        'f64',
+        'i32',
+      ],
+      result: 'f64',
+      nonblocking: false
+    },
+    dm_bench_lifecycle: {
+      parameters: [
+        'i32',
         'i64',
       ],
       result: 'i64',
       nonblocking: false
     },
-    dm_sync: {
+    dm_map_ring: {
       parameters: [
-        'i64',
+        'i32',
+        'f64',
+        'f64',
       ],
+      result: 'f64',
+      nonblocking: false
+    },
+    dm_live_mappings: {
+      parameters: [],
       result: 'i32',
       nonblocking: false
     },
-    dm_listen: {
+    dm_bench_get_seals: {
       parameters: [
-        'buffer',
-        'usize',
-        'buffer',
-        'usize',
+        'i32',
       ],
-      result: 'i32',
+      result: 'i64',
       nonblocking: false
     },
-    dm_send: {
+    dm_accept: {
       parameters: [
-        'buffer',
-        'usize',
+        'i32',
         'i32',
       ],
       result: 'i32',
@@ -64,18 +75,18 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
     dm_map: {
       parameters: [
         'i32',
-        'i64',
-        'i64',
+        'f64',
+        'f64',
         'i32',
       ],
-      result: 'i64',
+      result: 'f64',
       nonblocking: false
     },
     dm_size: {
       parameters: [
         'i32',
       ],
-      result: 'i64',
+      result: 'f64',
       nonblocking: false
     },
     dm_open: {
@@ -87,11 +98,19 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'i32',
       nonblocking: false
     },
-    dm_unmap: {
+    dm_bench_map_unmap: {
       parameters: [
+        'i32',
         'i64',
       ],
-      result: 'i32',
+      result: 'i64',
+      nonblocking: false
+    },
+    dm_view_length: {
+      parameters: [
+        'f64',
+      ],
+      result: 'f64',
       nonblocking: false
     },
     dm_name: {
@@ -103,16 +122,34 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'i32',
       nonblocking: false
     },
-    dm_resize: {
+    dm_futex_wait: {
       parameters: [
+        'i64',
         'i32',
+        'i32',
+      ],
+      result: 'i32',
+      nonblocking: true
+    },
+    dm_futex_wake: {
+      parameters: [
         'i64',
       ],
       result: 'i32',
       nonblocking: false
     },
-    dm_page_size: {
-      parameters: [],
+    dm_resize: {
+      parameters: [
+        'i32',
+        'f64',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_sync: {
+      parameters: [
+        'f64',
+      ],
       result: 'i32',
       nonblocking: false
     },
@@ -146,13 +183,8 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'i32',
       nonblocking: false
     },
-    dm_unlink_socket: {
-      parameters: [
-        'buffer',
-        'usize',
-        'buffer',
-        'usize',
-      ],
+    dm_page_size: {
+      parameters: [],
       result: 'i32',
       nonblocking: false
     },
@@ -165,21 +197,34 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'i32',
       nonblocking: false
     },
-    dm_wake: {
+    dm_unlink_socket: {
       parameters: [
-        'i32',
+        'buffer',
+        'usize',
+        'buffer',
+        'usize',
       ],
       result: 'i32',
       nonblocking: false
     },
-    dm_futex_wait: {
+    dm_receive: {
       parameters: [
-        'i64',
         'i32',
         'i32',
       ],
       result: 'i32',
       nonblocking: true
+    },
+    dm_bench_memcpy: {
+      parameters: [
+        'buffer',
+        'usize',
+        'buffer',
+        'usize',
+        'i32',
+      ],
+      result: 'i64',
+      nonblocking: false
     },
     dm_pwrite: {
       parameters: [
@@ -191,24 +236,17 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'i64',
       nonblocking: false
     },
-    dm_receive: {
+    dm_wake: {
       parameters: [
         'i32',
-        'i32',
-      ],
-      result: 'i32',
-      nonblocking: true
-    },
-    dm_futex_wake: {
-      parameters: [
-        'i64',
       ],
       result: 'i32',
       nonblocking: false
     },
-    dm_accept: {
+    dm_send: {
       parameters: [
-        'i32',
+        'buffer',
+        'usize',
         'i32',
       ],
       result: 'i32',
@@ -216,6 +254,16 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
     },
     dm_wake_fd: {
       parameters: [],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_listen: {
+      parameters: [
+        'buffer',
+        'usize',
+        'buffer',
+        'usize',
+      ],
       result: 'i32',
       nonblocking: false
     },
@@ -236,8 +284,10 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'i32',
       nonblocking: false
     },
-    dm_live_mappings: {
-      parameters: [],
+    dm_unmap: {
+      parameters: [
+        'f64',
+      ],
       result: 'i32',
       nonblocking: false
     },
@@ -264,6 +314,28 @@ export function dm_close(
   )
 }
 
+export function dm_map_rest(
+  arg0: number,
+  arg1: number,
+  arg2: number,
+): number {
+  return symbols.dm_map_rest(
+    arg0,
+    arg1,
+    arg2,
+  )
+}
+
+export function dm_bench_lifecycle(
+  arg0: number,
+  arg1: number,
+): number {
+  return symbols.dm_bench_lifecycle(
+    arg0,
+    arg1,
+  )
+}
+
 export function dm_map_ring(
   arg0: number,
   arg1: number,
@@ -276,33 +348,24 @@ export function dm_map_ring(
   )
 }
 
-export function dm_sync(
+export function dm_live_mappings(): number {
+  return symbols.dm_live_mappings()
+}
+
+export function dm_bench_get_seals(
   arg0: number,
 ): number {
-  return symbols.dm_sync(
+  return symbols.dm_bench_get_seals(
     arg0,
   )
 }
 
-export function dm_listen(
-  arg0: Uint8Array,
-  arg1: Uint8Array,
-): number {
-  return symbols.dm_listen(
-    arg0,
-    arg0.byteLength,
-    arg1,
-    arg1.byteLength,
-  )
-}
-
-export function dm_send(
-  arg0: Uint8Array,
+export function dm_accept(
+  arg0: number,
   arg1: number,
 ): Promise<number> {
-  return symbols.dm_send(
+  return symbols.dm_accept(
     arg0,
-    arg0.byteLength,
     arg1,
   )
 }
@@ -353,10 +416,20 @@ export function dm_open(
   )
 }
 
-export function dm_unmap(
+export function dm_bench_map_unmap(
+  arg0: number,
+  arg1: number,
+): number {
+  return symbols.dm_bench_map_unmap(
+    arg0,
+    arg1,
+  )
+}
+
+export function dm_view_length(
   arg0: number,
 ): number {
-  return symbols.dm_unmap(
+  return symbols.dm_view_length(
     arg0,
   )
 }
@@ -372,6 +445,26 @@ export function dm_name(
   )
 }
 
+export function dm_futex_wait(
+  arg0: number,
+  arg1: number,
+  arg2: number,
+): Promise<number> {
+  return symbols.dm_futex_wait(
+    arg0,
+    arg1,
+    arg2,
+  )
+}
+
+export function dm_futex_wake(
+  arg0: number,
+): number {
+  return symbols.dm_futex_wake(
+    arg0,
+  )
+}
+
 export function dm_resize(
   arg0: number,
   arg1: number,
@@ -382,8 +475,12 @@ export function dm_resize(
   )
 }
 
-export function dm_page_size(): number {
-  return symbols.dm_page_size()
+export function dm_sync(
+  arg0: number,
+): number {
+  return symbols.dm_sync(
+    arg0,
+  )
 }
 
 export function dm_add_seals(
@@ -422,16 +519,8 @@ export function dm_is_memfd(
   )
 }
 
-export function dm_unlink_socket(
-  arg0: Uint8Array,
-  arg1: Uint8Array,
-): number {
-  return symbols.dm_unlink_socket(
-    arg0,
-    arg0.byteLength,
-    arg1,
-    arg1.byteLength,
-  )
+export function dm_page_size(): number {
+  return symbols.dm_page_size()
 }
 
 export function dm_create(
@@ -445,22 +534,38 @@ export function dm_create(
   )
 }
 
-export function dm_wake(
-  arg0: number,
+export function dm_unlink_socket(
+  arg0: Uint8Array,
+  arg1: Uint8Array,
 ): number {
-  return symbols.dm_wake(
+  return symbols.dm_unlink_socket(
     arg0,
+    arg0.byteLength,
+    arg1,
+    arg1.byteLength,
   )
 }
 
-export function dm_futex_wait(
+export function dm_receive(
   arg0: number,
   arg1: number,
-  arg2: number,
 ): Promise<number> {
-  return symbols.dm_futex_wait(
+  return symbols.dm_receive(
     arg0,
     arg1,
+  )
+}
+
+export function dm_bench_memcpy(
+  arg0: Uint8Array,
+  arg1: Uint8Array,
+  arg2: number,
+): number {
+  return symbols.dm_bench_memcpy(
+    arg0,
+    arg0.byteLength,
+    arg1,
+    arg1.byteLength,
     arg2,
   )
 }
@@ -478,36 +583,39 @@ export function dm_pwrite(
   )
 }
 
-export function dm_receive(
-  arg0: number,
-  arg1: number,
-): Promise<number> {
-  return symbols.dm_receive(
-    arg0,
-    arg1,
-  )
-}
-
-export function dm_futex_wake(
+export function dm_wake(
   arg0: number,
 ): number {
-  return symbols.dm_futex_wake(
+  return symbols.dm_wake(
     arg0,
   )
 }
 
-export function dm_accept(
-  arg0: number,
+export function dm_send(
+  arg0: Uint8Array,
   arg1: number,
 ): Promise<number> {
-  return symbols.dm_accept(
+  return symbols.dm_send(
     arg0,
+    arg0.byteLength,
     arg1,
   )
 }
 
 export function dm_wake_fd(): number {
   return symbols.dm_wake_fd()
+}
+
+export function dm_listen(
+  arg0: Uint8Array,
+  arg1: Uint8Array,
+): number {
+  return symbols.dm_listen(
+    arg0,
+    arg0.byteLength,
+    arg1,
+    arg1.byteLength,
+  )
 }
 
 export function dm_pwrite_async(
@@ -531,8 +639,12 @@ export function dm_cloexec(
   )
 }
 
-export function dm_live_mappings(): number {
-  return symbols.dm_live_mappings()
+export function dm_unmap(
+  arg0: number,
+): number {
+  return symbols.dm_unmap(
+    arg0,
+  )
 }
 
 export function dm_pread_async(

@@ -11,6 +11,7 @@ import {
   dm_get_seals,
   dm_is_memfd,
   dm_map,
+  dm_map_rest,
   dm_map_ring,
   dm_name,
   dm_open,
@@ -21,6 +22,7 @@ import {
   dm_pwrite_async,
   dm_resize,
   dm_size,
+  dm_view_length,
 } from "../ffi/mod.ts";
 import { type CreateOptions, planCreate } from "./create_options.ts";
 import { Errno } from "./errno.ts";
@@ -261,7 +263,7 @@ export class Memfd implements Disposable {
 
   /** The current size in bytes (`fstat`). */
   get size(): number {
-    return check(Number(dm_size(this.#live("size"))), "size", this.#name);
+    return check(dm_size(this.#live("size")), "size", this.#name);
   }
 
   /**
@@ -364,15 +366,23 @@ export class Memfd implements Disposable {
     }
     const offset = toIndex(o.offset ?? 0, "offset");
     const populate = toBoolean(o.populate, false, "populate");
-    const length = this.#length(fd, offset, o.length);
     const flags = (access === "private" ? MAP_PRIVATE : 0) |
       (populate ? MAP_POPULATE : 0);
-    const addr = this.#mapped(
-      dm_map(fd, offset, length, flags),
-      "map",
-      offset,
-      length,
-    );
+    if (o.length !== undefined) {
+      const length = this.#requested(o.length);
+      const addr = this.#mapped(
+        dm_map(fd, offset, length, flags),
+        "map",
+        offset,
+        length,
+      );
+      return adoptMapping(addr, length, offset, access, this.#name);
+    }
+    // The rest of the file, sized natively by the fstat that checks the
+    // range anyway: a size query from here would be a second fstat.
+    const addr = dm_map_rest(fd, offset, flags);
+    if (addr < 0) throw this.#restFailure(fd, addr, offset);
+    const length = dm_view_length(addr);
     return adoptMapping(addr, length, offset, access, this.#name);
   }
 
@@ -458,30 +468,45 @@ export class Memfd implements Disposable {
     return check(Number(result), op, this.#name);
   }
 
+  /** A `length` option: a non-zero index. */
+  #requested(requested: unknown): number {
+    const length = toIndex(requested, "length");
+    if (length === 0) throw new RangeError("cannot map an empty range");
+    return length;
+  }
+
   /** The mapping length: `requested`, or the rest of the file. */
   #length(fd: number, offset: number, requested: unknown): number {
-    if (requested !== undefined) {
-      const length = toIndex(requested, "length");
-      if (length === 0) throw new RangeError("cannot map an empty range");
-      return length;
-    }
-    const size = check(Number(dm_size(fd)), "size", this.#name);
-    if (offset >= size) {
-      throw new RangeError(
-        `cannot map '${this.#name}' from offset ${offset}: the file is ${size} bytes`,
-      );
-    }
+    if (requested !== undefined) return this.#requested(requested);
+    const size = check(dm_size(fd), "size", this.#name);
+    if (offset >= size) throw this.#pastEnd(offset, size);
     return size - offset;
   }
 
+  #pastEnd(offset: number, size: number): RangeError {
+    return new RangeError(
+      `cannot map '${this.#name}' from offset ${offset}: the file is ${size} bytes`,
+    );
+  }
+
+  /**
+   * The error of a failed map of the rest of the file, as the size query
+   * that used to come first would have reported it.
+   */
+  #restFailure(fd: number, result: number, offset: number): Error {
+    const size = check(dm_size(fd), "size", this.#name);
+    if (result === -Errno.ENXIO) return this.#pastEnd(offset, size);
+    return failure("map", -result, this.#name);
+  }
+
   #mapped(
-    result: number | bigint,
+    addr: number,
     op: "map" | "mapRing",
     offset: number,
     length: number,
   ): number {
-    // User-space addresses on 64-bit Linux stay below 2^57: safe integers.
-    const addr = Number(result);
+    // Addresses arrive as plain numbers (exact: Linux hands out user-space
+    // addresses below 2^47 unless asked for more).
     if (addr >= 0) return addr;
     const errno = -addr;
     if (errno === Errno.ENXIO) {

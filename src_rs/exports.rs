@@ -5,7 +5,8 @@
 use deno_bindgen::deno_bindgen;
 
 use crate::guard::{call, call32};
-use crate::{create, fd, io, mapping, seals, socket, wait};
+use crate::js_number::{number, with_index, with_indexes};
+use crate::{bench, create, fd, io, mapping, seals, socket, wait};
 
 #[deno_bindgen]
 fn dm_create(name: &[u8], flags: u32) -> i32 {
@@ -28,13 +29,13 @@ fn dm_open(path: &[u8], write: i32) -> i32 {
 }
 
 #[deno_bindgen]
-fn dm_size(fd: i32) -> i64 {
-    call(|| fd::size(fd))
+fn dm_size(fd: i32) -> f64 {
+    number(call(|| fd::size(fd)))
 }
 
 #[deno_bindgen]
-fn dm_resize(fd: i32, size: i64) -> i32 {
-    call32(|| fd::resize(fd, size))
+fn dm_resize(fd: i32, size: f64) -> i32 {
+    call32(|| with_index(size, |size| fd::resize(fd, size)))
 }
 
 #[deno_bindgen]
@@ -83,23 +84,39 @@ fn dm_get_seals(fd: i32) -> i32 {
 }
 
 #[deno_bindgen]
-fn dm_map(fd: i32, offset: i64, length: i64, flags: i32) -> i64 {
-    call(|| mapping::map(fd, offset, length, flags))
+fn dm_map(fd: i32, offset: f64, length: f64, flags: i32) -> f64 {
+    number(call(|| {
+        with_indexes(offset, length, |o, l| mapping::map(fd, o, l, flags))
+    }))
 }
 
 #[deno_bindgen]
-fn dm_map_ring(fd: i32, offset: i64, length: i64) -> i64 {
-    call(|| mapping::map_ring(fd, offset, length))
+fn dm_map_rest(fd: i32, offset: f64, flags: i32) -> f64 {
+    number(call(|| {
+        with_index(offset, |o| mapping::map_rest(fd, o, flags))
+    }))
 }
 
 #[deno_bindgen]
-fn dm_unmap(addr: i64) -> i32 {
-    call32(|| mapping::unmap(addr))
+fn dm_view_length(addr: f64) -> f64 {
+    number(call(|| with_index(addr, mapping::view_length)))
 }
 
 #[deno_bindgen]
-fn dm_sync(addr: i64) -> i32 {
-    call32(|| mapping::sync(addr))
+fn dm_map_ring(fd: i32, offset: f64, length: f64) -> f64 {
+    number(call(|| {
+        with_indexes(offset, length, |o, l| mapping::map_ring(fd, o, l))
+    }))
+}
+
+#[deno_bindgen]
+fn dm_unmap(addr: f64) -> i32 {
+    call32(|| with_index(addr, mapping::unmap))
+}
+
+#[deno_bindgen]
+fn dm_sync(addr: f64) -> i32 {
+    call32(|| with_index(addr, mapping::sync))
 }
 
 #[deno_bindgen]
@@ -155,4 +172,28 @@ fn dm_futex_wait(addr: i64, expected: i32, timeout_ms: i32) -> i32 {
 #[deno_bindgen]
 fn dm_futex_wake(addr: i64) -> i32 {
     call32(|| wait::wake(addr))
+}
+
+// Bench-only: the native baselines of `deno task bench:compare`. They take
+// only counts, sizes and buffers, and work on memory they allocate
+// themselves or were handed as buffers.
+
+#[deno_bindgen]
+fn dm_bench_lifecycle(iterations: i32, size: i64) -> i64 {
+    call(|| bench::lifecycle(iterations, size))
+}
+
+#[deno_bindgen]
+fn dm_bench_get_seals(iterations: i32) -> i64 {
+    call(|| bench::get_seals(iterations))
+}
+
+#[deno_bindgen]
+fn dm_bench_map_unmap(iterations: i32, length: i64) -> i64 {
+    call(|| bench::map_unmap(iterations, length))
+}
+
+#[deno_bindgen]
+fn dm_bench_memcpy(dst: &mut [u8], src: &[u8], iterations: i32) -> i64 {
+    call(|| bench::memcpy(dst, src, iterations))
 }

@@ -8,10 +8,12 @@
 mod exports;
 mod guard;
 
+pub mod bench;
 pub mod constants;
 pub mod create;
 pub mod fd;
 pub mod io;
+pub mod js_number;
 pub mod mapping;
 pub mod seals;
 pub mod socket;

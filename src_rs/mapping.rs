@@ -27,6 +27,8 @@ struct Entry {
     /// Bytes to hand to `munmap` (the view, rounded up to whole huge pages
     /// for hugetlb files, doubled for rings).
     unmap_len: usize,
+    /// Bytes of the view handed out (doubled for rings).
+    view_len: usize,
     dev: u64,
     ino: u64,
     /// One past the last byte of the file this mapping can touch.
@@ -79,21 +81,26 @@ fn round_up(n: usize, to: usize) -> Option<usize> {
 
 /// What a mapping of `length` bytes at `offset` of `fd` needs: the file's
 /// identity, its mapping granule (4 KiB, or the huge page size of a hugetlb
-/// file) and the checked end of the range.
+/// file) and the checked range.
 struct Target {
     dev: u64,
     ino: u64,
     granule: usize,
+    length: i64,
     end: u64,
 }
 
-fn target(fd: i32, offset: i64, length: i64) -> Result<Target, i64> {
-    if offset < 0 || length < 0 {
+/// The range `offset..offset + length` of `fd`, or with `length` `None`
+/// everything from `offset` to the end of the file, checked against the
+/// file's size by the one `fstat` that also names the file for the registry.
+fn target(fd: i32, offset: i64, length: Option<i64>) -> Result<Target, i64> {
+    if offset < 0 || length.is_some_and(|l| l < 0) {
         return Err(EINVAL);
     }
     let st = stat(fd)?;
+    let length = length.unwrap_or(st.st_size.saturating_sub(offset));
     let end = offset.checked_add(length).ok_or(E_RANGE)?;
-    if length == 0 || end > st.st_size {
+    if length <= 0 || end > st.st_size {
         return Err(E_RANGE);
     }
     // hugetlbfs reports its huge page size as the block size.
@@ -102,13 +109,15 @@ fn target(fd: i32, offset: i64, length: i64) -> Result<Target, i64> {
         dev: st.st_dev,
         ino: st.st_ino,
         granule,
+        length,
         end: end as u64,
     })
 }
 
-fn register(reg: &mut Registry, addr: usize, unmap_len: usize, t: &Target) {
+fn register(reg: &mut Registry, addr: usize, unmap_len: usize, view_len: usize, t: &Target) {
     let entry = Entry {
         unmap_len,
+        view_len,
         dev: t.dev,
         ino: t.ino,
         file_end: t.end,
@@ -120,11 +129,24 @@ fn register(reg: &mut Registry, addr: usize, unmap_len: usize, t: &Target) {
 /// or (with [`MAP_FLAG_PRIVATE`]) copy-on-write. The address, or `-errno`;
 /// [`E_RANGE`] when the range is empty or passes the end of the file.
 pub fn map(fd: i32, offset: i64, length: i64, flags: i32) -> i64 {
+    map_range(fd, offset, Some(length), flags)
+}
+
+/// [`map`] of everything from `offset` to the end of the file, sized by the
+/// same `fstat` that checks the range (no separate size query needed);
+/// [`view_length`] then tells the length. [`E_RANGE`] when `offset` is at or
+/// past the end.
+pub fn map_rest(fd: i32, offset: i64, flags: i32) -> i64 {
+    map_range(fd, offset, None, flags)
+}
+
+fn map_range(fd: i32, offset: i64, length: Option<i64>, flags: i32) -> i64 {
     let mut reg = registry();
     let t = match target(fd, offset, length) {
         Ok(t) => t,
         Err(e) => return e,
     };
+    let length = t.length;
     let Some(unmap_len) = round_up(length as usize, t.granule) else {
         return E_RANGE;
     };
@@ -151,7 +173,7 @@ pub fn map(fd: i32, offset: i64, length: i64, flags: i32) -> i64 {
     if addr == libc::MAP_FAILED {
         return neg_errno();
     }
-    register(&mut reg, addr as usize, unmap_len, &t);
+    register(&mut reg, addr as usize, unmap_len, length as usize, &t);
     addr as i64
 }
 
@@ -161,7 +183,7 @@ pub fn map(fd: i32, offset: i64, length: i64, flags: i32) -> i64 {
 /// `2 * length` region, or `-errno`.
 pub fn map_ring(fd: i32, offset: i64, length: i64) -> i64 {
     let mut reg = registry();
-    let t = match target(fd, offset, length) {
+    let t = match target(fd, offset, Some(length)) {
         Ok(t) => t,
         Err(e) => return e,
     };
@@ -222,7 +244,7 @@ pub fn map_ring(fd: i32, offset: i64, length: i64) -> i64 {
     }
     release(base, start - base);
     release(start + span, base + reserve_len - (start + span));
-    register(&mut reg, start, span, &t);
+    register(&mut reg, start, span, span, &t);
     start as i64
 }
 
@@ -239,6 +261,16 @@ pub fn unmap(addr: i64) -> i64 {
     }
     reg.0.remove(&(addr as usize));
     0
+}
+
+/// The length of the view of the live mapping at `addr` (doubled for a
+/// ring), or `-EINVAL` when no mapping made here starts there.
+pub fn view_length(addr: i64) -> i64 {
+    let reg = registry();
+    usize::try_from(addr)
+        .ok()
+        .and_then(|a| reg.0.get(&a))
+        .map_or(EINVAL, |entry| entry.view_len as i64)
 }
 
 /// `msync(MS_SYNC)` of the whole mapping at `addr`: 0 or `-errno`.
@@ -272,4 +304,28 @@ pub fn live_count() -> i64 {
 /// The size of a page in bytes (the granule of `map_ring` on plain memfds).
 pub fn page_size_bytes() -> i64 {
     page_size() as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::constants::MFD_CLOEXEC;
+
+    #[test]
+    fn map_rest_maps_to_the_end_and_reports_the_length() {
+        let fd = crate::create::create(b"rest", MFD_CLOEXEC) as i32;
+        assert!(fd >= 0);
+        let page = page_size() as i64;
+        assert_eq!(crate::fd::resize(fd, 3 * page), 0);
+        let addr = map_rest(fd, page, 0);
+        assert!(addr > 0);
+        assert_eq!(view_length(addr), 2 * page);
+        assert_eq!(map_rest(fd, 3 * page, 0), E_RANGE);
+        assert_eq!(map_rest(fd, 4 * page, 0), E_RANGE);
+        assert_eq!(crate::fd::resize(fd, page), -i64::from(libc::EBUSY));
+        assert_eq!(unmap(addr), 0);
+        assert_eq!(view_length(addr), EINVAL);
+        // SAFETY: closing the fd created above.
+        unsafe { libc::close(fd) };
+    }
 }

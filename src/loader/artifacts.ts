@@ -18,7 +18,7 @@ export interface Artifact {
 export const ARTIFACTS: Readonly<Record<string, Artifact>> = {
   "x86_64-unknown-linux-gnu": {
     file: "libdeno_memfd-x86_64-unknown-linux-gnu.so",
-    sha256: "6c19374811c13129acd24d228d7dd759eea59c12521e97e02235bb8e133e41e5",
-    size: 515160,
+    sha256: "d05de1ae81d774c7d4a14187804467b8e008574aad92c77419210450a8be6fba",
+    size: 522928,
   },
 };

@@ -1,0 +1,93 @@
+/**
+ * `lifecycle` and `python-lifecycle`: create → resize → map → touch one
+ * byte → unmap → close, through the public API, against the same syscalls
+ * in Rust (same process) and in Python (timed inside Python).
+ * @module
+ */
+
+import { Memfd } from "../../mod.ts";
+import type { Config } from "./config.ts";
+import { alternate } from "./measure.ts";
+import { lifecycleNs } from "./native.ts";
+import { type Row, toRow } from "./row.ts";
+
+/** ns per lifecycle through the public API. */
+export function oursLifecycleNs(ops: number, size: number): number {
+  const t0 = performance.now();
+  for (let i = 0; i < ops; i++) {
+    const fd = Memfd.create("bench", { size });
+    const map = fd.map();
+    map.bytes[0] = 1;
+    map.unmap();
+    fd.close();
+  }
+  return (performance.now() - t0) * 1e6 / ops;
+}
+
+/** The `lifecycle` row. */
+export async function lifecycle(config: Config, name: string): Promise<Row> {
+  const { lifecycleOps: ops, lifecycleSize: size } = config;
+  const paired = await alternate(
+    () => oursLifecycleNs(ops, size),
+    () => lifecycleNs(ops, size),
+    config.micro,
+  );
+  return toRow(name, "ns/op", "Rust, raw syscalls (same process)", paired);
+}
+
+// Same flags as Memfd.create's defaults; MFD_NOEXEC_SEAL (0x8) is dropped
+// on kernels before 6.3, as the library does.
+const PYTHON = `
+import mmap, os, sys, time
+n, size = int(sys.argv[1]), int(sys.argv[2])
+flags = os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING | 0x8
+def once():
+    fd = os.memfd_create("bench", flags)
+    os.ftruncate(fd, size)
+    m = mmap.mmap(fd, size)
+    m[0] = 1
+    m.close()
+    os.close(fd)
+try:
+    once()
+except OSError:
+    flags &= ~0x8
+for _ in range(min(n, 200)):
+    once()
+t0 = time.perf_counter_ns()
+for _ in range(n):
+    once()
+print((time.perf_counter_ns() - t0) / n)
+`;
+
+/** ns per lifecycle in a fresh python3, timed inside Python. */
+async function pythonLifecycleNs(ops: number, size: number): Promise<number> {
+  const out = await new Deno.Command("python3", {
+    args: ["-c", PYTHON, String(ops), String(size)],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout).trim();
+  const ns = Number(text);
+  if (!out.success || !Number.isFinite(ns)) {
+    throw new Error(
+      `python3 lifecycle failed: ${new TextDecoder().decode(out.stderr)}`,
+    );
+  }
+  return ns;
+}
+
+/** The `python-lifecycle` row. */
+export async function pythonLifecycle(
+  config: Config,
+  name: string,
+): Promise<Row> {
+  const { pythonOps: ops, lifecycleSize: size } = config;
+  const paired = await alternate(
+    () => oursLifecycleNs(ops, size),
+    () => pythonLifecycleNs(ops, size),
+    config.process,
+  );
+  return toRow(name, "ns/op", "Python 3 os.memfd_create + mmap", paired);
+}

@@ -1,0 +1,68 @@
+/**
+ * A row of the comparison: what `bench/results.json` holds, one per stem.
+ * @module
+ */
+
+import type { Paired } from "./measure.ts";
+
+/**
+ * `ns/op` is a time (lower is better), `GB/s` a throughput (higher is
+ * better); either way `ratio` is `ours / baseline`.
+ */
+export type Unit = "ns/op" | "GB/s";
+
+/** One line of `bench/results.json`. */
+export interface Row {
+  name: string;
+  unit: Unit;
+  ours: number;
+  baseline: number;
+  baselineName: string;
+  ratio: number;
+}
+
+/** A row plus a remark for the printed table (not written to the JSON). */
+export type Noted = Row & { note?: string };
+
+/** A row that could not run here, and why. */
+export interface Skipped {
+  name: string;
+  skipped: string;
+}
+
+/** The row stems, in the order they run and print. */
+export const STEMS = [
+  "lifecycle",
+  "seals-get",
+  "warm-copy",
+  "first-touch",
+  "map-view-256MiB",
+  "handoff-1GiB",
+  "ring",
+  "python-lifecycle",
+] as const;
+
+/** One of {@linkcode STEMS}. */
+export type Stem = typeof STEMS[number];
+
+function round(value: number, unit: Unit): number {
+  const digits = unit === "ns/op" ? 1 : 3;
+  return Number(value.toFixed(digits));
+}
+
+/** The row for `name` from the medians of an alternating run. */
+export function toRow(
+  name: string,
+  unit: Unit,
+  baselineName: string,
+  paired: Paired,
+): Row {
+  return {
+    name,
+    unit,
+    ours: round(paired.ours, unit),
+    baseline: round(paired.baseline, unit),
+    baselineName,
+    ratio: Number((paired.ours / paired.baseline).toFixed(3)),
+  };
+}
