@@ -5,13 +5,17 @@ import { MOD, runDeno } from "./support/run.ts";
 Deno.test("a child deno reads what this process wrote, by path", async () => {
   using fd = Memfd.create("smoke", { size: 5 });
   fd.write(new TextEncoder().encode("hello"));
-  const out = await runDeno(`
+  const out = await runDeno(
+    `
     import { Memfd } from "${MOD}";
     using fd = Memfd.open(Deno.args[0]);
     const bytes = new Uint8Array(fd.size);
     fd.read(bytes);
     console.log(new TextDecoder().decode(bytes));
-  `, undefined, [fd.path]);
+  `,
+    undefined,
+    [fd.path],
+  );
   assertEquals(out.stderr, "");
   assertEquals(out.stdout.trim(), "hello");
 });

@@ -1,5 +1,5 @@
 /**
- * Running real peers (a child `deno`, `python3`) from tests.
+ * Running real peers (a child `deno`, `python3`, coreutils) from tests.
  * @module
  */
 
@@ -13,7 +13,11 @@ export interface Outcome {
 
 const decoder = new TextDecoder();
 
-/** Runs `command args…` to completion, feeding it `stdin` when given. */
+/**
+ * Runs `command args…` to completion, feeding it `stdin` (default: nothing).
+ * stdin is always a pipe, never `/dev/null`, which Deno would open in this
+ * process for a moment and `openFds()` could catch as a leak.
+ */
 export async function run(
   command: string,
   args: string[],
@@ -22,17 +26,15 @@ export async function run(
 ): Promise<Outcome> {
   const child = new Deno.Command(command, {
     args,
-    stdin: options.stdin ? "piped" : "null",
+    stdin: "piped",
     stdout: "piped",
     stderr: "piped",
     env: options.env,
     cwd: options.cwd,
   }).spawn();
-  if (options.stdin) {
-    const writer = child.stdin.getWriter();
-    await writer.write(options.stdin);
-    await writer.close();
-  }
+  const writer = child.stdin.getWriter();
+  if (options.stdin) await writer.write(options.stdin);
+  await writer.close();
   const out = await child.output();
   return {
     code: out.code,
@@ -42,8 +44,21 @@ export async function run(
   };
 }
 
+/** Runs `command args…` and returns its stdout, failing on any other end. */
+export async function runOk(command: string, args: string[]): Promise<string> {
+  const out = await run(command, args);
+  if (out.code !== 0) {
+    throw new Error(
+      `${command} ${args.join(" ")} exited ${out.code}: ${out.stderr}`,
+    );
+  }
+  return out.stdout;
+}
+
 /** The repository root, as a path. */
-export const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
+export const ROOT = decodeURIComponent(
+  new URL("../../", import.meta.url).pathname,
+);
 
 /** `mod.ts` as an absolute path, for scripts run by a child `deno`. */
 export const MOD = `${ROOT}mod.ts`;
@@ -70,4 +85,93 @@ export function runDeno(
 /** Runs Python `code` with `args` (available as `sys.argv[1:]`). */
 export function runPython(code: string, args: string[] = []): Promise<Outcome> {
   return run("python3", ["-c", code, ...args]);
+}
+
+/**
+ * A child that keeps running while the test talks to it line by line: it
+ * prints a line when it reached a state (e.g. "mapped"), and exits when its
+ * stdin closes.
+ */
+export interface Peer extends AsyncDisposable {
+  readonly pid: number;
+  /** The next line the child printed (without the newline). */
+  readLine(): Promise<string>;
+  /** Sends one line to the child's stdin. */
+  send(line: string): Promise<void>;
+  /** Closes the child's stdin and waits for it to exit. */
+  finish(): Promise<Outcome>;
+}
+
+/** Starts `command args…` as a {@linkcode Peer}. */
+export function spawnPeer(command: string, args: string[]): Peer {
+  const child = new Deno.Command(command, {
+    args,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // Drain stderr from the start so a chatty child can never block on it.
+  const stderr = new Response(child.stderr).text();
+  const stdout = child.stdout.getReader();
+  const stdin = child.stdin.getWriter();
+  let pending = "";
+  let stdinOpen = true;
+  let outcome: Promise<Outcome> | undefined;
+
+  const readLine = async (): Promise<string> => {
+    for (;;) {
+      const newline = pending.indexOf("\n");
+      if (newline >= 0) {
+        const line = pending.slice(0, newline);
+        pending = pending.slice(newline + 1);
+        return line;
+      }
+      const { value, done } = await stdout.read();
+      if (done) {
+        throw new Error(
+          `${command} ended before printing a line: ${await stderr}`,
+        );
+      }
+      pending += decoder.decode(value, { stream: true });
+    }
+  };
+
+  const finish = (): Promise<Outcome> => {
+    outcome ??= (async () => {
+      if (stdinOpen) {
+        stdinOpen = false;
+        await stdin.close().catch(() => {});
+      }
+      for (;;) {
+        const { value, done } = await stdout.read();
+        if (done) break;
+        pending += decoder.decode(value, { stream: true });
+      }
+      const status = await child.status;
+      return {
+        code: status.code,
+        signal: status.signal,
+        stdout: pending,
+        stderr: await stderr,
+      };
+    })();
+    return outcome;
+  };
+
+  return {
+    pid: child.pid,
+    readLine,
+    send: (line) => stdin.write(new TextEncoder().encode(line + "\n")),
+    finish,
+    async [Symbol.asyncDispose]() {
+      if (outcome === undefined) {
+        try {
+          child.kill("SIGKILL");
+        } catch {
+          // Already gone.
+        }
+      }
+      await finish();
+    },
+  };
 }
