@@ -10,6 +10,8 @@ import {
   assertRefusedWithoutEffect,
   assertSeals,
   assertSealsExactly,
+  memfdError,
+  typeError,
 } from "./support/assert.ts";
 import { fdOf } from "./support/proc.ts";
 import { MOD, ROOT, run, runOk, runPython } from "./support/run.ts";
@@ -21,15 +23,11 @@ Deno.test("#14 without allowSealing every seal is EPERM and the set stays {seal}
   });
   assertSealsExactly(fd.seals, ["seal"]);
   for (const seal of ["shrink", "grow", "write", "future-write"] as const) {
-    await assertRefusedWithoutEffect(fd, () => fd.seal(seal), (e) => {
-      assertMemfdError(
-        () => {
-          throw e;
-        },
-        "EPERM",
-        "allowSealing",
-      );
-    });
+    await assertRefusedWithoutEffect(
+      fd,
+      () => fd.seal(seal),
+      memfdError("EPERM", "allowSealing"),
+    );
   }
   assertSealsExactly(fd.seals, ["seal"]);
 });
@@ -59,14 +57,7 @@ Deno.test("#16 unknown seal names are a TypeError and change nothing", async () 
     await assertRefusedWithoutEffect(
       fd,
       () => fd.seal("shrink", bad as never),
-      (e) =>
-        assertThrows(
-          () => {
-            throw e;
-          },
-          TypeError,
-          "unknown seal",
-        ),
+      typeError("unknown seal"),
     );
   }
   // A bad name in the list stops the good ones too.
@@ -83,15 +74,11 @@ Deno.test("#17 a read-only reopen cannot add seals (EPERM) but reads them", asyn
   fd.seal("shrink");
   using ro = Memfd.open(fd.path);
   assertSeals(ro.seals, ["shrink"]);
-  await assertRefusedWithoutEffect(fd, () => ro.seal("grow"), (e) => {
-    assertMemfdError(
-      () => {
-        throw e;
-      },
-      "EPERM",
-      "read-only",
-    );
-  });
+  await assertRefusedWithoutEffect(
+    fd,
+    () => ro.seal("grow"),
+    memfdError("EPERM", "read-only"),
+  );
   assertSeals(fd.seals, ["shrink"]);
 });
 

@@ -26,6 +26,51 @@ export function assertMemfdError(
   return error;
 }
 
+/**
+ * A check for {@linkcode assertRefusedWithoutEffect}: the error is
+ * `MemfdError` `code` with every word in its message.
+ */
+export function memfdError(
+  code: string,
+  ...words: string[]
+): (error: unknown) => void {
+  return (error) => {
+    assertMemfdError(
+      () => {
+        throw error;
+      },
+      code,
+      ...words,
+    );
+  };
+}
+
+/** A check for {@linkcode assertRefusedWithoutEffect}: a `TypeError`. */
+export function typeError(includes?: string): (error: unknown) => void {
+  return (error) => {
+    assertThrows(
+      () => {
+        throw error;
+      },
+      TypeError,
+      includes,
+    );
+  };
+}
+
+/** A check for {@linkcode assertRefusedWithoutEffect}: a `RangeError`. */
+export function rangeError(includes?: string): (error: unknown) => void {
+  return (error) => {
+    assertThrows(
+      () => {
+        throw error;
+      },
+      RangeError,
+      includes,
+    );
+  };
+}
+
 /** {@linkcode assertMemfdError} for a promise-returning `fn`. */
 export async function assertMemfdRejects(
   fn: () => Promise<unknown>,
