@@ -445,7 +445,9 @@ export class Memfd implements Disposable {
     const size = check(Number(dm_size(fd)), "size", this.#name);
     if (offset >= size) {
       throw new RangeError(
-        `cannot map '${this.#name}' from offset ${offset}: the file is ${size} bytes`,
+        `cannot map '${this.#name}' from offset ${offset}: the file is ` +
+          `${size} bytes, and touching pages past its end would kill the ` +
+          `process (SIGBUS); resize it first`,
       );
     }
     return size - offset;
