@@ -32,7 +32,7 @@ import {
   type Mapping,
   pinMapping,
 } from "./mapping.ts";
-import { check, failure, type Operation } from "./messages.ts";
+import { check, closedFailure, failure, type Operation } from "./messages.ts";
 import { missingSeals, type Seal, sealBits, sealSet } from "./seals.ts";
 import { toBoolean, toBytes, toIndex, toOptions } from "./validate.ts";
 
@@ -427,7 +427,7 @@ export class Memfd implements Disposable {
 
   /** The fd, or `EBADF` for `op` once closed (never a reused number). */
   #live(op: Operation): number {
-    if (this.#closing) throw failure(op, Errno.EBADF, this.#name);
+    if (this.#closing) throw closedFailure(op, this.#name);
     return this.#fd;
   }
 

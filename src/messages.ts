@@ -151,6 +151,19 @@ export function failure(
   );
 }
 
+/**
+ * The `EBADF` for `op` on a `Memfd` that was closed: the call never reached
+ * the kernel, so the kernel's reasons for `EBADF` (a read-only fd) do not
+ * apply.
+ */
+export function closedFailure(op: Operation, name: string): MemfdError {
+  return new MemfdError(
+    Errno.EBADF,
+    SYSCALLS[op],
+    `${ATTEMPTS[op]} '${name}': ${BADF}`,
+  );
+}
+
 /** Throws `failure(op, -result, name)` when `result` is negative. */
 export function check(result: number, op: Operation, name: string): number {
   if (result < 0) throw failure(op, -result, name);
