@@ -142,12 +142,24 @@ pub fn open(path: &[u8], write: bool) -> i64 {
             return EINVAL;
         };
         let access = if write { libc::O_RDWR } else { libc::O_RDONLY };
+        // O_NONBLOCK: opening a FIFO would otherwise wait for a peer forever
+        // before the memfd check could refuse it; O_NOCTTY: a terminal must
+        // not become ours. Neither means anything for a memfd.
+        let flags = access | libc::O_CLOEXEC | libc::O_NONBLOCK | libc::O_NOCTTY;
         // SAFETY: `c_path` is NUL-terminated and outlives the call.
-        let fd = retry(|| i64::from(unsafe { libc::open(c_path, access | libc::O_CLOEXEC) }));
+        let fd = retry(|| i64::from(unsafe { libc::open(c_path, flags) }));
         if fd < 0 {
             return fd;
         }
-        let checked = is_memfd(fd as i32);
+        let mut checked = is_memfd(fd as i32);
+        if checked >= 0 {
+            // Leave no O_NONBLOCK behind for whoever inherits the fd.
+            // SAFETY: F_SETFL on an fd opened above, with the access flags.
+            checked = i64::from(unsafe { libc::fcntl(fd as i32, libc::F_SETFL, access) });
+            if checked < 0 {
+                checked = neg_errno();
+            }
+        }
         if checked < 0 {
             // SAFETY: `fd` was opened above and is owned by nobody else.
             unsafe { libc::close(fd as i32) };
@@ -178,6 +190,33 @@ mod tests {
         let n = name(fd as i32, &mut out);
         assert_eq!(&out[..n as usize], b"with space/and slash");
         unsafe { libc::close(fd as i32) };
+    }
+
+    #[test]
+    fn open_refuses_a_fifo_without_waiting_for_a_peer() {
+        let path = std::env::temp_dir().join(format!("deno_memfd_fifo_{}", std::process::id()));
+        let c_path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        let bytes = path.as_os_str().as_encoded_bytes();
+        let (read_only, read_write) = (open(bytes, false), open(bytes, true));
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(read_only, EINVAL);
+        assert_eq!(read_write, EINVAL);
+    }
+
+    #[test]
+    fn open_leaves_no_o_nonblock_on_the_memfd() {
+        let fd = create(b"reopen", crate::constants::MFD_CLOEXEC) as i32;
+        for write in [false, true] {
+            let reopened = open(format!("/proc/self/fd/{fd}").as_bytes(), write) as i32;
+            assert!(reopened >= 0);
+            let flags = unsafe { libc::fcntl(reopened, libc::F_GETFL) };
+            assert_eq!(flags & libc::O_NONBLOCK, 0);
+            let access = if write { libc::O_RDWR } else { libc::O_RDONLY };
+            assert_eq!(flags & libc::O_ACCMODE, access);
+            unsafe { libc::close(reopened) };
+        }
+        unsafe { libc::close(fd) };
     }
 
     #[test]
