@@ -11,6 +11,7 @@ import {
   rangeError,
   typeError,
 } from "./support/assert.ts";
+import { runOk } from "./support/run.ts";
 
 const PAGE = 4096;
 
@@ -278,5 +279,22 @@ Deno.test("bad input: the documented error, and nothing changed, no fd or mappin
     await t.step(label, async () => {
       await assertRefusedWithoutEffect(fd, () => call(fd), check);
     });
+  }
+});
+
+Deno.test("open() of a FIFO is EINVAL at once, not a wait for a writer", async () => {
+  const fifo = `/tmp/deno_memfd_fifo_${Deno.pid}_${crypto.randomUUID()}`;
+  await runOk("mkfifo", [fifo]);
+  try {
+    using fd = subject();
+    for (const write of [false, true]) {
+      await assertRefusedWithoutEffect(
+        fd,
+        () => Memfd.open(fifo, { write }),
+        memfdError("EINVAL", "not a memfd"),
+      );
+    }
+  } finally {
+    await Deno.remove(fifo);
   }
 });
