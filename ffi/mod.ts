@@ -5,7 +5,7 @@
 
 let symbols: any;
 
-export function load(path: string = "/work/main/target/release/libdeno_memfd.so") {
+export function load(path: string = "/work/wt/tests/target/release/libdeno_memfd.so") {
   const { dlopen } = Deno;
 
   const { symbols: symbols_ } = dlopen(path, {
@@ -25,10 +25,15 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'i64',
       nonblocking: false
     },
-    dm_sync: {
+    dm_retire: {
       parameters: [
         'i64',
       ],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_page_size: {
+      parameters: [],
       result: 'i32',
       nonblocking: false
     },
@@ -92,7 +97,7 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'i32',
       nonblocking: false
     },
-    dm_page_size: {
+    dm_live_mappings: {
       parameters: [],
       result: 'i32',
       nonblocking: false
@@ -163,8 +168,10 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'i32',
       nonblocking: false
     },
-    dm_live_mappings: {
-      parameters: [],
+    dm_sync: {
+      parameters: [
+        'i64',
+      ],
       result: 'i32',
       nonblocking: false
     },
@@ -203,12 +210,16 @@ export function dm_map_ring(
   )
 }
 
-export function dm_sync(
+export function dm_retire(
   arg0: number,
 ): number {
-  return symbols.dm_sync(
+  return symbols.dm_retire(
     arg0,
   )
+}
+
+export function dm_page_size(): number {
+  return symbols.dm_page_size()
 }
 
 export function dm_pread(
@@ -286,8 +297,8 @@ export function dm_resize(
   )
 }
 
-export function dm_page_size(): number {
-  return symbols.dm_page_size()
+export function dm_live_mappings(): number {
+  return symbols.dm_live_mappings()
 }
 
 export function dm_add_seals(
@@ -371,8 +382,12 @@ export function dm_cloexec(
   )
 }
 
-export function dm_live_mappings(): number {
-  return symbols.dm_live_mappings()
+export function dm_sync(
+  arg0: number,
+): number {
+  return symbols.dm_sync(
+    arg0,
+  )
 }
 
 export function dm_pread_async(

@@ -98,6 +98,11 @@ fn dm_unmap(addr: i64) -> i32 {
 }
 
 #[deno_bindgen]
+fn dm_retire(addr: i64) -> i32 {
+    call32(|| mapping::retire(addr))
+}
+
+#[deno_bindgen]
 fn dm_sync(addr: i64) -> i32 {
     call32(|| mapping::sync(addr))
 }

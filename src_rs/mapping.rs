@@ -241,6 +241,40 @@ pub fn unmap(addr: i64) -> i64 {
     0
 }
 
+/// Releases the mapping at `addr` without unmapping its address range: the
+/// pages are replaced in place by fresh anonymous memory (readable,
+/// writable, never reserved) that stays mapped for good. 0 or `-errno`;
+/// `-EINVAL` when no mapping made here starts there.
+///
+/// For memory that JavaScript may still reach: an `ArrayBuffer` moved out
+/// of its `Mapping` (`transfer()`, `postMessage`) cannot be detached, and
+/// unmapping under it would fault the process on its next touch. After this
+/// the memfd is no longer mapped (seals and resizes are free again) and
+/// such a buffer reads zeros.
+pub fn retire(addr: i64) -> i64 {
+    let mut reg = registry();
+    let Some(entry) = usize::try_from(addr).ok().and_then(|a| reg.0.get(&a)) else {
+        return EINVAL;
+    };
+    // SAFETY: MAP_FIXED replaces exactly one mapping this module made and
+    // still owns, with memory nobody else refers to.
+    let got = unsafe {
+        libc::mmap(
+            addr as *mut libc::c_void,
+            entry.unmap_len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_FIXED,
+            -1,
+            0,
+        )
+    };
+    if got == libc::MAP_FAILED {
+        return neg_errno();
+    }
+    reg.0.remove(&(addr as usize));
+    0
+}
+
 /// `msync(MS_SYNC)` of the whole mapping at `addr`: 0 or `-errno`.
 pub fn sync(addr: i64) -> i64 {
     let reg = registry();
