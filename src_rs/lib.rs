@@ -14,3 +14,6 @@ pub mod fd;
 pub mod io;
 pub mod mapping;
 pub mod seals;
+
+#[cfg(test)]
+mod test_util;
