@@ -264,3 +264,18 @@ Deno.test("a mapping outlives the memfd's close and keeps the file alive", () =>
   dup.read(out);
   assertEquals(out[0], 9);
 });
+
+Deno.test("unmap() during an async write from the mapping: views detach at once, the write completes", async () => {
+  using src = Memfd.create("pinned-src", { size: 1 << 20 });
+  using dst = Memfd.create("pinned-dst");
+  const map = src.map();
+  map.bytes.fill(5);
+  const pending = dst.writeAsync(map.bytes);
+  map.unmap();
+  assertEquals(map.bytes.length, 0, "detached before the write finished");
+  assertEquals(await pending, 1 << 20);
+  const out = new Uint8Array(1 << 20);
+  dst.read(out);
+  assert(out.every((b) => b === 5), "the write read mapped memory throughout");
+  assertEquals(await mappingsOf("pinned-src"), [], "unmapped once it finished");
+});
