@@ -84,11 +84,17 @@ Deno.test("unmap() after transfer() or postMessage: no error, no fault, the memf
     m.bytes[0] = 42;
     const moved = m.buffer.transfer();
     m.unmap();
-    const worker = new Worker("data:text/javascript,onmessage = (e) => postMessage(new Uint8Array(e.data)[0]);", { type: "module" });
+    // The worker keeps the buffer it is sent and answers with its first byte.
+    const worker = new Worker("data:text/javascript,let b; onmessage = (e) => { b ??= e.data; postMessage(new Uint8Array(b)[0]); };", { type: "module" });
+    const ask = (message, transfer = []) => new Promise((r) => {
+      worker.onmessage = (e) => r(e.data);
+      worker.postMessage(message, transfer);
+    });
     const posted = fd.map();
-    worker.postMessage(posted.buffer, [posted.buffer]);
+    posted.bytes[0] = 43;
+    const fromWorker = [await ask(posted.buffer, [posted.buffer])];
     posted.unmap();
-    const fromWorker = await new Promise((r) => { worker.onmessage = (e) => r(e.data); });
+    fromWorker.push(await ask("again"));
     worker.terminate();
     fd.seal("write"); // only possible with no shared mapping left
     console.log(JSON.stringify({
@@ -101,7 +107,7 @@ Deno.test("unmap() after transfer() or postMessage: no error, no fault, the memf
   assertEquals(result, {
     moved: 0,
     mapped: 0,
-    fromWorker: 0,
+    fromWorker: [43, 0],
     unmapped: [true, 0, true],
   });
 });

@@ -41,6 +41,8 @@ export async function openFds(): Promise<Map<number, string>> {
     const space = line.indexOf(" ");
     const target = line.slice(space + 1);
     if (
+      // An empty target: the fd closed between find's listing and readlink.
+      target === "" ||
       target.startsWith("pipe:[") || target === "anon_inode:[pidfd]" ||
       target.startsWith(`${DENO_DIR}/`)
     ) {
