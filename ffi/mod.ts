@@ -25,12 +25,11 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'f64',
       nonblocking: false
     },
-    dm_bench_lifecycle: {
+    dm_futex_wake: {
       parameters: [
-        'i32',
         'i64',
       ],
-      result: 'i64',
+      result: 'i32',
       nonblocking: false
     },
     dm_map_ring: {
@@ -42,25 +41,27 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'f64',
       nonblocking: false
     },
-    dm_live_mappings: {
-      parameters: [],
+    dm_retire: {
+      parameters: [
+        'f64',
+      ],
       result: 'i32',
       nonblocking: false
     },
-    dm_bench_get_seals: {
+    dm_bench_lifecycle: {
       parameters: [
         'i32',
+        'i64',
       ],
       result: 'i64',
       nonblocking: false
     },
-    dm_accept: {
+    dm_wake: {
       parameters: [
-        'i32',
         'i32',
       ],
       result: 'i32',
-      nonblocking: true
+      nonblocking: false
     },
     dm_pread: {
       parameters: [
@@ -98,10 +99,9 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'i32',
       nonblocking: false
     },
-    dm_bench_map_unmap: {
+    dm_bench_get_seals: {
       parameters: [
         'i32',
-        'i64',
       ],
       result: 'i64',
       nonblocking: false
@@ -122,6 +122,15 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'i32',
       nonblocking: false
     },
+    dm_send: {
+      parameters: [
+        'buffer',
+        'usize',
+        'i32',
+      ],
+      result: 'i32',
+      nonblocking: true
+    },
     dm_futex_wait: {
       parameters: [
         'i64',
@@ -130,13 +139,6 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       ],
       result: 'i32',
       nonblocking: true
-    },
-    dm_futex_wake: {
-      parameters: [
-        'i64',
-      ],
-      result: 'i32',
-      nonblocking: false
     },
     dm_resize: {
       parameters: [
@@ -183,7 +185,18 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'i32',
       nonblocking: false
     },
-    dm_page_size: {
+    dm_bench_memcpy: {
+      parameters: [
+        'buffer',
+        'usize',
+        'buffer',
+        'usize',
+        'i32',
+      ],
+      result: 'i64',
+      nonblocking: false
+    },
+    dm_live_mappings: {
       parameters: [],
       result: 'i32',
       nonblocking: false
@@ -197,7 +210,7 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'i32',
       nonblocking: false
     },
-    dm_unlink_socket: {
+    dm_listen: {
       parameters: [
         'buffer',
         'usize',
@@ -207,7 +220,7 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'i32',
       nonblocking: false
     },
-    dm_receive: {
+    dm_accept: {
       parameters: [
         'i32',
         'i32',
@@ -215,13 +228,10 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'i32',
       nonblocking: true
     },
-    dm_bench_memcpy: {
+    dm_bench_map_unmap: {
       parameters: [
-        'buffer',
-        'usize',
-        'buffer',
-        'usize',
         'i32',
+        'i64',
       ],
       result: 'i64',
       nonblocking: false
@@ -236,34 +246,31 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'i64',
       nonblocking: false
     },
-    dm_wake: {
-      parameters: [
-        'i32',
-      ],
-      result: 'i32',
-      nonblocking: false
-    },
-    dm_send: {
-      parameters: [
-        'buffer',
-        'usize',
-        'i32',
-      ],
-      result: 'i32',
-      nonblocking: true
-    },
     dm_wake_fd: {
       parameters: [],
       result: 'i32',
       nonblocking: false
     },
-    dm_listen: {
+    dm_receive: {
+      parameters: [
+        'i32',
+        'i32',
+      ],
+      result: 'i32',
+      nonblocking: true
+    },
+    dm_unlink_socket: {
       parameters: [
         'buffer',
         'usize',
         'buffer',
         'usize',
       ],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_page_size: {
+      parameters: [],
       result: 'i32',
       nonblocking: false
     },
@@ -326,13 +333,11 @@ export function dm_map_rest(
   )
 }
 
-export function dm_bench_lifecycle(
+export function dm_futex_wake(
   arg0: number,
-  arg1: number,
 ): number {
-  return symbols.dm_bench_lifecycle(
+  return symbols.dm_futex_wake(
     arg0,
-    arg1,
   )
 }
 
@@ -348,25 +353,29 @@ export function dm_map_ring(
   )
 }
 
-export function dm_live_mappings(): number {
-  return symbols.dm_live_mappings()
-}
-
-export function dm_bench_get_seals(
+export function dm_retire(
   arg0: number,
 ): number {
-  return symbols.dm_bench_get_seals(
+  return symbols.dm_retire(
     arg0,
   )
 }
 
-export function dm_accept(
+export function dm_bench_lifecycle(
   arg0: number,
   arg1: number,
-): Promise<number> {
-  return symbols.dm_accept(
+): number {
+  return symbols.dm_bench_lifecycle(
     arg0,
     arg1,
+  )
+}
+
+export function dm_wake(
+  arg0: number,
+): number {
+  return symbols.dm_wake(
+    arg0,
   )
 }
 
@@ -416,13 +425,11 @@ export function dm_open(
   )
 }
 
-export function dm_bench_map_unmap(
+export function dm_bench_get_seals(
   arg0: number,
-  arg1: number,
 ): number {
-  return symbols.dm_bench_map_unmap(
+  return symbols.dm_bench_get_seals(
     arg0,
-    arg1,
   )
 }
 
@@ -445,6 +452,17 @@ export function dm_name(
   )
 }
 
+export function dm_send(
+  arg0: Uint8Array,
+  arg1: number,
+): Promise<number> {
+  return symbols.dm_send(
+    arg0,
+    arg0.byteLength,
+    arg1,
+  )
+}
+
 export function dm_futex_wait(
   arg0: number,
   arg1: number,
@@ -454,14 +472,6 @@ export function dm_futex_wait(
     arg0,
     arg1,
     arg2,
-  )
-}
-
-export function dm_futex_wake(
-  arg0: number,
-): number {
-  return symbols.dm_futex_wake(
-    arg0,
   )
 }
 
@@ -519,8 +529,22 @@ export function dm_is_memfd(
   )
 }
 
-export function dm_page_size(): number {
-  return symbols.dm_page_size()
+export function dm_bench_memcpy(
+  arg0: Uint8Array,
+  arg1: Uint8Array,
+  arg2: number,
+): number {
+  return symbols.dm_bench_memcpy(
+    arg0,
+    arg0.byteLength,
+    arg1,
+    arg1.byteLength,
+    arg2,
+  )
+}
+
+export function dm_live_mappings(): number {
+  return symbols.dm_live_mappings()
 }
 
 export function dm_create(
@@ -534,11 +558,11 @@ export function dm_create(
   )
 }
 
-export function dm_unlink_socket(
+export function dm_listen(
   arg0: Uint8Array,
   arg1: Uint8Array,
 ): number {
-  return symbols.dm_unlink_socket(
+  return symbols.dm_listen(
     arg0,
     arg0.byteLength,
     arg1,
@@ -546,27 +570,23 @@ export function dm_unlink_socket(
   )
 }
 
-export function dm_receive(
+export function dm_accept(
   arg0: number,
   arg1: number,
 ): Promise<number> {
-  return symbols.dm_receive(
+  return symbols.dm_accept(
     arg0,
     arg1,
   )
 }
 
-export function dm_bench_memcpy(
-  arg0: Uint8Array,
-  arg1: Uint8Array,
-  arg2: number,
+export function dm_bench_map_unmap(
+  arg0: number,
+  arg1: number,
 ): number {
-  return symbols.dm_bench_memcpy(
+  return symbols.dm_bench_map_unmap(
     arg0,
-    arg0.byteLength,
     arg1,
-    arg1.byteLength,
-    arg2,
   )
 }
 
@@ -583,39 +603,34 @@ export function dm_pwrite(
   )
 }
 
-export function dm_wake(
-  arg0: number,
-): number {
-  return symbols.dm_wake(
-    arg0,
-  )
-}
-
-export function dm_send(
-  arg0: Uint8Array,
-  arg1: number,
-): Promise<number> {
-  return symbols.dm_send(
-    arg0,
-    arg0.byteLength,
-    arg1,
-  )
-}
-
 export function dm_wake_fd(): number {
   return symbols.dm_wake_fd()
 }
 
-export function dm_listen(
+export function dm_receive(
+  arg0: number,
+  arg1: number,
+): Promise<number> {
+  return symbols.dm_receive(
+    arg0,
+    arg1,
+  )
+}
+
+export function dm_unlink_socket(
   arg0: Uint8Array,
   arg1: Uint8Array,
 ): number {
-  return symbols.dm_listen(
+  return symbols.dm_unlink_socket(
     arg0,
     arg0.byteLength,
     arg1,
     arg1.byteLength,
   )
+}
+
+export function dm_page_size(): number {
+  return symbols.dm_page_size()
 }
 
 export function dm_pwrite_async(

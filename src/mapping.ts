@@ -3,7 +3,7 @@
  * @module
  */
 
-import { dm_sync, dm_unmap } from "../ffi/mod.ts";
+import { dm_retire, dm_sync, dm_unmap } from "../ffi/mod.ts";
 import { check } from "./messages.ts";
 
 /**
@@ -22,12 +22,16 @@ import { check } from "./messages.ts";
 export type MapAccess = "shared" | "private";
 
 /**
- * Unmaps buffers whose `Mapping` and views were all collected without
+ * Releases buffers whose `Mapping` and views were all collected without
  * `unmap()`. Keyed on the `ArrayBuffer` itself, never on the wrapper: a view
  * kept alive without its `Mapping` must keep the memory mapped.
+ *
+ * Retired, not unmapped: the buffer may have been moved out before it died
+ * (`transfer()`, `postMessage`), and the new one, which nothing here can see
+ * or detach, would fault the process on its next touch of unmapped pages.
  */
 const finalizer = new FinalizationRegistry<number>((addr) => {
-  dm_unmap(addr);
+  dm_retire(addr);
 });
 
 let adopt: (
@@ -71,6 +75,8 @@ export class Mapping implements Disposable {
   #name: string;
   #pinned = 0;
   #unmapRequested = false;
+  /** The buffer was moved out (see the finalizer): retire, never unmap. */
+  #moved = false;
 
   static {
     adopt = (addr, length, offset, access, name) =>
@@ -79,7 +85,7 @@ export class Mapping implements Disposable {
       mapping.#pinned++;
       return () => {
         if (--mapping.#pinned === 0 && mapping.#unmapRequested) {
-          check(dm_unmap(mapping.#addr), "unmap", mapping.#name);
+          mapping.#release();
         }
       };
     };
@@ -158,15 +164,25 @@ export class Mapping implements Disposable {
    * Unmaps the memory and detaches every view of it. Idempotent. When a
    * call running off the event loop still uses the memory, the unmapping
    * happens as soon as it completes; the views are detached at once.
+   * A buffer moved out (`transfer()`, `postMessage`) cannot be detached
+   * from here: its pages are swapped for zeros instead of unmapped, so it
+   * stays safe to touch and the memfd is released all the same.
    */
   unmap(): void {
     if (this.#unmapRequested) return;
     this.#unmapRequested = true;
     finalizer.unregister(this.#buffer);
-    // Detach first: no view may outlive the pages it points at.
-    this.#buffer = this.#buffer.transfer(0);
+    // Detach first: no view may outlive the pages it points at. A buffer
+    // that was moved out is detached already, but its new owner is not.
+    this.#moved = this.#buffer.detached;
+    this.#buffer = this.#moved ? new ArrayBuffer(0) : this.#buffer.transfer(0);
     this.#bytes = new Uint8Array(this.#buffer);
-    if (this.#pinned === 0) check(dm_unmap(this.#addr), "unmap", this.#name);
+    if (this.#pinned === 0) this.#release();
+  }
+
+  #release(): void {
+    const release = this.#moved ? dm_retire : dm_unmap;
+    check(release(this.#addr), "unmap", this.#name);
   }
 
   /** Same as {@linkcode Mapping.unmap}. */

@@ -34,7 +34,7 @@ import {
   type Mapping,
   pinMapping,
 } from "./mapping.ts";
-import { check, failure, type Operation } from "./messages.ts";
+import { check, closedFailure, failure, type Operation } from "./messages.ts";
 import { missingSeals, type Seal, sealBits, sealSet } from "./seals.ts";
 import { sendMemfd } from "./send.ts";
 import { toBoolean, toBytes, toIndex, toOptions } from "./validate.ts";
@@ -460,7 +460,7 @@ export class Memfd implements Disposable {
 
   /** The fd, or `EBADF` for `op` once closed (never a reused number). */
   #live(op: Operation): number {
-    if (this.#closing) throw failure(op, Errno.EBADF, this.#name);
+    if (this.#closing) throw closedFailure(op, this.#name);
     return this.#fd;
   }
 
@@ -485,7 +485,9 @@ export class Memfd implements Disposable {
 
   #pastEnd(offset: number, size: number): RangeError {
     return new RangeError(
-      `cannot map '${this.#name}' from offset ${offset}: the file is ${size} bytes`,
+      `cannot map '${this.#name}' from offset ${offset}: the file is ` +
+        `${size} bytes, and touching pages past its end would kill the ` +
+        `process (SIGBUS); resize it first`,
     );
   }
 

@@ -92,8 +92,9 @@ const REASONS: Partial<Record<Operation, Partial<Record<number, string>>>> = {
       "the memfd is sealed against this change ('shrink' or 'grow' seal)",
     [Errno.EBUSY]:
       "a live mapping of this memfd reaches past the new size (touching it would crash with SIGBUS); unmap it first",
+    // ftruncate answers EINVAL, not EBADF, for an fd not open for writing.
     [Errno.EINVAL]:
-      "the size is not valid for this memfd (hugetlb memfds take multiples of the huge page size)",
+      "the size is not valid for this memfd (hugetlb memfds take multiples of the huge page size), or the fd is read-only (open it with write: true)",
     [Errno.EBADF]: "the fd was opened read-only",
   },
   write: {
@@ -151,6 +152,19 @@ export function failure(
     errno,
     SYSCALLS[op],
     `${ATTEMPTS[op]} '${name}': ${reason}`,
+  );
+}
+
+/**
+ * The `EBADF` for `op` on a `Memfd` that was closed: the call never reached
+ * the kernel, so the kernel's reasons for `EBADF` (a read-only fd) do not
+ * apply.
+ */
+export function closedFailure(op: Operation, name: string): MemfdError {
+  return new MemfdError(
+    Errno.EBADF,
+    SYSCALLS[op],
+    `${ATTEMPTS[op]} '${name}': ${BADF}`,
   );
 }
 

@@ -142,12 +142,24 @@ pub fn open(path: &[u8], write: bool) -> i64 {
             return EINVAL;
         };
         let access = if write { libc::O_RDWR } else { libc::O_RDONLY };
+        // O_NONBLOCK: opening a FIFO would otherwise wait for a peer forever
+        // before the memfd check could refuse it; O_NOCTTY: a terminal must
+        // not become ours. Neither means anything for a memfd.
+        let flags = access | libc::O_CLOEXEC | libc::O_NONBLOCK | libc::O_NOCTTY;
         // SAFETY: `c_path` is NUL-terminated and outlives the call.
-        let fd = retry(|| i64::from(unsafe { libc::open(c_path, access | libc::O_CLOEXEC) }));
+        let fd = retry(|| i64::from(unsafe { libc::open(c_path, flags) }));
         if fd < 0 {
             return fd;
         }
-        let checked = is_memfd(fd as i32);
+        let mut checked = is_memfd(fd as i32);
+        if checked >= 0 {
+            // Leave no O_NONBLOCK behind for whoever inherits the fd.
+            // SAFETY: F_SETFL on an fd opened above, with the access flags.
+            checked = i64::from(unsafe { libc::fcntl(fd as i32, libc::F_SETFL, access) });
+            if checked < 0 {
+                checked = neg_errno();
+            }
+        }
         if checked < 0 {
             // SAFETY: `fd` was opened above and is owned by nobody else.
             unsafe { libc::close(fd as i32) };
@@ -160,6 +172,126 @@ pub fn open(path: &[u8], write: bool) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::constants::*;
+    use crate::test_util::{chmod, errno, memfd, seals, stat, Fd};
+
+    #[test]
+    fn conformance_3_unknown_flag_bits_are_einval() {
+        for flags in [0x20, 0x100, !(MFD_EXEC | MFD_NOEXEC_SEAL), 0x8000_0000] {
+            assert_eq!(create(b"x", flags), EINVAL, "flags {flags:#x}");
+        }
+        assert_eq!(create(b"x", !0), EINVAL);
+    }
+
+    #[test]
+    fn conformance_3_an_unknown_bit_with_noexec_does_not_make_noexec_look_unsupported() {
+        // The fallback for pre-6.3 kernels must not mistake this EINVAL for
+        // "the kernel does not know MFD_NOEXEC_SEAL".
+        assert_eq!(create(b"x", 0x20 | MFD_NOEXEC_SEAL), EINVAL);
+        let fd = memfd("still-noexec", MFD_NOEXEC_SEAL);
+        assert_eq!(seals(&fd), i64::from(F_SEAL_EXEC));
+    }
+
+    #[test]
+    fn conformance_4_a_huge_page_size_without_hugetlb_is_einval() {
+        assert_eq!(create(b"x", 21 << MFD_HUGE_SHIFT), EINVAL);
+    }
+
+    #[test]
+    fn conformance_5_exec_with_noexec_seal_is_einval() {
+        assert_eq!(create(b"x", MFD_EXEC | MFD_NOEXEC_SEAL), EINVAL);
+        assert_eq!(
+            create(b"x", MFD_EXEC | MFD_NOEXEC_SEAL | MFD_ALLOW_SEALING),
+            EINVAL
+        );
+    }
+
+    #[test]
+    fn conformance_6_seal_sets_and_cloexec_follow_the_flags() {
+        let cases = [
+            (0, F_SEAL_SEAL, 0),
+            (MFD_CLOEXEC, F_SEAL_SEAL, 1),
+            (MFD_ALLOW_SEALING, 0, 0),
+            (MFD_CLOEXEC | MFD_ALLOW_SEALING, 0, 1),
+        ];
+        for (flags, expected_seals, cloexec) in cases {
+            let fd = memfd("flags", flags);
+            assert_eq!(seals(&fd), i64::from(expected_seals), "flags {flags:#x}");
+            assert_eq!(crate::fd::cloexec(fd.0), cloexec, "flags {flags:#x}");
+        }
+    }
+
+    #[test]
+    fn conformance_7_noexec_seal_is_mode_0666_with_exactly_exec() {
+        for flags in [MFD_NOEXEC_SEAL, MFD_NOEXEC_SEAL | MFD_ALLOW_SEALING] {
+            let fd = memfd("noexec", flags);
+            assert_eq!(seals(&fd), i64::from(F_SEAL_EXEC));
+            assert_eq!(stat(&fd).st_mode & 0o7777, 0o666);
+            assert_eq!(chmod(&fd, 0o777), errno(libc::EPERM));
+            assert_eq!(crate::seals::add(fd.0, F_SEAL_WRITE.into()), 0);
+            assert_eq!(seals(&fd), i64::from(F_SEAL_EXEC | F_SEAL_WRITE));
+        }
+    }
+
+    #[test]
+    fn conformance_8_exec_is_mode_0777_with_no_seals() {
+        let fd = memfd("exec", MFD_EXEC | MFD_ALLOW_SEALING);
+        assert_eq!(seals(&fd), 0);
+        assert_eq!(stat(&fd).st_mode & 0o7777, 0o777);
+    }
+
+    #[test]
+    fn conformance_13_a_new_memfd_is_an_empty_unlinked_regular_file_open_rdwr() {
+        let fd = memfd("fresh", MFD_CLOEXEC);
+        let st = stat(&fd);
+        assert_eq!(st.st_mode & libc::S_IFMT, libc::S_IFREG);
+        assert_eq!((st.st_size, st.st_nlink), (0, 0));
+        let fl = unsafe { libc::fcntl(fd.0, libc::F_GETFL) };
+        assert_eq!(fl & libc::O_ACCMODE, libc::O_RDWR);
+    }
+
+    #[test]
+    fn conformance_18_only_the_link_tells_a_memfd_from_a_tmpfs_file() {
+        let path = format!("/dev/shm/deno_memfd_test_{}", std::process::id());
+        let file = std::fs::File::create(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        use std::os::fd::AsRawFd;
+        let tmpfs = file.as_raw_fd();
+        // The kernel's F_GET_SEALS answers for any tmpfs file...
+        assert_eq!(
+            unsafe { libc::fcntl(tmpfs, F_GET_SEALS) },
+            F_SEAL_SEAL as i32
+        );
+        // ...so is_memfd must not trust it alone.
+        assert_eq!(is_memfd(tmpfs), EINVAL);
+        let mut pipe = [0; 2];
+        assert_eq!(unsafe { libc::pipe(pipe.as_mut_ptr()) }, 0);
+        let (r, w) = (Fd(pipe[0]), Fd(pipe[1]));
+        assert_eq!(unsafe { libc::fcntl(r.0, F_GET_SEALS) }, -1);
+        assert_eq!(is_memfd(r.0), EINVAL);
+        assert_eq!(is_memfd(w.0), EINVAL);
+        let ext = std::fs::File::open(std::env::current_exe().unwrap()).unwrap();
+        assert_eq!(is_memfd(ext.as_raw_fd()), EINVAL);
+    }
+
+    #[test]
+    fn names_are_read_back_byte_for_byte() {
+        let name = "日本語 / (deleted)";
+        let fd = memfd(name, MFD_CLOEXEC);
+        let mut out = [0u8; 64];
+        let n = super::name(fd.0, &mut out);
+        assert_eq!(&out[..n as usize], name.as_bytes());
+        let mut short = [0u8; 3];
+        assert_eq!(super::name(fd.0, &mut short), name.len() as i64);
+        assert_eq!(&short, &name.as_bytes()[..3]);
+    }
+
+    #[test]
+    fn open_of_a_missing_path_or_one_with_a_nul_fails_cleanly() {
+        assert_eq!(open(b"/nonexistent/memfd", false), errno(libc::ENOENT));
+        assert_eq!(open(b"/proc/self/fd/0\0x", false), EINVAL);
+        assert_eq!(open(&[b'a'; libc::PATH_MAX as usize], false), EINVAL);
+    }
 
     #[test]
     fn rejects_bad_names_before_the_call() {
@@ -178,6 +310,33 @@ mod tests {
         let n = name(fd as i32, &mut out);
         assert_eq!(&out[..n as usize], b"with space/and slash");
         unsafe { libc::close(fd as i32) };
+    }
+
+    #[test]
+    fn open_refuses_a_fifo_without_waiting_for_a_peer() {
+        let path = std::env::temp_dir().join(format!("deno_memfd_fifo_{}", std::process::id()));
+        let c_path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        let bytes = path.as_os_str().as_encoded_bytes();
+        let (read_only, read_write) = (open(bytes, false), open(bytes, true));
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(read_only, EINVAL);
+        assert_eq!(read_write, EINVAL);
+    }
+
+    #[test]
+    fn open_leaves_no_o_nonblock_on_the_memfd() {
+        let fd = create(b"reopen", crate::constants::MFD_CLOEXEC) as i32;
+        for write in [false, true] {
+            let reopened = open(format!("/proc/self/fd/{fd}").as_bytes(), write) as i32;
+            assert!(reopened >= 0);
+            let flags = unsafe { libc::fcntl(reopened, libc::F_GETFL) };
+            assert_eq!(flags & libc::O_NONBLOCK, 0);
+            let access = if write { libc::O_RDWR } else { libc::O_RDONLY };
+            assert_eq!(flags & libc::O_ACCMODE, access);
+            unsafe { libc::close(reopened) };
+        }
+        unsafe { libc::close(fd) };
     }
 
     #[test]

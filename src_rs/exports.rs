@@ -120,6 +120,11 @@ fn dm_sync(addr: f64) -> i32 {
 }
 
 #[deno_bindgen]
+fn dm_retire(addr: f64) -> i32 {
+    call32(|| with_index(addr, mapping::retire))
+}
+
+#[deno_bindgen]
 fn dm_live_mappings() -> i32 {
     call32(mapping::live_count)
 }

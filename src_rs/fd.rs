@@ -77,3 +77,51 @@ pub fn cloexec(fd: i32) -> i64 {
     }
     i64::from(flags & libc::FD_CLOEXEC)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::{errno, sized, Fd};
+
+    #[test]
+    fn resize_refuses_negative_sizes() {
+        let fd = sized("negative", 10);
+        assert_eq!(resize(fd.0, -1), errno(libc::EINVAL));
+        assert_eq!(size(fd.0), 10);
+    }
+
+    #[test]
+    fn resize_refuses_to_cut_a_live_mapping_of_the_inode_through_any_fd() {
+        let fd = sized("cut", 3 * 4096);
+        let other = Fd(dup(fd.0, true) as i32);
+        let addr = mapping::map(fd.0, 4096, 4096, 0);
+        assert!(addr > 0);
+        assert_eq!(resize(fd.0, 2 * 4096), 0, "the mapping ends at 8192");
+        assert_eq!(resize(other.0, 2 * 4096 - 1), errno(libc::EBUSY));
+        assert_eq!(resize(fd.0, 0), errno(libc::EBUSY));
+        assert_eq!(size(fd.0), 2 * 4096);
+        assert_eq!(mapping::unmap(addr), 0);
+        assert_eq!(resize(other.0, 0), 0);
+    }
+
+    #[test]
+    fn dup_shares_the_file_and_sets_cloexec_as_asked() {
+        let fd = sized("dup", 5);
+        for cloexec in [true, false] {
+            let copy = Fd(dup(fd.0, cloexec) as i32);
+            assert!(copy.0 >= 0 && copy.0 != fd.0);
+            assert_eq!(super::cloexec(copy.0), i64::from(cloexec));
+            assert_eq!(size(copy.0), 5);
+        }
+    }
+
+    #[test]
+    fn close_of_a_closed_fd_is_ebadf() {
+        let fd = sized("close", 0);
+        let number = fd.0;
+        std::mem::forget(fd);
+        assert_eq!(close(number), 0);
+        // Not closed again: another test's thread may own the number now.
+        assert_eq!(close(0x7fff_fff0), errno(libc::EBADF));
+    }
+}

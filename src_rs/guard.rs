@@ -37,3 +37,47 @@ pub fn retry(mut f: impl FnMut() -> i64) -> i64 {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set_errno(e: i32) {
+        // SAFETY: errno is this thread's own variable.
+        unsafe { *libc::__errno_location() = e };
+    }
+
+    #[test]
+    fn retry_repeats_on_eintr_only() {
+        let mut calls = 0;
+        let r = retry(|| {
+            calls += 1;
+            if calls < 3 {
+                set_errno(libc::EINTR);
+                -1
+            } else {
+                7
+            }
+        });
+        assert_eq!((r, calls), (7, 3));
+        let mut calls = 0;
+        let r = retry(|| {
+            calls += 1;
+            set_errno(libc::EAGAIN);
+            -1
+        });
+        assert_eq!((r, calls), (-i64::from(libc::EAGAIN), 1));
+    }
+
+    #[test]
+    fn a_panic_becomes_eio_instead_of_unwinding() {
+        assert_eq!(call(|| panic!("a bug")), -i64::from(libc::EIO));
+        assert_eq!(call(|| 5), 5);
+    }
+
+    #[test]
+    fn results_too_wide_for_i32_are_eoverflow() {
+        assert_eq!(call32(|| i64::from(i32::MAX) + 1), -libc::EOVERFLOW);
+        assert_eq!(call32(|| -i64::from(libc::EPERM)), -libc::EPERM);
+    }
+}

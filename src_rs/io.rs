@@ -71,3 +71,88 @@ pub fn pread_all(fd: i32, into: &mut [u8], offset: i64) -> i64 {
     }
     done as i64
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::constants::*;
+    use crate::test_util::{errno, sized};
+
+    const KIB: usize = 1024;
+
+    fn size(fd: i32) -> i64 {
+        crate::fd::size(fd)
+    }
+
+    #[test]
+    fn conformance_32_grow_seal_gives_a_short_write_then_eperm() {
+        let fd = sized("short", 8 * KIB as i64);
+        assert_eq!(crate::seals::add(fd.0, F_SEAL_GROW.into()), 0);
+        let data = vec![7u8; 64 * KIB];
+        assert_eq!(pwrite_all(fd.0, &data, 0), 8 * KIB as i64);
+        assert_eq!(pwrite_all(fd.0, &data, 8 * KIB as i64), errno(libc::EPERM));
+        assert_eq!(size(fd.0), 8 * KIB as i64);
+    }
+
+    #[test]
+    fn conformance_33_grow_seal_refuses_a_page_piece_that_would_pass_eof() {
+        let fd = sized("grow-3072", 3072);
+        assert_eq!(crate::seals::add(fd.0, F_SEAL_GROW.into()), 0);
+        assert_eq!(pwrite_all(fd.0, &[1; 2048], 2048), errno(libc::EPERM));
+        let mut out = [9u8; 1024];
+        assert_eq!(pread_all(fd.0, &mut out, 2048), 1024);
+        assert_eq!(out, [0; 1024], "not even the part before EOF went in");
+        assert_eq!(pwrite_all(fd.0, &[1; 1024], 2048), 1024);
+    }
+
+    #[test]
+    fn conformance_34_fixed_size_file_takes_exactly_its_size() {
+        let fd = sized("fixed", 1024);
+        let all = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
+        assert_eq!(crate::seals::add(fd.0, all.into()), 0);
+        assert_eq!(pwrite_all(fd.0, &[1; 1024], 0), 1024);
+        assert_eq!(pwrite_all(fd.0, &[2; 2048], 0), errno(libc::EPERM));
+        let mut out = [0u8; 1024];
+        assert_eq!(pread_all(fd.0, &mut out, 0), 1024);
+        assert_eq!(out, [1; 1024]);
+    }
+
+    #[test]
+    fn reads_stop_at_eof_and_return_zero_past_it() {
+        let fd = sized("eof", 10);
+        let mut out = [0u8; 64];
+        assert_eq!(pread_all(fd.0, &mut out, 4), 6);
+        assert_eq!(pread_all(fd.0, &mut out, 10), 0);
+        assert_eq!(pread_all(fd.0, &mut out, i64::MAX - 64), 0);
+    }
+
+    #[test]
+    fn writes_past_eof_grow_the_file() {
+        let fd = sized("grow", 0);
+        assert_eq!(pwrite_all(fd.0, b"abc", 5000), 3);
+        assert_eq!(size(fd.0), 5003);
+    }
+
+    #[test]
+    fn ranges_the_kernel_would_reject_or_wrap_are_einval() {
+        let fd = sized("ranges", 16);
+        let mut out = [0u8; 16];
+        assert_eq!(pwrite_all(fd.0, b"x", -1), errno(libc::EINVAL));
+        assert_eq!(pread_all(fd.0, &mut out, -1), errno(libc::EINVAL));
+        assert_eq!(pwrite_all(fd.0, b"xy", i64::MAX), errno(libc::EINVAL));
+        assert_eq!(pread_all(fd.0, &mut out, i64::MAX - 8), errno(libc::EINVAL));
+        assert_eq!(size(fd.0), 16);
+    }
+
+    #[test]
+    fn empty_transfers_are_zero_without_a_call() {
+        assert_eq!(pwrite_all(0x7fff_fff0, &[], 0), 0);
+        assert_eq!(pread_all(0x7fff_fff0, &mut [], 0), 0);
+    }
+
+    #[test]
+    fn a_bad_fd_is_its_errno() {
+        assert_eq!(pwrite_all(0x7fff_fff0, b"x", 0), errno(libc::EBADF));
+        assert_eq!(pread_all(0x7fff_fff0, &mut [0], 0), errno(libc::EBADF));
+    }
+}

@@ -18,3 +18,6 @@ pub mod mapping;
 pub mod seals;
 pub mod socket;
 pub mod wait;
+
+#[cfg(test)]
+mod test_util;

@@ -273,6 +273,40 @@ pub fn view_length(addr: i64) -> i64 {
         .map_or(EINVAL, |entry| entry.view_len as i64)
 }
 
+/// Releases the mapping at `addr` without unmapping its address range: the
+/// pages are replaced in place by fresh anonymous memory (readable,
+/// writable, never reserved) that stays mapped for good. 0 or `-errno`;
+/// `-EINVAL` when no mapping made here starts there.
+///
+/// For memory that JavaScript may still reach: an `ArrayBuffer` moved out
+/// of its `Mapping` (`transfer()`, `postMessage`) cannot be detached, and
+/// unmapping under it would fault the process on its next touch. After this
+/// the memfd is no longer mapped (seals and resizes are free again) and
+/// such a buffer reads zeros.
+pub fn retire(addr: i64) -> i64 {
+    let mut reg = registry();
+    let Some(entry) = usize::try_from(addr).ok().and_then(|a| reg.0.get(&a)) else {
+        return EINVAL;
+    };
+    // SAFETY: MAP_FIXED replaces exactly one mapping this module made and
+    // still owns, with memory nobody else refers to.
+    let got = unsafe {
+        libc::mmap(
+            addr as *mut libc::c_void,
+            entry.unmap_len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_FIXED,
+            -1,
+            0,
+        )
+    };
+    if got == libc::MAP_FAILED {
+        return neg_errno();
+    }
+    reg.0.remove(&(addr as usize));
+    0
+}
+
 /// `msync(MS_SYNC)` of the whole mapping at `addr`: 0 or `-errno`.
 pub fn sync(addr: i64) -> i64 {
     let reg = registry();
@@ -309,7 +343,228 @@ pub fn page_size_bytes() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::constants::MFD_CLOEXEC;
+    use crate::constants::*;
+    use crate::test_util::{
+        errno, huge_pages_available, memfd, raw_map, raw_unmap, seals, sized, Fd,
+    };
+
+    const PAGE: i64 = 4096;
+
+    fn bytes<'a>(addr: i64, len: usize) -> &'a mut [u8] {
+        // SAFETY: callers pass a live mapping of at least `len` bytes.
+        unsafe { std::slice::from_raw_parts_mut(addr as *mut u8, len) }
+    }
+
+    fn add_write_seal(fd: &Fd) -> i64 {
+        crate::seals::add(fd.0, F_SEAL_WRITE.into())
+    }
+
+    #[test]
+    fn ranges_that_would_sigbus_are_enxio_and_map_nothing() {
+        let fd = sized("ranges", 2 * PAGE);
+        for (offset, length) in [
+            (0, 0),
+            (0, 2 * PAGE + 1),
+            (0, 3 * PAGE),
+            (PAGE, 2 * PAGE),
+            (2 * PAGE, PAGE),
+            (3 * PAGE, PAGE),
+            (PAGE, i64::MAX),
+            (i64::MAX, 1),
+        ] {
+            assert_eq!(map(fd.0, offset, length, 0), E_RANGE, "{offset}+{length}");
+            assert_eq!(map_ring(fd.0, offset, length), E_RANGE, "{offset}+{length}");
+        }
+        let empty = sized("empty", 0);
+        assert_eq!(map(empty.0, 0, PAGE, 0), E_RANGE);
+        assert_eq!(map(fd.0, -PAGE, PAGE, 0), EINVAL);
+        assert_eq!(map(fd.0, 0, -1, 0), EINVAL);
+        let st = stat(fd.0).unwrap();
+        assert_eq!(
+            registry().file_end(st.st_dev, st.st_ino),
+            0,
+            "nothing registered"
+        );
+    }
+
+    #[test]
+    fn conformance_38_the_kernel_refuses_length_zero() {
+        let fd = sized("zero", PAGE);
+        let prot = libc::PROT_READ;
+        assert_eq!(
+            raw_map(&fd, 0, prot, libc::MAP_SHARED, 0),
+            errno(libc::EINVAL)
+        );
+    }
+
+    #[test]
+    fn an_unaligned_offset_is_the_kernels_einval_and_registers_nothing() {
+        let fd = sized("unaligned", 2 * PAGE);
+        assert_eq!(map(fd.0, 100, 10, 0), EINVAL);
+        assert_eq!(map_ring(fd.0, 100, PAGE), EINVAL);
+        let st = stat(fd.0).unwrap();
+        assert_eq!(registry().file_end(st.st_dev, st.st_ino), 0);
+    }
+
+    #[test]
+    fn unmap_and_sync_of_an_address_not_mapped_here_are_einval() {
+        assert_eq!(unmap(0), EINVAL);
+        assert_eq!(unmap(-1), EINVAL);
+        assert_eq!(sync(0x1000), EINVAL);
+        assert_eq!(retire(0x1000), EINVAL);
+        let fd = sized("interior", 2 * PAGE);
+        let addr = map(fd.0, 0, 2 * PAGE, 0);
+        assert!(addr > 0);
+        // Only whole mappings, by their start: never a piece of one.
+        assert_eq!(unmap(addr + PAGE), EINVAL);
+        bytes(addr, 2 * PAGE as usize)[PAGE as usize] = 1;
+        assert_eq!(unmap(addr), 0);
+        assert_eq!(unmap(addr), EINVAL, "twice");
+        assert_eq!(sync(addr), EINVAL);
+    }
+
+    #[test]
+    fn shared_and_private_mappings_behave_as_the_kernel_says() {
+        let fd = sized("kinds", PAGE);
+        let shared = map(fd.0, 0, PAGE, 0);
+        let private = map(fd.0, 0, PAGE, MAP_FLAG_PRIVATE | MAP_FLAG_POPULATE);
+        assert!(shared > 0 && private > 0);
+        bytes(shared, 1)[0] = 5;
+        bytes(private, 2)[1] = 6;
+        let mut out = [0u8; 2];
+        assert_eq!(crate::io::pread_all(fd.0, &mut out, 0), 2);
+        assert_eq!(out, [5, 0]);
+        assert_eq!(sync(shared), 0);
+        assert_eq!(unmap(shared), 0);
+        assert_eq!(unmap(private), 0);
+    }
+
+    #[test]
+    fn map_ring_aliases_both_halves_and_needs_page_multiples() {
+        let fd = sized("ring", 3 * PAGE);
+        assert_eq!(map_ring(fd.0, 0, PAGE + 1), EINVAL);
+        let len = 2 * PAGE as usize;
+        let addr = map_ring(fd.0, PAGE, len as i64);
+        assert!(addr > 0);
+        let ring = bytes(addr, 2 * len);
+        for i in [0, 1, PAGE as usize, len - 1] {
+            ring[i] = 0xa0;
+            assert_eq!(ring[i + len], 0xa0);
+            ring[i + len] = 0x0b;
+            assert_eq!(ring[i], 0x0b);
+        }
+        let mut out = [0u8; 1];
+        crate::io::pread_all(fd.0, &mut out, PAGE);
+        assert_eq!(out[0], 0x0b, "the ring is the file from the offset");
+        assert_eq!(unmap(addr), 0);
+    }
+
+    #[test]
+    fn conformance_20_write_sealed_maps_read_only_but_mprotect_rw_is_eacces() {
+        let fd = sized("ro-map", PAGE);
+        assert_eq!(add_write_seal(&fd), 0);
+        let addr = raw_map(&fd, PAGE as usize, libc::PROT_READ, libc::MAP_SHARED, 0);
+        assert!(addr > 0, "mmap R shared: {addr}");
+        let prot = libc::PROT_READ | libc::PROT_WRITE;
+        // SAFETY: changes the protection of the mapping made just above.
+        let r = unsafe { libc::mprotect(addr as *mut libc::c_void, PAGE as usize, prot) };
+        assert_eq!(r, -1);
+        assert_eq!(crate::guard::neg_errno(), errno(libc::EACCES));
+        assert_eq!(raw_unmap(addr, PAGE as usize), 0);
+        assert_eq!(map(fd.0, 0, PAGE, 0), errno(libc::EPERM));
+    }
+
+    #[test]
+    fn conformance_23_any_shared_mapping_blocks_the_write_seal() {
+        for prot in [libc::PROT_READ, libc::PROT_WRITE, libc::PROT_NONE] {
+            let fd = sized("busy", PAGE);
+            let addr = raw_map(&fd, PAGE as usize, prot, libc::MAP_SHARED, 0);
+            assert!(addr > 0);
+            let both = F_SEAL_WRITE | F_SEAL_GROW;
+            assert_eq!(crate::seals::add(fd.0, both.into()), errno(libc::EBUSY));
+            assert_eq!(seals(&fd), 0, "nothing applied (prot {prot})");
+            assert_eq!(raw_unmap(addr, PAGE as usize), 0);
+            assert_eq!(add_write_seal(&fd), 0);
+        }
+    }
+
+    #[test]
+    fn conformance_25_a_forked_child_holding_a_shared_mapping_blocks_the_write_seal() {
+        let fd = sized("forked", PAGE);
+        let mut ready = [0; 2];
+        let mut release = [0; 2];
+        // SAFETY: plain pipe creation.
+        unsafe {
+            assert_eq!(libc::pipe(ready.as_mut_ptr()), 0);
+            assert_eq!(libc::pipe(release.as_mut_ptr()), 0);
+        }
+        // SAFETY: the child only makes async-signal-safe calls, then _exits.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            unsafe {
+                // Only the parent may hold these ends, or EOF never comes.
+                libc::close(ready[0]);
+                libc::close(release[1]);
+                let prot = libc::PROT_READ | libc::PROT_WRITE;
+                let p = libc::mmap(std::ptr::null_mut(), 4096, prot, libc::MAP_SHARED, fd.0, 0);
+                libc::close(fd.0);
+                let ok = [u8::from(p != libc::MAP_FAILED)];
+                libc::write(ready[1], ok.as_ptr().cast(), 1);
+                let mut b = [0u8; 1];
+                while libc::read(release[0], b.as_mut_ptr().cast(), 1) < 0 {}
+                libc::_exit(0);
+            }
+        }
+        assert!(pid > 0);
+        let (ready_r, release_w) = (Fd(ready[0]), Fd(release[1]));
+        drop((Fd(ready[1]), Fd(release[0])));
+        let mut ok = [0u8; 1];
+        // SAFETY: reads one byte into a local buffer.
+        assert_eq!(
+            unsafe { libc::read(ready_r.0, ok.as_mut_ptr().cast(), 1) },
+            1
+        );
+        assert_eq!(ok, [1], "the child mapped the memfd");
+        assert_eq!(add_write_seal(&fd), errno(libc::EBUSY));
+        drop(release_w); // EOF: the child exits, its mapping with it
+        let mut status = 0;
+        // SAFETY: waits for the child forked above.
+        assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+        assert_eq!(add_write_seal(&fd), 0);
+    }
+
+    #[test]
+    fn retire_releases_the_memfd_and_leaves_readable_zeros() {
+        let fd = sized("retire", PAGE);
+        let addr = map(fd.0, 0, PAGE, 0);
+        bytes(addr, 1)[0] = 9;
+        assert_eq!(add_write_seal(&fd), errno(libc::EBUSY));
+        assert_eq!(retire(addr), 0);
+        assert_eq!(bytes(addr, 1)[0], 0, "anonymous memory now");
+        bytes(addr, 1)[0] = 1; // and writable, without touching the memfd
+        assert_eq!(add_write_seal(&fd), 0, "the memfd is no longer mapped");
+        assert_eq!(unmap(addr), EINVAL, "no longer a mapping of ours");
+        assert_eq!(raw_unmap(addr, PAGE as usize), 0);
+    }
+
+    #[test]
+    fn conformance_43_hugetlb_partial_munmap_is_einval_so_unmap_rounds() {
+        const HUGE: i64 = 2 << 20;
+        let fd = memfd("huge", MFD_CLOEXEC | MFD_HUGETLB | (21 << MFD_HUGE_SHIFT));
+        assert_eq!(crate::fd::resize(fd.0, HUGE), 0);
+        let available = huge_pages_available(2048);
+        let addr = map(fd.0, 0, PAGE, 0);
+        if available < 1 {
+            assert_eq!(addr, errno(libc::ENOMEM), "no free 2 MiB page");
+            return;
+        }
+        assert!(addr > 0, "map: {addr}");
+        bytes(addr, PAGE as usize)[0] = 1;
+        // What the kernel says to a munmap of less than the huge page:
+        assert_eq!(raw_unmap(addr, PAGE as usize), errno(libc::EINVAL));
+        assert_eq!(sync(addr), 0);
+        assert_eq!(unmap(addr), 0, "the library unmaps the whole huge page");
+    }
 
     #[test]
     fn map_rest_maps_to_the_end_and_reports_the_length() {

@@ -27,3 +27,89 @@ pub fn get(fd: i32) -> i64 {
     }
     i64::from(seals)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::constants::*;
+    use crate::test_util::{errno, memfd, raw_add_seals, seals, sized, Fd};
+
+    const EINVAL: i64 = -(libc::EINVAL as i64);
+
+    #[test]
+    fn conformance_14_without_allow_sealing_every_seal_is_eperm() {
+        let fd = memfd("unsealable", MFD_CLOEXEC);
+        for seal in [
+            F_SEAL_SHRINK,
+            F_SEAL_GROW,
+            F_SEAL_WRITE,
+            F_SEAL_FUTURE_WRITE,
+        ] {
+            assert_eq!(add(fd.0, seal.into()), errno(libc::EPERM));
+        }
+        assert_eq!(get(fd.0), i64::from(F_SEAL_SEAL));
+    }
+
+    #[test]
+    fn conformance_15_selftest_test_basic() {
+        let fd = sized("basic", 4096);
+        let (shrink_write, grow_seal) = (F_SEAL_SHRINK | F_SEAL_WRITE, F_SEAL_GROW | F_SEAL_SEAL);
+        assert_eq!(add(fd.0, shrink_write.into()), 0);
+        assert_eq!(get(fd.0), i64::from(shrink_write));
+        assert_eq!(add(fd.0, shrink_write.into()), 0);
+        assert_eq!(get(fd.0), i64::from(shrink_write));
+        assert_eq!(add(fd.0, grow_seal.into()), 0);
+        assert_eq!(get(fd.0), i64::from(shrink_write | grow_seal));
+        assert_eq!(add(fd.0, F_SEAL_GROW.into()), errno(libc::EPERM));
+    }
+
+    #[test]
+    fn conformance_16_unknown_bits_are_einval_before_the_call() {
+        let fd = sized("unknown-bits", 0);
+        for bad in [
+            0x40,
+            0x80,
+            1 << 31,
+            1 << 32,
+            (1 << 32) | 2,
+            1 << 40,
+            -1,
+            i64::MIN,
+        ] {
+            assert_eq!(add(fd.0, bad), EINVAL, "seals {bad:#x}");
+        }
+        assert_eq!(get(fd.0), 0, "nothing was applied");
+    }
+
+    #[test]
+    fn conformance_16_the_kernel_itself_refuses_0x40_but_truncates_bits_above_32() {
+        // Why add() validates: the kernel only sees the low 32 bits.
+        let fd = sized("kernel-bits", 0);
+        assert_eq!(raw_add_seals(&fd, 0x40), EINVAL);
+        assert_eq!(
+            raw_add_seals(&fd, (1 << 32) | libc::c_ulong::from(F_SEAL_SHRINK)),
+            0
+        );
+        assert_eq!(seals(&fd), i64::from(F_SEAL_SHRINK));
+    }
+
+    #[test]
+    fn conformance_17_a_read_only_reopen_reads_seals_but_cannot_add() {
+        let fd = sized("ro", 16);
+        assert_eq!(add(fd.0, F_SEAL_GROW.into()), 0);
+        let path = format!("/proc/self/fd/{}", fd.0);
+        let ro = Fd(crate::create::open(path.as_bytes(), false) as i32);
+        assert!(ro.0 >= 0);
+        assert_eq!(get(ro.0), i64::from(F_SEAL_GROW));
+        assert_eq!(add(ro.0, F_SEAL_SHRINK.into()), errno(libc::EPERM));
+        assert_eq!(get(fd.0), i64::from(F_SEAL_GROW));
+    }
+
+    #[test]
+    fn an_fd_that_is_not_open_is_ebadf() {
+        // A high number no test opens (a closed one may be reused by another
+        // test's thread at once).
+        assert_eq!(get(0x7fff_fff0), errno(libc::EBADF));
+        assert_eq!(add(0x7fff_fff0, F_SEAL_SEAL.into()), errno(libc::EBADF));
+    }
+}

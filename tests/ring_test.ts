@@ -290,7 +290,7 @@ Deno.test("32 MiB from a producer in a child deno, checksummed", async () => {
     ["--allow-ffi", "--allow-read"],
     [ring.memfd.path, String(TOTAL)],
   );
-  assertEquals(await producer.line(), "ready");
+  assertEquals(await producer.readLine(), "ready");
   let received = 0;
   let sum = 0x811c9dc5;
   while (received < TOTAL) {

@@ -241,7 +241,7 @@ print(len(fds), len(msg))
 `,
     [path],
   );
-  assertEquals(await peer.line(), "ready");
+  assertEquals(await peer.readLine(), "ready");
   using fd = memfdWith("to-python", "ping from deno");
   await fd.sendTo(path);
   const out = await peer.finish();
@@ -290,7 +290,7 @@ Deno.test("between two deno processes, both directions", async () => {
     undefined,
     [path],
   );
-  assertEquals(await receiver.line(), "ready");
+  assertEquals(await receiver.readLine(), "ready");
   using fd = memfdWith("from-parent", "parent data");
   fd.seal("write");
   await fd.sendTo(path);

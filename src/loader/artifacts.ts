@@ -18,7 +18,7 @@ export interface Artifact {
 export const ARTIFACTS: Readonly<Record<string, Artifact>> = {
   "x86_64-unknown-linux-gnu": {
     file: "libdeno_memfd-x86_64-unknown-linux-gnu.so",
-    sha256: "d05de1ae81d774c7d4a14187804467b8e008574aad92c77419210450a8be6fba",
-    size: 522928,
+    sha256: "ec47286fc8ed6bcde6b76b181cbda4676231466c783a0f7ee7013594b75bfc05",
+    size: 650296,
   },
 };

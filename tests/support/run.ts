@@ -1,5 +1,5 @@
 /**
- * Running real peers (a child `deno`, `python3`) from tests.
+ * Running real peers (a child `deno`, `python3`, coreutils) from tests.
  * @module
  */
 
@@ -22,7 +22,11 @@ export interface RunOptions {
 
 const decoder = new TextDecoder();
 
-/** Runs `command args…` to completion, feeding it `stdin` when given. */
+/**
+ * Runs `command args…` to completion, feeding it `stdin` (default: nothing).
+ * stdin is always a pipe, never `/dev/null`, which Deno would open in this
+ * process for a moment and `openFds()` could catch as a leak.
+ */
 export async function run(
   command: string,
   args: string[],
@@ -30,18 +34,16 @@ export async function run(
 ): Promise<Outcome> {
   const child = new Deno.Command(command, {
     args,
-    stdin: options.stdin ? "piped" : "null",
+    stdin: "piped",
     stdout: "piped",
     stderr: "piped",
     env: options.env,
     clearEnv: options.clearEnv,
     cwd: options.cwd,
   }).spawn();
-  if (options.stdin) {
-    const writer = child.stdin.getWriter();
-    await writer.write(options.stdin);
-    await writer.close();
-  }
+  const writer = child.stdin.getWriter();
+  if (options.stdin) await writer.write(options.stdin);
+  await writer.close();
   const out = await child.output();
   return {
     code: out.code,
@@ -49,6 +51,17 @@ export async function run(
     stdout: decoder.decode(out.stdout),
     stderr: decoder.decode(out.stderr),
   };
+}
+
+/** Runs `command args…` and returns its stdout, failing on any other end. */
+export async function runOk(command: string, args: string[]): Promise<string> {
+  const out = await run(command, args);
+  if (out.code !== 0) {
+    throw new Error(
+      `${command} ${args.join(" ")} exited ${out.code}: ${out.stderr}`,
+    );
+  }
+  return out.stdout;
 }
 
 /** The repository root, as a path. */
@@ -109,87 +122,13 @@ export function runPython(code: string, args: string[] = []): Promise<Outcome> {
   return run("python3", ["-c", code, ...args]);
 }
 
-/** A child still running: read its output line by line, then finish it. */
-export interface Peer {
-  /** The child's process id. */
-  readonly pid: number;
-  /** The next line the child prints on stdout (without the newline). */
-  line(): Promise<string>;
-  /** Waits for the child to exit: the rest of stdout, all of stderr. */
-  finish(): Promise<Outcome>;
-}
-
-/**
- * Starts `command args…` and returns at once, for tests that talk to the
- * child while it runs (it prints "ready", the test acts, …).
- */
-export function start(
-  command: string,
-  args: string[],
-  options: { stdin?: Uint8Array; cwd?: string } = {},
-): Peer {
-  const child = new Deno.Command(command, {
-    args,
-    stdin: options.stdin ? "piped" : "null",
-    stdout: "piped",
-    stderr: "piped",
-    cwd: options.cwd,
-  }).spawn();
-  if (options.stdin) {
-    const writer = child.stdin.getWriter();
-    writer.write(options.stdin).then(() => writer.close()).catch(() => {});
-  }
-  const stderr = new Response(child.stderr).text();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream())
-    .getReader();
-  let buffered = "";
-  let ended = false;
-  return {
-    pid: child.pid,
-    async line() {
-      while (!buffered.includes("\n")) {
-        const { value, done } = ended ? { value: "", done: true } : await reader
-          .read();
-        if (done) {
-          ended = true;
-          throw new Error(
-            `the child exited before printing a line; stdout: ${buffered}; ` +
-              `stderr: ${await stderr}`,
-          );
-        }
-        buffered += value;
-      }
-      const at = buffered.indexOf("\n");
-      const line = buffered.slice(0, at);
-      buffered = buffered.slice(at + 1);
-      return line;
-    },
-    async finish() {
-      while (!ended) {
-        const { value, done } = await reader.read();
-        if (done) ended = true;
-        else buffered += value;
-      }
-      const status = await child.status;
-      const out = buffered;
-      buffered = "";
-      return {
-        code: status.code,
-        signal: status.signal,
-        stdout: out,
-        stderr: await stderr,
-      };
-    },
-  };
-}
-
-/** {@linkcode start} for TypeScript `code` in a child `deno run`. */
+/** {@linkcode spawnPeer} for TypeScript `code` in a child `deno run`. */
 export function startDeno(
   code: string,
   flags: string[] = ["--allow-ffi", "--allow-read"],
   args: string[] = [],
 ): Peer {
-  return start(Deno.execPath(), [
+  return spawnPeer(Deno.execPath(), [
     "run",
     "--quiet",
     "--no-lock",
@@ -199,9 +138,9 @@ export function startDeno(
   ], { stdin: new TextEncoder().encode(code), cwd: ROOT });
 }
 
-/** {@linkcode start} for Python `code` with `args`. */
+/** {@linkcode spawnPeer} for Python `code` with `args`. */
 export function startPython(code: string, args: string[] = []): Peer {
-  return start("python3", ["-u", "-c", code, ...args]);
+  return spawnPeer("python3", ["-u", "-c", code, ...args]);
 }
 
 /**
@@ -248,6 +187,107 @@ export async function tempDir(): Promise<AsyncDisposable & { path: string }> {
     path,
     async [Symbol.asyncDispose]() {
       await Deno.remove(path, { recursive: true });
+    },
+  };
+}
+
+/**
+ * A child that keeps running while the test talks to it line by line: it
+ * prints a line when it reached a state (e.g. "mapped"), and exits when its
+ * stdin closes.
+ */
+export interface Peer extends AsyncDisposable {
+  readonly pid: number;
+  /** The next line the child printed (without the newline). */
+  readLine(): Promise<string>;
+  /** Sends one line to the child's stdin. */
+  send(line: string): Promise<void>;
+  /** Closes the child's stdin and waits for it to exit. */
+  finish(): Promise<Outcome>;
+}
+
+/**
+ * Starts `command args…` as a {@linkcode Peer}. With `options.stdin`, those
+ * bytes are the child's whole stdin (e.g. a script for `deno run -`).
+ */
+export function spawnPeer(
+  command: string,
+  args: string[],
+  options: { stdin?: Uint8Array; cwd?: string } = {},
+): Peer {
+  const child = new Deno.Command(command, {
+    args,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    cwd: options.cwd,
+  }).spawn();
+  // Drain stderr from the start so a chatty child can never block on it.
+  const stderr = new Response(child.stderr).text();
+  const stdout = child.stdout.getReader();
+  const stdin = child.stdin.getWriter();
+  let pending = "";
+  let stdinOpen = true;
+  if (options.stdin) {
+    stdinOpen = false;
+    stdin.write(options.stdin).then(() => stdin.close()).catch(() => {});
+  }
+  let outcome: Promise<Outcome> | undefined;
+
+  const readLine = async (): Promise<string> => {
+    for (;;) {
+      const newline = pending.indexOf("\n");
+      if (newline >= 0) {
+        const line = pending.slice(0, newline);
+        pending = pending.slice(newline + 1);
+        return line;
+      }
+      const { value, done } = await stdout.read();
+      if (done) {
+        throw new Error(
+          `${command} ended before printing a line: ${await stderr}`,
+        );
+      }
+      pending += decoder.decode(value, { stream: true });
+    }
+  };
+
+  const finish = (): Promise<Outcome> => {
+    outcome ??= (async () => {
+      if (stdinOpen) {
+        stdinOpen = false;
+        await stdin.close().catch(() => {});
+      }
+      for (;;) {
+        const { value, done } = await stdout.read();
+        if (done) break;
+        pending += decoder.decode(value, { stream: true });
+      }
+      const status = await child.status;
+      return {
+        code: status.code,
+        signal: status.signal,
+        stdout: pending,
+        stderr: await stderr,
+      };
+    })();
+    return outcome;
+  };
+
+  return {
+    pid: child.pid,
+    readLine,
+    send: (line) => stdin.write(new TextEncoder().encode(line + "\n")),
+    finish,
+    async [Symbol.asyncDispose]() {
+      if (outcome === undefined) {
+        try {
+          child.kill("SIGKILL");
+        } catch {
+          // Already gone.
+        }
+      }
+      await finish();
     },
   };
 }
