@@ -9,6 +9,62 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
   const { dlopen } = Deno;
 
   const { symbols: symbols_ } = dlopen(path, {
+    dm_retire: {
+      parameters: [
+        'f64',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_add_seals: {
+      parameters: [
+        'i32',
+        'i64',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_sync: {
+      parameters: [
+        'f64',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_pwrite_async: {
+      parameters: [
+        'i32',
+        'buffer',
+        'usize',
+        'f64',
+      ],
+      result: 'f64',
+      nonblocking: true
+    },
+    dm_get_seals: {
+      parameters: [
+        'i32',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_bench_map_unmap: {
+      parameters: [
+        'i32',
+        'i64',
+      ],
+      result: 'i64',
+      nonblocking: false
+    },
+    dm_map_ring: {
+      parameters: [
+        'i32',
+        'f64',
+        'f64',
+      ],
+      result: 'f64',
+      nonblocking: false
+    },
     dm_close: {
       parameters: [
         'i32',
@@ -25,60 +81,17 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'f64',
       nonblocking: false
     },
-    dm_futex_wake: {
-      parameters: [
-        'i64',
-      ],
-      result: 'i32',
-      nonblocking: false
-    },
-    dm_map_ring: {
+    dm_receive: {
       parameters: [
         'i32',
-        'f64',
-        'f64',
-      ],
-      result: 'f64',
-      nonblocking: false
-    },
-    dm_retire: {
-      parameters: [
-        'f64',
-      ],
-      result: 'i32',
-      nonblocking: false
-    },
-    dm_bench_lifecycle: {
-      parameters: [
-        'i32',
-        'i64',
-      ],
-      result: 'i64',
-      nonblocking: false
-    },
-    dm_wake: {
-      parameters: [
         'i32',
       ],
       result: 'i32',
-      nonblocking: false
+      nonblocking: true
     },
-    dm_pread: {
+    dm_view_length: {
       parameters: [
-        'i32',
-        'buffer',
-        'usize',
-        'i64',
-      ],
-      result: 'i64',
-      nonblocking: false
-    },
-    dm_map: {
-      parameters: [
-        'i32',
         'f64',
-        'f64',
-        'i32',
       ],
       result: 'f64',
       nonblocking: false
@@ -90,96 +103,14 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'f64',
       nonblocking: false
     },
-    dm_open: {
-      parameters: [
-        'buffer',
-        'usize',
-        'i32',
-      ],
-      result: 'i32',
-      nonblocking: false
-    },
-    dm_bench_get_seals: {
-      parameters: [
-        'i32',
-      ],
-      result: 'i64',
-      nonblocking: false
-    },
-    dm_view_length: {
-      parameters: [
-        'f64',
-      ],
-      result: 'f64',
-      nonblocking: false
-    },
-    dm_name: {
-      parameters: [
-        'i32',
-        'buffer',
-        'usize',
-      ],
-      result: 'i32',
-      nonblocking: false
-    },
-    dm_send: {
-      parameters: [
-        'buffer',
-        'usize',
-        'i32',
-      ],
-      result: 'i32',
-      nonblocking: true
-    },
-    dm_futex_wait: {
-      parameters: [
-        'i64',
-        'i32',
-        'i32',
-      ],
-      result: 'i32',
-      nonblocking: true
-    },
-    dm_resize: {
-      parameters: [
-        'i32',
-        'f64',
-      ],
-      result: 'i32',
-      nonblocking: false
-    },
-    dm_sync: {
-      parameters: [
-        'f64',
-      ],
-      result: 'i32',
-      nonblocking: false
-    },
-    dm_add_seals: {
-      parameters: [
-        'i32',
-        'i64',
-      ],
-      result: 'i32',
-      nonblocking: false
-    },
-    dm_get_seals: {
-      parameters: [
-        'i32',
-      ],
+    dm_live_mappings: {
+      parameters: [],
       result: 'i32',
       nonblocking: false
     },
     dm_dup: {
       parameters: [
         'i32',
-        'i32',
-      ],
-      result: 'i32',
-      nonblocking: false
-    },
-    dm_is_memfd: {
-      parameters: [
         'i32',
       ],
       result: 'i32',
@@ -196,7 +127,16 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'i64',
       nonblocking: false
     },
-    dm_live_mappings: {
+    dm_name: {
+      parameters: [
+        'i32',
+        'buffer',
+        'usize',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_page_size: {
       parameters: [],
       result: 'i32',
       nonblocking: false
@@ -210,6 +150,64 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'i32',
       nonblocking: false
     },
+    dm_futex_wake: {
+      parameters: [
+        'f64',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_pread: {
+      parameters: [
+        'i32',
+        'buffer',
+        'usize',
+        'f64',
+      ],
+      result: 'f64',
+      nonblocking: false
+    },
+    dm_open: {
+      parameters: [
+        'buffer',
+        'usize',
+        'i32',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_futex_wait: {
+      parameters: [
+        'f64',
+        'i32',
+        'i32',
+      ],
+      result: 'i32',
+      nonblocking: true
+    },
+    dm_resize: {
+      parameters: [
+        'i32',
+        'f64',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_bench_lifecycle: {
+      parameters: [
+        'i32',
+        'i64',
+      ],
+      result: 'i64',
+      nonblocking: false
+    },
+    dm_bench_get_seals: {
+      parameters: [
+        'i32',
+      ],
+      result: 'i64',
+      nonblocking: false
+    },
     dm_listen: {
       parameters: [
         'buffer',
@@ -220,30 +218,31 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'i32',
       nonblocking: false
     },
-    dm_accept: {
+    dm_pread_async: {
       parameters: [
         'i32',
-        'i32',
+        'buffer',
+        'usize',
+        'f64',
       ],
-      result: 'i32',
+      result: 'f64',
       nonblocking: true
-    },
-    dm_bench_map_unmap: {
-      parameters: [
-        'i32',
-        'i64',
-      ],
-      result: 'i64',
-      nonblocking: false
     },
     dm_pwrite: {
       parameters: [
         'i32',
         'buffer',
         'usize',
-        'i64',
+        'f64',
       ],
-      result: 'i64',
+      result: 'f64',
+      nonblocking: false
+    },
+    dm_is_memfd: {
+      parameters: [
+        'i32',
+      ],
+      result: 'i32',
       nonblocking: false
     },
     dm_wake_fd: {
@@ -251,7 +250,7 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'i32',
       nonblocking: false
     },
-    dm_receive: {
+    dm_accept: {
       parameters: [
         'i32',
         'i32',
@@ -269,20 +268,24 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'i32',
       nonblocking: false
     },
-    dm_page_size: {
-      parameters: [],
-      result: 'i32',
-      nonblocking: false
-    },
-    dm_pwrite_async: {
+    dm_send: {
       parameters: [
-        'i32',
         'buffer',
         'usize',
-        'i64',
+        'i32',
       ],
-      result: 'i64',
+      result: 'i32',
       nonblocking: true
+    },
+    dm_map: {
+      parameters: [
+        'i32',
+        'f64',
+        'f64',
+        'i32',
+      ],
+      result: 'f64',
+      nonblocking: false
     },
     dm_cloexec: {
       parameters: [
@@ -298,19 +301,85 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'i32',
       nonblocking: false
     },
-    dm_pread_async: {
+    dm_wake: {
       parameters: [
         'i32',
-        'buffer',
-        'usize',
-        'i64',
       ],
-      result: 'i64',
-      nonblocking: true
+      result: 'i32',
+      nonblocking: false
     },
   });
   
   symbols = symbols_;
+}
+
+export function dm_retire(
+  arg0: number,
+): number {
+  return symbols.dm_retire(
+    arg0,
+  )
+}
+
+export function dm_add_seals(
+  arg0: number,
+  arg1: number,
+): number {
+  return symbols.dm_add_seals(
+    arg0,
+    arg1,
+  )
+}
+
+export function dm_sync(
+  arg0: number,
+): number {
+  return symbols.dm_sync(
+    arg0,
+  )
+}
+
+export function dm_pwrite_async(
+  arg0: number,
+  arg1: Uint8Array,
+  arg2: number,
+): Promise<number> {
+  return symbols.dm_pwrite_async(
+    arg0,
+    arg1,
+    arg1.byteLength,
+    arg2,
+  )
+}
+
+export function dm_get_seals(
+  arg0: number,
+): number {
+  return symbols.dm_get_seals(
+    arg0,
+  )
+}
+
+export function dm_bench_map_unmap(
+  arg0: number,
+  arg1: number,
+): number {
+  return symbols.dm_bench_map_unmap(
+    arg0,
+    arg1,
+  )
+}
+
+export function dm_map_ring(
+  arg0: number,
+  arg1: number,
+  arg2: number,
+): number {
+  return symbols.dm_map_ring(
+    arg0,
+    arg1,
+    arg2,
+  )
 }
 
 export function dm_close(
@@ -333,48 +402,90 @@ export function dm_map_rest(
   )
 }
 
-export function dm_futex_wake(
+export function dm_receive(
+  arg0: number,
+  arg1: number,
+): Promise<number> {
+  return symbols.dm_receive(
+    arg0,
+    arg1,
+  )
+}
+
+export function dm_view_length(
   arg0: number,
 ): number {
-  return symbols.dm_futex_wake(
+  return symbols.dm_view_length(
     arg0,
   )
 }
 
-export function dm_map_ring(
+export function dm_size(
+  arg0: number,
+): number {
+  return symbols.dm_size(
+    arg0,
+  )
+}
+
+export function dm_live_mappings(): number {
+  return symbols.dm_live_mappings()
+}
+
+export function dm_dup(
   arg0: number,
   arg1: number,
-  arg2: number,
 ): number {
-  return symbols.dm_map_ring(
+  return symbols.dm_dup(
     arg0,
     arg1,
+  )
+}
+
+export function dm_bench_memcpy(
+  arg0: Uint8Array,
+  arg1: Uint8Array,
+  arg2: number,
+): number {
+  return symbols.dm_bench_memcpy(
+    arg0,
+    arg0.byteLength,
+    arg1,
+    arg1.byteLength,
     arg2,
   )
 }
 
-export function dm_retire(
+export function dm_name(
   arg0: number,
+  arg1: Uint8Array,
 ): number {
-  return symbols.dm_retire(
+  return symbols.dm_name(
     arg0,
+    arg1,
+    arg1.byteLength,
   )
 }
 
-export function dm_bench_lifecycle(
-  arg0: number,
+export function dm_page_size(): number {
+  return symbols.dm_page_size()
+}
+
+export function dm_create(
+  arg0: Uint8Array,
   arg1: number,
 ): number {
-  return symbols.dm_bench_lifecycle(
+  return symbols.dm_create(
     arg0,
+    arg0.byteLength,
     arg1,
   )
 }
 
-export function dm_wake(
+export function dm_futex_wake(
   arg0: number,
 ): number {
-  return symbols.dm_wake(
+  return symbols.dm_futex_wake(
     arg0,
   )
 }
@@ -392,71 +503,11 @@ export function dm_pread(
   )
 }
 
-export function dm_map(
-  arg0: number,
-  arg1: number,
-  arg2: number,
-  arg3: number,
-): number {
-  return symbols.dm_map(
-    arg0,
-    arg1,
-    arg2,
-    arg3,
-  )
-}
-
-export function dm_size(
-  arg0: number,
-): number {
-  return symbols.dm_size(
-    arg0,
-  )
-}
-
 export function dm_open(
   arg0: Uint8Array,
   arg1: number,
 ): number {
   return symbols.dm_open(
-    arg0,
-    arg0.byteLength,
-    arg1,
-  )
-}
-
-export function dm_bench_get_seals(
-  arg0: number,
-): number {
-  return symbols.dm_bench_get_seals(
-    arg0,
-  )
-}
-
-export function dm_view_length(
-  arg0: number,
-): number {
-  return symbols.dm_view_length(
-    arg0,
-  )
-}
-
-export function dm_name(
-  arg0: number,
-  arg1: Uint8Array,
-): number {
-  return symbols.dm_name(
-    arg0,
-    arg1,
-    arg1.byteLength,
-  )
-}
-
-export function dm_send(
-  arg0: Uint8Array,
-  arg1: number,
-): Promise<number> {
-  return symbols.dm_send(
     arg0,
     arg0.byteLength,
     arg1,
@@ -485,76 +536,21 @@ export function dm_resize(
   )
 }
 
-export function dm_sync(
-  arg0: number,
-): number {
-  return symbols.dm_sync(
-    arg0,
-  )
-}
-
-export function dm_add_seals(
+export function dm_bench_lifecycle(
   arg0: number,
   arg1: number,
 ): number {
-  return symbols.dm_add_seals(
+  return symbols.dm_bench_lifecycle(
     arg0,
     arg1,
   )
 }
 
-export function dm_get_seals(
+export function dm_bench_get_seals(
   arg0: number,
 ): number {
-  return symbols.dm_get_seals(
+  return symbols.dm_bench_get_seals(
     arg0,
-  )
-}
-
-export function dm_dup(
-  arg0: number,
-  arg1: number,
-): number {
-  return symbols.dm_dup(
-    arg0,
-    arg1,
-  )
-}
-
-export function dm_is_memfd(
-  arg0: number,
-): number {
-  return symbols.dm_is_memfd(
-    arg0,
-  )
-}
-
-export function dm_bench_memcpy(
-  arg0: Uint8Array,
-  arg1: Uint8Array,
-  arg2: number,
-): number {
-  return symbols.dm_bench_memcpy(
-    arg0,
-    arg0.byteLength,
-    arg1,
-    arg1.byteLength,
-    arg2,
-  )
-}
-
-export function dm_live_mappings(): number {
-  return symbols.dm_live_mappings()
-}
-
-export function dm_create(
-  arg0: Uint8Array,
-  arg1: number,
-): number {
-  return symbols.dm_create(
-    arg0,
-    arg0.byteLength,
-    arg1,
   )
 }
 
@@ -570,23 +566,16 @@ export function dm_listen(
   )
 }
 
-export function dm_accept(
+export function dm_pread_async(
   arg0: number,
-  arg1: number,
+  arg1: Uint8Array,
+  arg2: number,
 ): Promise<number> {
-  return symbols.dm_accept(
+  return symbols.dm_pread_async(
     arg0,
     arg1,
-  )
-}
-
-export function dm_bench_map_unmap(
-  arg0: number,
-  arg1: number,
-): number {
-  return symbols.dm_bench_map_unmap(
-    arg0,
-    arg1,
+    arg1.byteLength,
+    arg2,
   )
 }
 
@@ -603,15 +592,23 @@ export function dm_pwrite(
   )
 }
 
+export function dm_is_memfd(
+  arg0: number,
+): number {
+  return symbols.dm_is_memfd(
+    arg0,
+  )
+}
+
 export function dm_wake_fd(): number {
   return symbols.dm_wake_fd()
 }
 
-export function dm_receive(
+export function dm_accept(
   arg0: number,
   arg1: number,
 ): Promise<number> {
-  return symbols.dm_receive(
+  return symbols.dm_accept(
     arg0,
     arg1,
   )
@@ -629,20 +626,28 @@ export function dm_unlink_socket(
   )
 }
 
-export function dm_page_size(): number {
-  return symbols.dm_page_size()
+export function dm_send(
+  arg0: Uint8Array,
+  arg1: number,
+): Promise<number> {
+  return symbols.dm_send(
+    arg0,
+    arg0.byteLength,
+    arg1,
+  )
 }
 
-export function dm_pwrite_async(
+export function dm_map(
   arg0: number,
-  arg1: Uint8Array,
+  arg1: number,
   arg2: number,
-): Promise<number> {
-  return symbols.dm_pwrite_async(
+  arg3: number,
+): number {
+  return symbols.dm_map(
     arg0,
     arg1,
-    arg1.byteLength,
     arg2,
+    arg3,
   )
 }
 
@@ -662,16 +667,11 @@ export function dm_unmap(
   )
 }
 
-export function dm_pread_async(
+export function dm_wake(
   arg0: number,
-  arg1: Uint8Array,
-  arg2: number,
-): Promise<number> {
-  return symbols.dm_pread_async(
+): number {
+  return symbols.dm_wake(
     arg0,
-    arg1,
-    arg1.byteLength,
-    arg2,
   )
 }
 

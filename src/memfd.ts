@@ -464,8 +464,8 @@ export class Memfd implements Disposable {
     return this.#fd;
   }
 
-  #transferred(result: number | bigint, op: "read" | "write"): number {
-    return check(Number(result), op, this.#name);
+  #transferred(result: number, op: "read" | "write"): number {
+    return check(result, op, this.#name);
   }
 
   /** A `length` option: a non-zero index. */

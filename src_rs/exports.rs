@@ -54,23 +54,23 @@ fn dm_cloexec(fd: i32) -> i32 {
 }
 
 #[deno_bindgen]
-fn dm_pwrite(fd: i32, data: &[u8], offset: i64) -> i64 {
-    call(|| io::pwrite_all(fd, data, offset))
+fn dm_pwrite(fd: i32, data: &[u8], offset: f64) -> f64 {
+    number(call(|| with_index(offset, |at| io::pwrite_all(fd, data, at))))
 }
 
 #[deno_bindgen]
-fn dm_pread(fd: i32, into: &mut [u8], offset: i64) -> i64 {
-    call(|| io::pread_all(fd, into, offset))
+fn dm_pread(fd: i32, into: &mut [u8], offset: f64) -> f64 {
+    number(call(|| with_index(offset, |at| io::pread_all(fd, into, at))))
 }
 
 #[deno_bindgen(non_blocking)]
-fn dm_pwrite_async(fd: i32, data: &[u8], offset: i64) -> i64 {
-    call(|| io::pwrite_all(fd, data, offset))
+fn dm_pwrite_async(fd: i32, data: &[u8], offset: f64) -> f64 {
+    number(call(|| with_index(offset, |at| io::pwrite_all(fd, data, at))))
 }
 
 #[deno_bindgen(non_blocking)]
-fn dm_pread_async(fd: i32, into: &mut [u8], offset: i64) -> i64 {
-    call(|| io::pread_all(fd, into, offset))
+fn dm_pread_async(fd: i32, into: &mut [u8], offset: f64) -> f64 {
+    number(call(|| with_index(offset, |at| io::pread_all(fd, into, at))))
 }
 
 #[deno_bindgen]
@@ -170,13 +170,13 @@ fn dm_send(path: &[u8], memfd: i32) -> i32 {
 }
 
 #[deno_bindgen(non_blocking)]
-fn dm_futex_wait(addr: i64, expected: i32, timeout_ms: i32) -> i32 {
-    call32(|| wait::wait(addr, expected, timeout_ms))
+fn dm_futex_wait(addr: f64, expected: i32, timeout_ms: i32) -> i32 {
+    call32(|| with_index(addr, |a| wait::wait(a, expected, timeout_ms)))
 }
 
 #[deno_bindgen]
-fn dm_futex_wake(addr: i64) -> i32 {
-    call32(|| wait::wake(addr))
+fn dm_futex_wake(addr: f64) -> i32 {
+    call32(|| with_index(addr, wait::wake))
 }
 
 // Bench-only: the native baselines of `deno task bench:compare`. They take

@@ -18,7 +18,7 @@ export interface Artifact {
 export const ARTIFACTS: Readonly<Record<string, Artifact>> = {
   "x86_64-unknown-linux-gnu": {
     file: "libdeno_memfd-x86_64-unknown-linux-gnu.so",
-    sha256: "ec47286fc8ed6bcde6b76b181cbda4676231466c783a0f7ee7013594b75bfc05",
-    size: 650296,
+    sha256: "533057a14ce00fecaada2ec70845981aa725f4b7ecae4eca1b36a46a318918c4",
+    size: 650760,
   },
 };
