@@ -55,22 +55,30 @@ fn dm_cloexec(fd: i32) -> i32 {
 
 #[deno_bindgen]
 fn dm_pwrite(fd: i32, data: &[u8], offset: f64) -> f64 {
-    number(call(|| with_index(offset, |at| io::pwrite_all(fd, data, at))))
+    number(call(|| {
+        with_index(offset, |at| io::pwrite_all(fd, data, at))
+    }))
 }
 
 #[deno_bindgen]
 fn dm_pread(fd: i32, into: &mut [u8], offset: f64) -> f64 {
-    number(call(|| with_index(offset, |at| io::pread_all(fd, into, at))))
+    number(call(|| {
+        with_index(offset, |at| io::pread_all(fd, into, at))
+    }))
 }
 
 #[deno_bindgen(non_blocking)]
 fn dm_pwrite_async(fd: i32, data: &[u8], offset: f64) -> f64 {
-    number(call(|| with_index(offset, |at| io::pwrite_all(fd, data, at))))
+    number(call(|| {
+        with_index(offset, |at| io::pwrite_all(fd, data, at))
+    }))
 }
 
 #[deno_bindgen(non_blocking)]
 fn dm_pread_async(fd: i32, into: &mut [u8], offset: f64) -> f64 {
-    number(call(|| with_index(offset, |at| io::pread_all(fd, into, at))))
+    number(call(|| {
+        with_index(offset, |at| io::pread_all(fd, into, at))
+    }))
 }
 
 #[deno_bindgen]
