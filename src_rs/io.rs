@@ -12,18 +12,16 @@ fn checked_end(offset: i64, len: usize) -> Option<i64> {
     offset.checked_add(i64::try_from(len).ok()?)
 }
 
-/// Writes all of `data` at `offset`. Returns the bytes written; when the
-/// kernel refuses to go on after some bytes went in (a `grow` seal at end of
-/// file) that count, and `-errno` only when nothing was written.
-pub fn pwrite_all(fd: i32, data: &[u8], offset: i64) -> i64 {
-    if checked_end(offset, data.len()).is_none() {
+/// Runs `step(done)` (one `pread`/`pwrite` of the bytes from `done` on)
+/// until `len` bytes moved or the file ends, retrying `EINTR`. The count
+/// moved, or `-errno` when the first step already failed.
+fn transfer_all(len: usize, offset: i64, mut step: impl FnMut(usize) -> isize) -> i64 {
+    if checked_end(offset, len).is_none() {
         return -i64::from(libc::EINVAL);
     }
     let mut done = 0usize;
-    while done < data.len() {
-        let rest = &data[done..];
-        // SAFETY: `rest` is readable for its length; the offset is in range.
-        let n = unsafe { libc::pwrite(fd, rest.as_ptr().cast(), rest.len(), offset + done as i64) };
+    while done < len {
+        let n = step(done);
         if n < 0 {
             let e = neg_errno();
             if e == -i64::from(libc::EINTR) {
@@ -39,37 +37,34 @@ pub fn pwrite_all(fd: i32, data: &[u8], offset: i64) -> i64 {
     done as i64
 }
 
+/// Writes all of `data` at `offset`. Returns the bytes written; when the
+/// kernel refuses to go on after some bytes went in (a `grow` seal at end of
+/// file) that count, and `-errno` only when nothing was written.
+pub fn pwrite_all(fd: i32, data: &[u8], offset: i64) -> i64 {
+    transfer_all(data.len(), offset, |done| {
+        let rest = &data[done..];
+        // SAFETY: `rest` is readable for its length; `transfer_all` checked
+        // that `offset + data.len()` does not overflow.
+        unsafe { libc::pwrite(fd, rest.as_ptr().cast(), rest.len(), offset + done as i64) }
+    })
+}
+
 /// Reads at `offset` until `into` is full or the file ends. Returns the
-/// bytes read (0 at end of file) or `-errno` when nothing could be read.
+/// bytes read (0 at end of file), or `-errno` when nothing could be read.
 pub fn pread_all(fd: i32, into: &mut [u8], offset: i64) -> i64 {
-    if checked_end(offset, into.len()).is_none() {
-        return -i64::from(libc::EINVAL);
-    }
-    let mut done = 0usize;
-    while done < into.len() {
+    transfer_all(into.len(), offset, |done| {
         let rest = &mut into[done..];
-        // SAFETY: `rest` is writable for its length; the offset is in range.
-        let n = unsafe {
+        // SAFETY: `rest` is writable for its length; `transfer_all` checked
+        // that `offset + into.len()` does not overflow.
+        unsafe {
             libc::pread(
                 fd,
                 rest.as_mut_ptr().cast(),
                 rest.len(),
                 offset + done as i64,
             )
-        };
-        if n < 0 {
-            let e = neg_errno();
-            if e == -i64::from(libc::EINTR) {
-                continue;
-            }
-            return if done > 0 { done as i64 } else { e };
         }
-        if n == 0 {
-            break;
-        }
-        done += n as usize;
-    }
-    done as i64
+    })
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ export interface Artifact {
 export const ARTIFACTS: Readonly<Record<string, Artifact>> = {
   "x86_64-unknown-linux-gnu": {
     file: "libdeno_memfd-x86_64-unknown-linux-gnu.so",
-    sha256: "533057a14ce00fecaada2ec70845981aa725f4b7ecae4eca1b36a46a318918c4",
-    size: 650760,
+    sha256: "4dde89a5b660bdcecdb502285613e0acf66ca1936b3807ec3f20b5df89bc838f",
+    size: 650984,
   },
 };
