@@ -360,11 +360,11 @@ export class Memfd implements Disposable {
   map(options?: MapOptions): Mapping {
     const fd = this.#live("map");
     const o = toOptions(options, "options");
-    const access = o.access ?? "shared";
+    const access = o.access === undefined ? "shared" : o.access;
     if (access !== "shared" && access !== "private") {
       throw new TypeError(`access must be "shared" or "private"`);
     }
-    const offset = toIndex(o.offset ?? 0, "offset");
+    const offset = o.offset === undefined ? 0 : toIndex(o.offset, "offset");
     const populate = toBoolean(o.populate, false, "populate");
     const flags = (access === "private" ? MAP_PRIVATE : 0) |
       (populate ? MAP_POPULATE : 0);
@@ -394,7 +394,7 @@ export class Memfd implements Disposable {
   mapRing(options?: RingOptions): Mapping {
     const fd = this.#live("mapRing");
     const o = toOptions(options, "options");
-    const offset = toIndex(o.offset ?? 0, "offset");
+    const offset = o.offset === undefined ? 0 : toIndex(o.offset, "offset");
     const length = this.#length(fd, offset, o.length);
     pageSize ||= dm_page_size();
     if (length % pageSize !== 0) {
