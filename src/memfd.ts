@@ -125,6 +125,19 @@ export function nameOf(fd: number): string {
   return n < 0 ? "" : decoder.decode(out.subarray(0, Math.min(n, out.length)));
 }
 
+/**
+ * A write must leave the file's size representable as a JavaScript number:
+ * one that would end past 2^53-1 is a `RangeError`, before any syscall.
+ */
+function checkEnd(position: number, length: number): void {
+  if (position + length > Number.MAX_SAFE_INTEGER) {
+    throw new RangeError(
+      `cannot write ${length} bytes at position ${position}: the file would ` +
+        `end past 2^53-1 bytes, beyond what a JavaScript number holds exactly`,
+    );
+  }
+}
+
 let make: (fd: number, name: string, owned: boolean) => Memfd;
 
 /**
@@ -263,7 +276,7 @@ export class Memfd implements Disposable {
 
   /** The current size in bytes (`fstat`). */
   get size(): number {
-    return check(dm_size(this.#live("size")), "size", this.#name);
+    return this.#sizeOf(this.#live("size"));
   }
 
   /**
@@ -286,6 +299,7 @@ export class Memfd implements Disposable {
     const bytes = toBytes(data, "data");
     const at = toIndex(position, "position");
     if (bytes.byteLength === 0) return 0;
+    checkEnd(at, bytes.byteLength);
     return this.#transferred(dm_pwrite(fd, bytes, at), "write");
   }
 
@@ -464,6 +478,18 @@ export class Memfd implements Disposable {
     return this.#fd;
   }
 
+  /** `fstat` size of `fd`; a `RangeError` past 2^53-1 (never a rounded size). */
+  #sizeOf(fd: number): number {
+    const size = dm_size(fd);
+    if (size > Number.MAX_SAFE_INTEGER) {
+      throw new RangeError(
+        `the size of '${this.#name}' (${size} bytes) is beyond 2^53-1, ` +
+          `more than a JavaScript number holds exactly`,
+      );
+    }
+    return check(size, "size", this.#name);
+  }
+
   #transferred(result: number, op: "read" | "write"): number {
     return check(result, op, this.#name);
   }
@@ -478,7 +504,7 @@ export class Memfd implements Disposable {
   /** The mapping length: `requested`, or the rest of the file. */
   #length(fd: number, offset: number, requested: unknown): number {
     if (requested !== undefined) return this.#requested(requested);
-    const size = check(dm_size(fd), "size", this.#name);
+    const size = this.#sizeOf(fd);
     if (offset >= size) throw this.#pastEnd(offset, size);
     return size - offset;
   }
@@ -530,6 +556,7 @@ export class Memfd implements Disposable {
     const bytes = toBytes(buffer, op === "read" ? "into" : "data");
     const at = toIndex(position, "position");
     if (bytes.byteLength === 0) return 0;
+    if (op === "write") checkEnd(at, bytes.byteLength);
     this.#inFlight++;
     const unpin = pinMapping(bytes.buffer);
     try {
