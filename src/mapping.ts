@@ -5,6 +5,7 @@
 
 import { dm_retire, dm_sync, dm_unmap } from "../ffi/mod.ts";
 import { check } from "./messages.ts";
+import { acquired, released } from "./tracking.ts";
 
 /**
  * How a mapping shares its pages with the memfd: `"shared"` writes reach
@@ -119,6 +120,7 @@ export class Mapping implements Disposable {
     this.#access = access;
     this.#name = name;
     finalizer.register(buffer, addr, buffer);
+    acquired(this, "mapping", name);
   }
 
   /** The mapped memory (detached, length 0, once unmapped). */
@@ -183,6 +185,7 @@ export class Mapping implements Disposable {
   #release(): void {
     const release = this.#moved ? dm_retire : dm_unmap;
     check(release(this.#addr), "unmap", this.#name);
+    released(this);
   }
 
   /** Same as {@linkcode Mapping.unmap}. */

@@ -37,6 +37,7 @@ import {
 import { check, closedFailure, failure, type Operation } from "./messages.ts";
 import { missingSeals, type Seal, sealBits, sealSet } from "./seals.ts";
 import { sendMemfd } from "./send.ts";
+import { acquired, released } from "./tracking.ts";
 import { toBoolean, toBytes, toIndex, toOptions } from "./validate.ts";
 
 /**
@@ -173,6 +174,7 @@ export class Memfd implements Disposable {
     this.#fd = fd;
     this.#name = name;
     this.#owned = owned;
+    if (owned) acquired(this, "memfd", name);
   }
 
   /**
@@ -469,7 +471,9 @@ export class Memfd implements Disposable {
   #release(): void {
     const fd = this.#fd;
     this.#fd = -1;
-    if (this.#owned) check(dm_close(fd), "close", this.#name);
+    if (!this.#owned) return;
+    released(this);
+    check(dm_close(fd), "close", this.#name);
   }
 
   /** The fd, or `EBADF` for `op` once closed (never a reused number). */

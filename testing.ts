@@ -1,0 +1,221 @@
+/**
+ * Leak checks for tests of code that uses deno_memfd: fail a test that leaves
+ * a {@linkcode Memfd} open or a {@linkcode Mapping} mapped, naming each one
+ * and the place it was created.
+ *
+ * Tracking only runs inside {@linkcode assertNoMemfdLeaks} (or a test wrapped
+ * by {@linkcode noMemfdLeaks}); code outside them pays nothing, and no stack
+ * is captured.
+ *
+ * @example Wrap a test
+ * ```ts
+ * import { Memfd } from "@deno/memfd";
+ * import { noMemfdLeaks } from "@deno/memfd/testing";
+ *
+ * Deno.test("frames are released", noMemfdLeaks(() => {
+ *   using fd = Memfd.create("frames", { size: 4096 });
+ *   using map = fd.map();
+ *   map.bytes[0] = 1;
+ * }));
+ * ```
+ *
+ * @module
+ */
+
+import { dm_live_mappings } from "./ffi/mod.ts";
+import type { Mapping } from "./src/mapping.ts";
+import type { Memfd } from "./src/memfd.ts";
+import { isLoaded } from "./src/library.ts";
+import { addTracker, type ResourceKind } from "./src/tracking.ts";
+
+/** One resource a checked function left behind. */
+export interface MemfdLeak {
+  /** `"memfd"` (an fd left open) or `"mapping"` (pages left mapped). */
+  kind: ResourceKind;
+  /** What leaked, e.g. `memfd 'frames' (fd 7)`. */
+  description: string;
+  /** Where it was created: the stack frames outside deno_memfd. */
+  createdAt: string;
+}
+
+/**
+ * Thrown by {@linkcode assertNoMemfdLeaks} when resources were left open;
+ * `leaks` lists them, the message names each and where it was created.
+ *
+ * @example
+ * ```ts
+ * import { Memfd } from "@deno/memfd";
+ * import { assertNoMemfdLeaks, MemfdLeakError } from "@deno/memfd/testing";
+ *
+ * try {
+ *   await assertNoMemfdLeaks(() => {
+ *     Memfd.create("forgotten");
+ *   });
+ * } catch (e) {
+ *   if (!(e instanceof MemfdLeakError)) throw e;
+ *   console.log(e.leaks[0].description); // memfd 'forgotten' (fd …)
+ * }
+ * ```
+ */
+export class MemfdLeakError extends Error {
+  /** Everything that leaked, in creation order. */
+  readonly leaks: readonly MemfdLeak[];
+
+  /**
+   * @param leaks what was left open or mapped
+   * @param nativeOnly native mappings no `Mapping` accounts for
+   */
+  constructor(leaks: MemfdLeak[], nativeOnly: number) {
+    const lines = leaks.map((l) =>
+      `- ${l.description}, created at:\n${l.createdAt}`
+    );
+    if (nativeOnly > 0) {
+      lines.push(
+        `- ${nativeOnly} native mapping(s) with no Mapping object (a bug in deno_memfd)`,
+      );
+    }
+    const count = leaks.length + nativeOnly;
+    super(`${count} deno_memfd resource(s) leaked:\n${lines.join("\n")}`);
+    this.name = "MemfdLeakError";
+    this.leaks = leaks;
+  }
+}
+
+/** Options for {@linkcode assertNoMemfdLeaks}. */
+export interface LeakCheckOptions {
+  /**
+   * Close leaked memfds and unmap leaked mappings after recording them, so
+   * that one leaking test does not disturb the next. Default `true`.
+   */
+  cleanup?: boolean;
+}
+
+const LIBRARY = new URL("./", import.meta.url).href;
+const INTERNAL = [`${LIBRARY}src/`, `${LIBRARY}testing.ts`, `${LIBRARY}ffi/`];
+
+/** The caller's stack, without the frames inside deno_memfd. */
+function callerStack(): string {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 24;
+  const stack = new Error().stack ?? "";
+  Error.stackTraceLimit = limit;
+  const frames = stack.split("\n").slice(1).filter((line) =>
+    !INTERNAL.some((prefix) => line.includes(prefix))
+  );
+  return frames.slice(0, 10).join("\n") || "    (no stack)";
+}
+
+function liveNative(): number {
+  return isLoaded() ? dm_live_mappings() : 0;
+}
+
+interface Entry {
+  kind: ResourceKind;
+  name: string;
+  createdAt: string;
+}
+
+function describe(resource: object, entry: Entry): string {
+  if (entry.kind === "memfd") {
+    const memfd = resource as Memfd;
+    return memfd.closed
+      ? `memfd '${entry.name}': close() was called but a readAsync/writeAsync still holds its fd`
+      : `memfd '${entry.name}' (fd ${memfd.fd}), never closed`;
+  }
+  const mapping = resource as Mapping;
+  return mapping.unmapped
+    ? `mapping of '${entry.name}': unmap() was called but a readAsync/writeAsync still uses its pages`
+    : `mapping of '${entry.name}' (${mapping.byteLength} bytes at offset ${mapping.offset}, ${mapping.access}), never unmapped`;
+}
+
+/**
+ * Runs `fn` and throws {@linkcode MemfdLeakError} if any `Memfd` it created
+ * is still open, or any `Mapping` still mapped, when it settles. Memfds
+ * adopted with `Memfd.fromFd(fd, { owned: false })` own no fd and are not
+ * counted. Returns what `fn` returned; when `fn` throws, that error wins
+ * (leaks are still cleaned up).
+ *
+ * Leaked resources are closed and unmapped afterwards unless
+ * `options.cleanup` is `false`.
+ *
+ * @example
+ * ```ts
+ * import { Memfd } from "@deno/memfd";
+ * import { assertNoMemfdLeaks } from "@deno/memfd/testing";
+ *
+ * Deno.test("the helper closes what it opens", async () => {
+ *   await assertNoMemfdLeaks(() => {
+ *     using fd = Memfd.create("scratch", { size: 16 });
+ *     fd.write(new Uint8Array([1, 2, 3]));
+ *   });
+ * });
+ * ```
+ */
+export async function assertNoMemfdLeaks<T>(
+  fn: () => T | Promise<T>,
+  options: LeakCheckOptions = {},
+): Promise<T> {
+  const cleanup = options.cleanup ?? true;
+  const live = new Map<object, Entry>();
+  const nativeBefore = liveNative();
+  const stop = addTracker({
+    acquired(resource, kind, name) {
+      live.set(resource, { kind, name, createdAt: callerStack() });
+    },
+    released(resource) {
+      live.delete(resource);
+    },
+  });
+  let outcome: { ok: true; value: T } | { ok: false; error: unknown };
+  try {
+    outcome = { ok: true, value: await fn() };
+  } catch (error) {
+    outcome = { ok: false, error };
+  } finally {
+    stop();
+  }
+  const leaks: MemfdLeak[] = [];
+  let leakedMappings = 0;
+  for (const [resource, entry] of live) {
+    leaks.push({
+      kind: entry.kind,
+      description: describe(resource, entry),
+      createdAt: entry.createdAt,
+    });
+    if (entry.kind === "mapping") leakedMappings++;
+  }
+  const nativeOnly = liveNative() - nativeBefore - leakedMappings;
+  if (cleanup) {
+    for (const [resource, entry] of live) {
+      if (entry.kind === "mapping") (resource as Mapping).unmap();
+      else (resource as Memfd).close();
+    }
+  }
+  if (!outcome.ok) throw outcome.error;
+  if (leaks.length > 0 || nativeOnly > 0) {
+    throw new MemfdLeakError(leaks, nativeOnly);
+  }
+  return outcome.value;
+}
+
+/**
+ * Wraps a `Deno.test` function so that the test fails when it leaves a
+ * `Memfd` open or a `Mapping` mapped (see {@linkcode assertNoMemfdLeaks}).
+ *
+ * @example
+ * ```ts
+ * import { Memfd } from "@deno/memfd";
+ * import { noMemfdLeaks } from "@deno/memfd/testing";
+ *
+ * Deno.test("writes and reads back", noMemfdLeaks(() => {
+ *   using fd = Memfd.create("scratch", { size: 4 });
+ *   fd.write(new Uint8Array([1, 2, 3, 4]));
+ * }));
+ * ```
+ */
+export function noMemfdLeaks(
+  fn: (t: Deno.TestContext) => void | Promise<void>,
+  options: LeakCheckOptions = {},
+): (t: Deno.TestContext) => Promise<void> {
+  return (t) => assertNoMemfdLeaks(() => fn(t), options);
+}
