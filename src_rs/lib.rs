@@ -21,3 +21,6 @@ pub mod wait;
 
 #[cfg(test)]
 mod test_util;
+
+#[cfg(test)]
+mod proptests;
