@@ -291,3 +291,20 @@ export function spawnPeer(
     },
   };
 }
+
+/**
+ * Runs the script at `path` (relative to `ROOT`) in a child `deno run` with
+ * `flags` and `args`. `prefix` goes before `deno`, e.g.
+ * `["prlimit", "--nofile=64", "--"]` to run it under a resource limit.
+ */
+export function runDenoFile(
+  path: string,
+  flags: string[],
+  args: string[] = [],
+  options: { prefix?: string[]; env?: Record<string, string> } = {},
+): Promise<Outcome> {
+  const prefix = options.prefix ?? [];
+  const deno = [Deno.execPath(), "run", "--quiet", "--no-lock", ...flags];
+  const argv = [...prefix, ...deno, path, ...args];
+  return run(argv[0], argv.slice(1), { cwd: ROOT, env: options.env });
+}
