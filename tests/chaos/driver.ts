@@ -247,6 +247,8 @@ export class Chaos {
   readonly counts: Record<string, number> = {};
   readonly errors: Record<string, number> = {};
   readonly successes: Record<string, number> = {};
+  /** What the last refused call threw. */
+  lastError: unknown;
   handles: Handle[] = [];
   closed: Handle[] = [];
   maps: Live[] = [];
@@ -329,6 +331,7 @@ export class Chaos {
     try {
       outcome = { ok: true, value: f() };
     } catch (e) {
+      this.lastError = e;
       outcome = { ok: false, error: this.#classify(e, what) };
     }
     return this.#judge(what, expect, outcome);
@@ -351,6 +354,7 @@ export class Chaos {
     try {
       outcome = { ok: true, value: await promise };
     } catch (e) {
+      this.lastError = e;
       outcome = { ok: false, error: this.#classify(e, what) };
     }
     return this.#judge(what, expect, outcome);
@@ -1111,6 +1115,13 @@ export class Chaos {
           E,
           () => m.writeAsync(new Uint8Array(4)),
         );
+    }
+    // The message must say why: the memfd is closed (not "read-only").
+    const message = (this.lastError as Error).message;
+    if (!/ is closed/.test(message)) {
+      mismatch(
+        `${what}: the EBADF message does not say it is closed: ${message}`,
+      );
     }
     if (m.fd !== -1 || !m.closed) {
       mismatch(`${what}: fd ${m.fd}, closed ${m.closed}`);
