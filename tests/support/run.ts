@@ -75,28 +75,39 @@ export const MOD = `${ROOT}mod.ts`;
 /** The library `cargo build --release` makes, as an absolute path. */
 export const LIB = `${ROOT}target/release/libdeno_memfd.so`;
 
+/** `testing.ts` as an absolute path, for scripts run by a child `deno`. */
+export const TESTING = `${ROOT}testing.ts`;
+
+/** The generated FFI module (`dm_live_mappings`, …) for child scripts. */
+export const FFI = `${ROOT}ffi/mod.ts`;
+
 /**
  * Runs TypeScript `code` in a child `deno run` with `flags` (default: the
- * full FFI grant plus reads). `code` can import `MOD`.
+ * full FFI grant plus reads). `code` can import `MOD`. `options.prefix`
+ * goes before `deno`, e.g. `["prlimit", "--nofile=64", "--"]`.
  */
 export function runDeno(
   code: string,
   flags: string[] = ["--allow-ffi", "--allow-read"],
   args: string[] = [],
-  options: RunOptions = {},
+  options: RunOptions & { prefix?: string[] } = {},
 ): Promise<Outcome> {
-  return run(Deno.execPath(), [
+  const { prefix = [], ...rest } = options;
+  const argv = [
+    ...prefix,
+    Deno.execPath(),
     "run",
     "--quiet",
     "--no-lock",
     ...flags,
     "-",
     ...args,
-  ], {
+  ];
+  return run(argv[0], argv.slice(1), {
     stdin: new TextEncoder().encode(code),
     cwd: ROOT,
-    ...options,
-    env: { NO_COLOR: "1", ...options.env },
+    ...rest,
+    env: { NO_COLOR: "1", ...rest.env },
   });
 }
 
@@ -307,4 +318,55 @@ export function runDenoFile(
   const deno = [Deno.execPath(), "run", "--quiet", "--no-lock", ...flags];
   const argv = [...prefix, ...deno, path, ...args];
   return run(argv[0], argv.slice(1), { cwd: ROOT, env: options.env });
+}
+
+function pythonSync(code: string, args: string[]): string {
+  const out = new Deno.Command("python3", {
+    args: ["-c", code, ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).outputSync();
+  if (!out.success) {
+    throw new Error(`python3 failed: ${decoder.decode(out.stderr)}`);
+  }
+  return decoder.decode(out.stdout);
+}
+
+/**
+ * The fds process `pid` has open, each with its `/proc/<pid>/fd` link
+ * target, read by a `python3` child (Deno 2 wants `--allow-all` for
+ * `/proc/<pid>/fd`). Synchronous on purpose: while it runs no promise
+ * continuation of this process can (a deferred close stays deferred).
+ */
+export function openFdsSync(pid: number): Map<number, string> {
+  const links = JSON.parse(pythonSync(
+    `import json, os, sys
+d = f"/proc/{sys.argv[1]}/fd"
+links = {}
+for n in os.listdir(d):
+    try:
+        links[n] = os.readlink(f"{d}/{n}")
+    except OSError:
+        pass
+print(json.dumps(links))`,
+    [String(pid)],
+  )) as Record<string, string>;
+  return new Map(Object.entries(links).map(([n, l]) => [Number(n), l]));
+}
+
+/**
+ * The start addresses of the mappings of `pid` whose file is a memfd
+ * called `name`, from `/proc/<pid>/maps` (read by `python3`, synchronously
+ * like {@linkcode openFdsSync}).
+ */
+export function memfdMappingsSync(pid: number, name: string): number[] {
+  const lines = pythonSync(
+    `import sys
+for line in open(f"/proc/{sys.argv[1]}/maps"):
+    if line.rstrip("\\n").endswith(f"/memfd:{sys.argv[2]} (deleted)"):
+        print(int(line.split("-")[0], 16))`,
+    [String(pid), name],
+  );
+  return lines.split("\n").filter(Boolean).map(Number);
 }
