@@ -63,6 +63,7 @@ export const Errno = {
   EINVAL: 22,
   ENFILE: 23,
   EMFILE: 24,
+  EFBIG: 27,
 } as const;
 
 /** The symbolic name of a Linux errno (`"EPERM"`), or `"E<n>"`. */

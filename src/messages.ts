@@ -96,6 +96,8 @@ const REASONS: Partial<Record<Operation, Partial<Record<number, string>>>> = {
     [Errno.EINVAL]:
       "the size is not valid for this memfd (hugetlb memfds take multiples of the huge page size), or the fd is read-only (open it with write: true)",
     [Errno.EBADF]: "the fd was opened read-only",
+    [Errno.EFBIG]:
+      "the new size is above this process's file size limit (`ulimit -f`, RLIMIT_FSIZE)",
   },
   write: {
     [Errno.EPERM]:
@@ -104,6 +106,8 @@ const REASONS: Partial<Record<Operation, Partial<Record<number, string>>>> = {
       "the kernel refuses write() here (hugetlb memfds can only be written through a mapping)",
     [Errno.EBADF]: "the fd was opened read-only",
     [Errno.EFAULT]: "the buffer is no longer mapped",
+    [Errno.EFBIG]:
+      "the position is at or past this process's file size limit (`ulimit -f`, RLIMIT_FSIZE)",
   },
   read: {
     [Errno.EFAULT]: "the buffer is no longer mapped",
@@ -124,6 +128,10 @@ const REASONS: Partial<Record<Operation, Partial<Record<number, string>>>> = {
       "the offset must be a multiple of the page size (the huge page size for hugetlb)",
     [Errno.ENOMEM]:
       "out of memory or address space (hugetlb: no free huge pages; reserve some in /proc/sys/vm/nr_hugepages)",
+  },
+  dup: {
+    [Errno.EMFILE]:
+      "this process has too many open files (raise `ulimit -n` or close memfds)",
   },
   mapRing: {
     [Errno.EPERM]: "the memfd is sealed against writes",

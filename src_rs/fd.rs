@@ -1,6 +1,6 @@
 //! Size, resizing, duplication and closing of an fd.
 
-use crate::guard::{neg_errno, retry};
+use crate::guard::{file_size_limit, neg_errno, retry};
 use crate::mapping;
 
 /// `fstat` of `fd`, or `-errno`.
@@ -21,10 +21,19 @@ pub fn size(fd: i32) -> i64 {
 
 /// `ftruncate(fd, size)`, refused with `-EBUSY` when it would cut into a
 /// live mapping of the same file made through this library (touching the cut
-/// pages would raise SIGBUS).
+/// pages would raise SIGBUS), and with `-EFBIG` when it would grow the file
+/// past `RLIMIT_FSIZE` (the kernel would kill the process with SIGXFSZ).
 pub fn resize(fd: i32, size: i64) -> i64 {
     if size < 0 {
         return -i64::from(libc::EINVAL);
+    }
+    // Growing past `ulimit -f` would raise SIGXFSZ and kill the process.
+    if file_size_limit().is_some_and(|limit| size as u64 > limit) {
+        match stat(fd) {
+            Ok(st) if size > st.st_size => return -i64::from(libc::EFBIG),
+            Ok(_) => {}
+            Err(e) => return e,
+        }
     }
     // The registry stays locked until the truncate is done, so no mapping can
     // appear between the check and the cut.

@@ -38,6 +38,22 @@ pub fn retry(mut f: impl FnMut() -> i64) -> i64 {
     }
 }
 
+/// The process's file size limit (`RLIMIT_FSIZE`, `ulimit -f`), or `None`
+/// when unlimited. Growing a file past it makes the kernel send `SIGXFSZ`,
+/// whose default action kills the process: callers refuse with `-EFBIG`
+/// first.
+pub fn file_size_limit() -> Option<u64> {
+    // SAFETY: an all-zero rlimit is a valid value for getrlimit to fill.
+    let mut lim: libc::rlimit = unsafe { std::mem::zeroed() };
+    // SAFETY: `lim` is a valid, writable rlimit.
+    if unsafe { libc::getrlimit(libc::RLIMIT_FSIZE, &mut lim) } < 0
+        || lim.rlim_cur == libc::RLIM_INFINITY
+    {
+        return None;
+    }
+    Some(lim.rlim_cur)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

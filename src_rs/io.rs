@@ -1,7 +1,7 @@
 //! Positional reads and writes that retry `EINTR` and loop on short
 //! transfers.
 
-use crate::guard::neg_errno;
+use crate::guard::{file_size_limit, neg_errno};
 
 /// The end of a transfer of `len` bytes at `offset`, or `None` when the
 /// range is negative or passes `i64::MAX` (the kernel would reject or wrap).
@@ -39,9 +39,19 @@ fn transfer_all(len: usize, offset: i64, mut step: impl FnMut(usize) -> isize) -
 
 /// Writes all of `data` at `offset`. Returns the bytes written; when the
 /// kernel refuses to go on after some bytes went in (a `grow` seal at end of
-/// file) that count, and `-errno` only when nothing was written.
+/// file, the `RLIMIT_FSIZE` limit) that count, and `-errno` only when nothing
+/// was written. Never writes at or past `RLIMIT_FSIZE` (`-EFBIG` instead of
+/// the kernel's SIGXFSZ).
 pub fn pwrite_all(fd: i32, data: &[u8], offset: i64) -> i64 {
+    // A write starting at or past `ulimit -f` would raise SIGXFSZ and kill
+    // the process; one that starts below it is cut short by the kernel.
+    let limit = file_size_limit();
     transfer_all(data.len(), offset, |done| {
+        if limit.is_some_and(|l| (offset as u64).saturating_add(done as u64) >= l) {
+            // SAFETY: errno is this thread's own variable.
+            unsafe { *libc::__errno_location() = libc::EFBIG };
+            return -1;
+        }
         let rest = &data[done..];
         // SAFETY: `rest` is readable for its length; `transfer_all` checked
         // that `offset + data.len()` does not overflow.
