@@ -93,13 +93,22 @@ export interface LeakCheckOptions {
 const LIBRARY = new URL("./", import.meta.url).href;
 const INTERNAL = [`${LIBRARY}src/`, `${LIBRARY}testing.ts`, `${LIBRARY}ffi/`];
 
-/** The caller's stack, without the frames inside deno_memfd. */
-function callerStack(): string {
+/**
+ * The caller's stack, captured now and formatted only when a leak is
+ * reported: formatting it (source maps) can need files, and fails badly at
+ * the very moment a test has run out of fds.
+ */
+function captureStack(): Error {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 24;
-  const stack = new Error().stack ?? "";
+  const capture = new Error("created here");
   Error.stackTraceLimit = limit;
-  const frames = stack.split("\n").slice(1).filter((line) =>
+  return capture;
+}
+
+/** A captured stack as text, without the frames inside deno_memfd. */
+function formatStack(capture: Error): string {
+  const frames = (capture.stack ?? "").split("\n").slice(1).filter((line) =>
     !INTERNAL.some((prefix) => line.includes(prefix))
   );
   return frames.slice(0, 10).join("\n") || "    (no stack)";
@@ -112,7 +121,7 @@ function liveNative(): number {
 interface Entry {
   kind: ResourceKind;
   name: string;
-  createdAt: string;
+  createdAt: Error;
 }
 
 function describe(resource: object, entry: Entry): string {
@@ -160,7 +169,7 @@ export async function assertNoMemfdLeaks<T>(
   const nativeBefore = liveNative();
   const stop = addTracker({
     acquired(resource, kind, name) {
-      live.set(resource, { kind, name, createdAt: callerStack() });
+      live.set(resource, { kind, name, createdAt: captureStack() });
     },
     released(resource) {
       live.delete(resource);
@@ -180,7 +189,7 @@ export async function assertNoMemfdLeaks<T>(
     leaks.push({
       kind: entry.kind,
       description: describe(resource, entry),
-      createdAt: entry.createdAt,
+      createdAt: formatStack(entry.createdAt),
     });
     if (entry.kind === "mapping") leakedMappings++;
   }
