@@ -182,8 +182,13 @@ pub fn wake(fd: i32) -> i64 {
 }
 
 /// Waits until `fd` is readable (or hung up): 0, [`E_CLOSED`] once `wake_fd`
-/// is signalled, or `-errno`.
+/// is signalled, or `-errno` (`-EBADF` at once for a negative fd).
 fn wait_readable(fd: c_int, wake_fd: c_int) -> i64 {
+    // poll() skips negative fds instead of flagging them: with both
+    // negative it would sleep forever.
+    if fd < 0 || wake_fd < 0 {
+        return -i64::from(libc::EBADF);
+    }
     let mut fds = [
         libc::pollfd {
             fd: wake_fd,
