@@ -320,6 +320,15 @@ pub fn sync(addr: i64) -> i64 {
     0
 }
 
+/// Held by every test that maps or unmaps, so that an address one test
+/// passes to `unmap` (a stale one, say) can never be another test's live
+/// mapping, whatever order the test threads run in.
+#[cfg(test)]
+pub fn test_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// Whether `len` bytes from `addr` lie inside one live mapping made here.
 pub fn covers(addr: usize, len: usize) -> bool {
     let reg = registry();

@@ -9,29 +9,26 @@
 //! never the harness's own fds, nor a closed number another test thread may
 //! since have been given.
 //!
-//! Tests that map take [`MAP_LOCK`], so that an address one of them fuzzes
-//! can never be another test's live mapping.
+//! Tests that map take [`mapping::test_lock`], so that an address one of
+//! them fuzzes can never be another test's live mapping.
 //!
 //! The case count is proptest's (256, or `PROPTEST_CASES`).
 
-use std::sync::{Mutex, MutexGuard};
+use std::sync::MutexGuard;
 
 use proptest::prelude::*;
 
 use crate::constants::{F_SEAL_KNOWN, F_SEAL_WRITE, MFD_ALLOW_SEALING, MFD_CLOEXEC, NAME_MAX};
 use crate::guard::{call, call32};
-use crate::{create, fd, io, mapping, seals};
+use crate::{create, fd, io, mapping, seals, socket, wait};
 
 const EBADF: i64 = -(libc::EBADF as i64);
 const EINVAL: i64 = -(libc::EINVAL as i64);
 const EBUSY: i64 = -(libc::EBUSY as i64);
 const PAGE: i64 = 4096;
 
-/// Serialises the tests that map (see the module docs).
-static MAP_LOCK: Mutex<()> = Mutex::new(());
-
 fn map_lock() -> MutexGuard<'static, ()> {
-    MAP_LOCK.lock().unwrap_or_else(|p| p.into_inner())
+    mapping::test_lock()
 }
 
 /// A result the exports may return: success or a plausible `-errno`.
@@ -471,6 +468,185 @@ proptest! {
         } else {
             prop_assert_eq!(narrowed, -libc::EOVERFLOW);
         }
+    }
+}
+
+/// A fresh directory for socket files, removed with everything in it.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new() -> TempDir {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("dm-prop-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    /// `name` inside the directory, as bytes (any bytes but `/` and NUL).
+    fn path(&self, name: &[u8]) -> Vec<u8> {
+        use std::os::unix::ffi::OsStrExt;
+        let mut p = self.0.as_os_str().as_bytes().to_vec();
+        p.push(b'/');
+        p.extend(
+            name.iter()
+                .map(|&b| if b == b'/' || b == 0 { b'_' } else { b }),
+        );
+        p
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Socket paths: inside our own directory (any bytes, any length, so some
+/// are too long for `sun_path`), or invalid (empty, with a NUL).
+#[derive(Debug, Clone)]
+enum SocketPath {
+    Inside(Vec<u8>),
+    Empty,
+    WithNul(Vec<u8>),
+}
+
+fn socket_path() -> impl Strategy<Value = SocketPath> {
+    prop_oneof![
+        4 => prop::collection::vec(any::<u8>(), 1..150).prop_map(SocketPath::Inside),
+        1 => Just(SocketPath::Empty),
+        1 => prop::collection::vec(any::<u8>(), 0..20).prop_map(|mut v| {
+            v.push(0);
+            SocketPath::WithNul(v)
+        }),
+    ]
+}
+
+fn resolve(dir: &TempDir, p: &SocketPath) -> Vec<u8> {
+    match p {
+        SocketPath::Inside(name) => dir.path(name),
+        SocketPath::Empty => Vec::new(),
+        SocketPath::WithNul(name) => {
+            let mut v = dir.path(b"nul");
+            v.extend(name);
+            v
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn listen_unlink_and_send_take_any_path(
+        path in socket_path(),
+        out_len in 0usize..40,
+        id in prop::collection::vec(any::<u8>(), 0..40),
+        memfd_kind in prop_oneof![Just(None), invalid_fd().prop_map(Some)],
+    ) {
+        let dir = TempDir::new();
+        let p = resolve(&dir, &path);
+        let mut out = vec![0u8; out_len];
+        let l = socket::listen(&p, &mut out);
+        prop_assert!(is_result(l));
+        if out_len < 16 || !matches!(path, SocketPath::Inside(_)) {
+            prop_assert!(l < 0);
+        }
+        // A random id never names our socket: unlink leaves it alone.
+        let u = socket::unlink(&p, &id);
+        prop_assert!(is_result(u));
+        prop_assert!(u <= 1);
+        if id.len() < 16 {
+            prop_assert_eq!(u, EINVAL);
+        }
+        if l >= 0 {
+            if id.len() >= 16 {
+                prop_assert_eq!(u, 0, "a random id removed the socket");
+            }
+            let memfd = Own::memfd(4096);
+            let sent = socket::send(&p, memfd_kind.unwrap_or(memfd.0));
+            prop_assert!(is_result(sent));
+            let wake = socket::wake_fd();
+            prop_assert!(wake >= 0);
+            // A connection is pending, so accept cannot block.
+            let conn = socket::accept(l as i32, wake as i32);
+            prop_assert!(conn >= 0, "accept: {conn}");
+            // The connection is readable (a message or the end).
+            let got = socket::receive(conn as i32, wake as i32);
+            if memfd_kind.is_none() {
+                prop_assert_eq!(sent, 0);
+                prop_assert!(got >= 0, "receive: {got}");
+                prop_assert_eq!(create::is_memfd(got as i32), 1);
+                fd::close(got as i32);
+            } else {
+                prop_assert_eq!(sent, EBADF);
+                prop_assert!(got < 0);
+            }
+            prop_assert_eq!(socket::wake(wake as i32), 0);
+            prop_assert_eq!(socket::accept(l as i32, wake as i32), socket::E_CLOSED);
+            fd::close(conn as i32);
+            fd::close(wake as i32);
+            prop_assert_eq!(socket::unlink(&p, &out), 1);
+            fd::close(l as i32);
+        }
+    }
+
+    #[test]
+    fn accept_receive_and_wake_take_any_fds(
+        t in target(),
+        wake_valid: bool,
+        wake_bad in invalid_fd(),
+    ) {
+        let fds = open_target(t, 4096);
+        let wake = socket::wake_fd();
+        prop_assert!(wake >= 0);
+        let w = if wake_valid { wake as i32 } else { wake_bad };
+        let r = socket::wake(w);
+        prop_assert!(is_result(r));
+        prop_assert_eq!(r == 0, wake_valid);
+        // Never block: the wake fd is signalled, or an fd is invalid
+        // (POLLNVAL), or the target is a readable memfd or /dev/null.
+        // Negative fds, which poll() would skip, must not block either.
+        let a = socket::accept(fds.fd, w);
+        let m = socket::receive(fds.fd, w);
+        for r in [a, m] {
+            prop_assert!(is_result(r));
+            prop_assert!(r < 0, "a non-socket fd produced {r}");
+        }
+        fd::close(wake as i32);
+    }
+
+    #[test]
+    fn futex_wait_and_wake_only_touch_our_mappings(
+        addr in any_i64(),
+        offset in 0i64..(2 * PAGE),
+        inside: bool,
+        expected in any::<i32>(),
+        timeout_ms in prop_oneof![-5i32..0, 0i32..3, Just(i32::MIN)],
+    ) {
+        let _lock = map_lock();
+        let file = Own::memfd(2 * PAGE);
+        let base = mapping::map(file.0, 0, 2 * PAGE, 0);
+        prop_assert!(base >= 0);
+        let a = if inside { base + offset } else { addr };
+        let ours = a >= base && a.checked_add(4).is_some_and(|end| end <= base + 2 * PAGE)
+            && a % 4 == 0;
+        let w = wait::wait(a, expected, timeout_ms);
+        let k = wait::wake(a);
+        prop_assert!(is_result(w) && is_result(k));
+        if !ours && !mapping::covers(a.max(0) as usize, 4) {
+            prop_assert_eq!(w, EINVAL);
+            prop_assert_eq!(k, EINVAL);
+        }
+        if ours {
+            prop_assert!(k >= 0);
+            if timeout_ms < 0 {
+                prop_assert_eq!(w, EINVAL);
+            } else if expected != 0 {
+                prop_assert_eq!(w, -i64::from(libc::EAGAIN));
+            } else {
+                prop_assert_eq!(w, -i64::from(libc::ETIMEDOUT));
+            }
+        }
+        prop_assert_eq!(mapping::unmap(base), 0);
     }
 }
 

@@ -99,6 +99,7 @@ mod tests {
 
     #[test]
     fn waits_until_woken_and_not_when_the_value_moved() {
+        let _lock = mapping::test_lock();
         let fd = crate::create::create(b"futex", MFD_CLOEXEC) as i32;
         assert_eq!(crate::fd::resize(fd, 4096), 0);
         let addr = mapping::map(fd, 0, 4096, 0);
