@@ -31,7 +31,7 @@ import { addTracker, type ResourceKind } from "./src/tracking.ts";
 /** One resource a checked function left behind. */
 export interface MemfdLeak {
   /** `"memfd"` (an fd left open) or `"mapping"` (pages left mapped). */
-  kind: ResourceKind;
+  kind: "memfd" | "mapping";
   /** What leaked, e.g. `memfd 'frames' (fd 7)`. */
   description: string;
   /** Where it was created: the stack frames outside deno_memfd. */
@@ -62,6 +62,9 @@ export class MemfdLeakError extends Error {
   readonly leaks: readonly MemfdLeak[];
 
   /**
+   * Lists `leaks`, and `nativeOnly` native mappings no `Mapping` object
+   * accounts for, in the message.
+   *
    * @param leaks what was left open or mapped
    * @param nativeOnly native mappings no `Mapping` accounts for
    */
