@@ -170,6 +170,7 @@ mod tests {
 
     #[test]
     fn benches_time_something_and_refuse_nonsense() {
+        let _lock = crate::mapping::test_lock();
         assert!(lifecycle(3, 1 << 20) > 0);
         assert!(get_seals(3) > 0);
         assert!(map_unmap(3, 1 << 20) > 0);

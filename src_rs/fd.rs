@@ -101,6 +101,7 @@ mod tests {
 
     #[test]
     fn resize_refuses_to_cut_a_live_mapping_of_the_inode_through_any_fd() {
+        let _lock = mapping::test_lock();
         let fd = sized("cut", 3 * 4096);
         let other = Fd(dup(fd.0, true) as i32);
         let addr = mapping::map(fd.0, 4096, 4096, 0);

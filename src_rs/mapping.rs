@@ -370,6 +370,7 @@ mod tests {
 
     #[test]
     fn ranges_that_would_sigbus_are_enxio_and_map_nothing() {
+        let _lock = test_lock();
         let fd = sized("ranges", 2 * PAGE);
         for (offset, length) in [
             (0, 0),
@@ -398,6 +399,7 @@ mod tests {
 
     #[test]
     fn conformance_38_the_kernel_refuses_length_zero() {
+        let _lock = test_lock();
         let fd = sized("zero", PAGE);
         let prot = libc::PROT_READ;
         assert_eq!(
@@ -408,6 +410,7 @@ mod tests {
 
     #[test]
     fn an_unaligned_offset_is_the_kernels_einval_and_registers_nothing() {
+        let _lock = test_lock();
         let fd = sized("unaligned", 2 * PAGE);
         assert_eq!(map(fd.0, 100, 10, 0), EINVAL);
         assert_eq!(map_ring(fd.0, 100, PAGE), EINVAL);
@@ -417,6 +420,7 @@ mod tests {
 
     #[test]
     fn unmap_and_sync_of_an_address_not_mapped_here_are_einval() {
+        let _lock = test_lock();
         assert_eq!(unmap(0), EINVAL);
         assert_eq!(unmap(-1), EINVAL);
         assert_eq!(sync(0x1000), EINVAL);
@@ -434,6 +438,7 @@ mod tests {
 
     #[test]
     fn shared_and_private_mappings_behave_as_the_kernel_says() {
+        let _lock = test_lock();
         let fd = sized("kinds", PAGE);
         let shared = map(fd.0, 0, PAGE, 0);
         let private = map(fd.0, 0, PAGE, MAP_FLAG_PRIVATE | MAP_FLAG_POPULATE);
@@ -450,6 +455,7 @@ mod tests {
 
     #[test]
     fn map_ring_aliases_both_halves_and_needs_page_multiples() {
+        let _lock = test_lock();
         let fd = sized("ring", 3 * PAGE);
         assert_eq!(map_ring(fd.0, 0, PAGE + 1), EINVAL);
         let len = 2 * PAGE as usize;
@@ -470,6 +476,7 @@ mod tests {
 
     #[test]
     fn conformance_20_write_sealed_maps_read_only_but_mprotect_rw_is_eacces() {
+        let _lock = test_lock();
         let fd = sized("ro-map", PAGE);
         assert_eq!(add_write_seal(&fd), 0);
         let addr = raw_map(&fd, PAGE as usize, libc::PROT_READ, libc::MAP_SHARED, 0);
@@ -485,6 +492,7 @@ mod tests {
 
     #[test]
     fn conformance_23_any_shared_mapping_blocks_the_write_seal() {
+        let _lock = test_lock();
         for prot in [libc::PROT_READ, libc::PROT_WRITE, libc::PROT_NONE] {
             let fd = sized("busy", PAGE);
             let addr = raw_map(&fd, PAGE as usize, prot, libc::MAP_SHARED, 0);
@@ -499,6 +507,7 @@ mod tests {
 
     #[test]
     fn conformance_25_a_forked_child_holding_a_shared_mapping_blocks_the_write_seal() {
+        let _lock = test_lock();
         let fd = sized("forked", PAGE);
         let mut ready = [0; 2];
         let mut release = [0; 2];
@@ -544,6 +553,7 @@ mod tests {
 
     #[test]
     fn retire_releases_the_memfd_and_leaves_readable_zeros() {
+        let _lock = test_lock();
         let fd = sized("retire", PAGE);
         let addr = map(fd.0, 0, PAGE, 0);
         bytes(addr, 1)[0] = 9;
@@ -558,6 +568,7 @@ mod tests {
 
     #[test]
     fn conformance_43_hugetlb_partial_munmap_is_einval_so_unmap_rounds() {
+        let _lock = test_lock();
         const HUGE: i64 = 2 << 20;
         let fd = memfd("huge", MFD_CLOEXEC | MFD_HUGETLB | (21 << MFD_HUGE_SHIFT));
         assert_eq!(crate::fd::resize(fd.0, HUGE), 0);
@@ -577,6 +588,7 @@ mod tests {
 
     #[test]
     fn map_rest_maps_to_the_end_and_reports_the_length() {
+        let _lock = test_lock();
         let fd = crate::create::create(b"rest", MFD_CLOEXEC) as i32;
         assert!(fd >= 0);
         let page = page_size() as i64;

@@ -651,13 +651,6 @@ proptest! {
 }
 
 #[test]
-fn a_panic_becomes_eio_instead_of_unwinding() {
-    let r = call(|| panic!("deliberate panic inside an export body"));
-    assert_eq!(r, -i64::from(libc::EIO));
-    assert_eq!(call32(|| panic!("again")), -libc::EIO);
-}
-
-#[test]
 fn page_size_is_a_power_of_two() {
     let p = mapping::page_size_bytes();
     assert!(p >= 4096 && p & (p - 1) == 0);
