@@ -18,7 +18,7 @@ export interface Artifact {
 export const ARTIFACTS: Readonly<Record<string, Artifact>> = {
   "x86_64-unknown-linux-gnu": {
     file: "libdeno_memfd-x86_64-unknown-linux-gnu.so",
-    sha256: "4dde89a5b660bdcecdb502285613e0acf66ca1936b3807ec3f20b5df89bc838f",
-    size: 650984,
+    sha256: "1b89898dae4e879b4514b183cd3815f599d264514a07f08522857d3c31ec2ab0",
+    size: 651816,
   },
 };
