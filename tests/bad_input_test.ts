@@ -4,6 +4,7 @@
  * mapping leaked.
  */
 
+import { test } from "./support/leak_checked.ts";
 import { Memfd } from "../mod.ts";
 import {
   assertRefusedWithoutEffect,
@@ -273,7 +274,7 @@ const CASES: Case[] = [
   ],
 ];
 
-Deno.test("bad input: the documented error, and nothing changed, no fd or mapping leaked", async (t) => {
+test("bad input: the documented error, and nothing changed, no fd or mapping leaked", async (t) => {
   using fd = subject();
   for (const [label, call, check] of CASES) {
     await t.step(label, async () => {
@@ -282,7 +283,7 @@ Deno.test("bad input: the documented error, and nothing changed, no fd or mappin
   }
 });
 
-Deno.test("open() of a FIFO is EINVAL at once, not a wait for a writer", async () => {
+test("open() of a FIFO is EINVAL at once, not a wait for a writer", async () => {
   const fifo = `/tmp/deno_memfd_fifo_${Deno.pid}_${crypto.randomUUID()}`;
   await runOk("mkfifo", [fifo]);
   try {

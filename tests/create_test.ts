@@ -3,6 +3,7 @@
  * #13). Raw flag bits the API cannot express (#3–#5) are checked in Rust.
  */
 
+import { test } from "./support/leak_checked.ts";
 import { assert, assertEquals } from "@std/assert";
 import { Memfd } from "../mod.ts";
 import {
@@ -20,7 +21,7 @@ import {
 } from "./support/proc.ts";
 import { runOk, runPython } from "./support/run.ts";
 
-Deno.test("#1 a name of 249 bytes is accepted, 250 bytes is MemfdError EINVAL", async () => {
+test("#1 a name of 249 bytes is accepted, 250 bytes is MemfdError EINVAL", async () => {
   using ok = Memfd.create("n".repeat(249));
   assertEquals(ok.name, "n".repeat(249));
   assertEquals(
@@ -32,7 +33,7 @@ Deno.test("#1 a name of 249 bytes is accepted, 250 bytes is MemfdError EINVAL", 
   });
 });
 
-Deno.test("#1 the name limit counts UTF-8 bytes, not characters", async () => {
+test("#1 the name limit counts UTF-8 bytes, not characters", async () => {
   // "é" is two bytes: 124 of them plus one ASCII byte is exactly 249.
   using ok = Memfd.create("é".repeat(124) + "n");
   assertEquals(ok.name, "é".repeat(124) + "n");
@@ -41,7 +42,7 @@ Deno.test("#1 the name limit counts UTF-8 bytes, not characters", async () => {
   });
 });
 
-Deno.test("#2 empty names and names with '/' or spaces are accepted and show in the link", async () => {
+test("#2 empty names and names with '/' or spaces are accepted and show in the link", async () => {
   for (const name of ["", "with/slash and spaces", "dir/", " "]) {
     using fd = Memfd.create(name);
     assertEquals(fd.name, name);
@@ -54,7 +55,7 @@ Deno.test("#2 empty names and names with '/' or spaces are accepted and show in 
   }
 });
 
-Deno.test("#6 cloexec follows the option; allowSealing false leaves exactly {seal}", async () => {
+test("#6 cloexec follows the option; allowSealing false leaves exactly {seal}", async () => {
   // executable: true asks for MFD_EXEC, which adds no seal of its own, so
   // these are the seal sets of the plain flag combinations of #6.
   for (const cloexec of [true, false]) {
@@ -71,25 +72,25 @@ Deno.test("#6 cloexec follows the option; allowSealing false leaves exactly {sea
   }
 });
 
-Deno.test("#6 cloexec is on by default", async () => {
+test("#6 cloexec is on by default", async () => {
   using fd = Memfd.create("default-cloexec");
   assert((await fdFlags(fd.fd)) & O_CLOEXEC);
 });
 
-Deno.test("#7 the default (MFD_NOEXEC_SEAL) is mode 0666 with exactly {exec}, and more seals can be added", async () => {
+test("#7 the default (MFD_NOEXEC_SEAL) is mode 0666 with exactly {exec}, and more seals can be added", async () => {
   using fd = Memfd.create("noexec");
   assertSealsExactly(fd.seals, ["exec"]);
   assertEquals(await statL(fd.path, "%a"), "666");
   assertSealsExactly(fd.seal("write"), ["exec", "write"]);
 });
 
-Deno.test("#7 noexec without allowSealing: the library adds the seal seal the kernel left off", () => {
+test("#7 noexec without allowSealing: the library adds the seal seal the kernel left off", () => {
   using fd = Memfd.create("noexec-nosealing", { allowSealing: false });
   assertSealsExactly(fd.seals, ["exec", "seal"]);
   assertMemfdError(() => fd.seal("write"), "EPERM");
 });
 
-Deno.test("#7 a noexec memfd cannot be chmod-ed executable (EPERM)", async () => {
+test("#7 a noexec memfd cannot be chmod-ed executable (EPERM)", async () => {
   using fd = Memfd.create("noexec-chmod");
   const out = await runPython(
     `
@@ -107,13 +108,13 @@ except PermissionError as e:
   assertEquals(await statL(fd.path, "%a"), "666");
 });
 
-Deno.test("#8 executable: true (MFD_EXEC) is mode 0777 with no seals", async () => {
+test("#8 executable: true (MFD_EXEC) is mode 0777 with no seals", async () => {
   using fd = Memfd.create("exec", { executable: true });
   assertSealsExactly(fd.seals, []);
   assertEquals(await statL(fd.path, "%a"), "777");
 });
 
-Deno.test("#13 a new memfd is an empty regular file, unlinked, open read-write", async () => {
+test("#13 a new memfd is an empty regular file, unlinked, open read-write", async () => {
   using fd = Memfd.create("fresh");
   assertEquals(fd.size, 0);
   assertEquals(
@@ -125,7 +126,7 @@ Deno.test("#13 a new memfd is an empty regular file, unlinked, open read-write",
   assertEquals(fd.path, `/proc/${Deno.pid}/fd/${fd.fd}`);
 });
 
-Deno.test("size option sets the initial size and the new bytes read as zero", () => {
+test("size option sets the initial size and the new bytes read as zero", () => {
   using fd = Memfd.create("sized", { size: 10_000 });
   assertEquals(fd.size, 10_000);
   const content = new Uint8Array(10_000).fill(1);

@@ -3,6 +3,7 @@
  * was attempted, why the kernel refused, and what to do instead.
  */
 
+import { test } from "./support/leak_checked.ts";
 import {
   assert,
   assertEquals,
@@ -15,7 +16,7 @@ import { assertMemfdError } from "./support/assert.ts";
 
 const PAGE = 4096;
 
-Deno.test("MemfdError carries code, errno and syscall, and names them in the message", () => {
+test("MemfdError carries code, errno and syscall, and names them in the message", () => {
   using fd = Memfd.create("shape", { allowSealing: false });
   const e = assertThrows(() => fd.seal("grow"), MemfdError);
   assertInstanceOf(e, Error);
@@ -28,7 +29,7 @@ Deno.test("MemfdError carries code, errno and syscall, and names them in the mes
   assert(e.stack !== undefined);
 });
 
-Deno.test("MemfdError can be constructed, and names errnos it does not know", () => {
+test("MemfdError can be constructed, and names errnos it does not know", () => {
   const known = new MemfdError(16, "ftruncate", "cannot resize");
   assertEquals([known.code, known.errno, known.syscall], [
     "EBUSY",
@@ -39,7 +40,7 @@ Deno.test("MemfdError can be constructed, and names errnos it does not know", ()
   assertEquals(new MemfdError(4095, "x", "m").code, "E4095");
 });
 
-Deno.test("each refusal names the syscall the kernel refused", () => {
+test("each refusal names the syscall the kernel refused", () => {
   using fd = Memfd.create("syscalls", { size: PAGE });
   using map = fd.map();
   assertEquals(
@@ -66,7 +67,7 @@ type Hint = [
   ...words: string[],
 ];
 
-Deno.test("messages are actionable: they name the memfd and say what to do", async (t) => {
+test("messages are actionable: they name the memfd and say what to do", async (t) => {
   const hints: Hint[] = [
     [
       "shared map of a write-sealed memfd",
@@ -234,7 +235,7 @@ Deno.test("messages are actionable: they name the memfd and say what to do", asy
   }
 });
 
-Deno.test("RangeErrors and TypeErrors name the parameter and the accepted values", () => {
+test("RangeErrors and TypeErrors name the parameter and the accepted values", () => {
   using fd = Memfd.create("params", { size: PAGE });
   assertThrows(
     () => fd.resize(-1),

@@ -5,6 +5,7 @@
  * asserts the kernel's answer for that state (success, or ENOMEM).
  */
 
+import { test } from "./support/leak_checked.ts";
 import { assert, assertEquals } from "@std/assert";
 import { type HugePageSize, Memfd } from "../mod.ts";
 import {
@@ -34,7 +35,7 @@ const SIZES_KB: Record<HugePageSize, number> = {
   "16GB": 16777216,
 };
 
-Deno.test("#9 every huge page size: created where the kernel has that pool, ENODEV where not", async () => {
+test("#9 every huge page size: created where the kernel has that pool, ENODEV where not", async () => {
   const pools = await hugePools();
   assert(pools.has(2048), "this x86-64 kernel has a 2 MiB pool");
   for (const [size, kB] of Object.entries(SIZES_KB)) {
@@ -59,12 +60,12 @@ Deno.test("#9 every huge page size: created where the kernel has that pool, ENOD
   }
 });
 
-Deno.test("#9 hugetlb: true uses the default huge page size", async () => {
+test("#9 hugetlb: true uses the default huge page size", async () => {
   using fd = Memfd.create("huge-default", { hugetlb: true });
   assertEquals(await statL(fd.path, "%o"), String(HUGE));
 });
 
-Deno.test("#10 hugetlb sizes must be huge page multiples: 4096 is EINVAL, as an option too", async () => {
+test("#10 hugetlb sizes must be huge page multiples: 4096 is EINVAL, as an option too", async () => {
   using fd = Memfd.create("huge-4k", { hugetlb: "2MB" });
   await assertRefusedWithoutEffect(
     fd,
@@ -81,7 +82,7 @@ Deno.test("#10 hugetlb sizes must be huge page multiples: 4096 is EINVAL, as an 
   });
 });
 
-Deno.test("#11 hugetlb refuses write() (EINVAL, use a mapping) but read() works", async () => {
+test("#11 hugetlb refuses write() (EINVAL, use a mapping) but read() works", async () => {
   using fd = Memfd.create("huge-io", { hugetlb: "2MB", size: HUGE });
   await assertRefusedWithoutEffect(
     fd,
@@ -97,7 +98,7 @@ Deno.test("#11 hugetlb refuses write() (EINVAL, use a mapping) but read() works"
   assert(out.every((b) => b === 0));
 });
 
-Deno.test("#12 hugetlb mapping: works while the 2 MiB pool has a free page, ENOMEM when it has none", async () => {
+test("#12 hugetlb mapping: works while the 2 MiB pool has a free page, ENOMEM when it has none", async () => {
   using fd = Memfd.create("huge-map", { hugetlb: "2MB", size: HUGE });
   const available = (await hugePools()).get(2048)!.available;
   if (available < 1) {
@@ -121,7 +122,7 @@ Deno.test("#12 hugetlb mapping: works while the 2 MiB pool has a free page, ENOM
   assertEquals(await mappingsOf("huge-map"), []);
 });
 
-Deno.test("#12 #43 a hugetlb mapping shorter than a huge page maps and unmaps cleanly", async () => {
+test("#12 #43 a hugetlb mapping shorter than a huge page maps and unmaps cleanly", async () => {
   // The kernel maps (and must unmap) whole huge pages; the library rounds
   // the length it hands to munmap, which would otherwise be EINVAL (#43).
   using fd = Memfd.create("huge-partial", { hugetlb: "2MB", size: 2 * HUGE });
@@ -142,7 +143,7 @@ Deno.test("#12 #43 a hugetlb mapping shorter than a huge page maps and unmaps cl
   );
 });
 
-Deno.test("a hugetlb ring needs huge page multiples", async () => {
+test("a hugetlb ring needs huge page multiples", async () => {
   using fd = Memfd.create("huge-ring", { hugetlb: "2MB", size: HUGE });
   await assertRefusedWithoutEffect(
     fd,
@@ -160,7 +161,7 @@ Deno.test("a hugetlb ring needs huge page multiples", async () => {
   assertEquals(ring.bytes[3], 8);
 });
 
-Deno.test("#12 a 1 GiB hugetlb memfd maps only when that pool has a free page", async () => {
+test("#12 a 1 GiB hugetlb memfd maps only when that pool has a free page", async () => {
   const pool = (await hugePools()).get(1048576);
   if (pool === undefined) return; // no 1 GiB pool: #9 covers the ENODEV
   using fd = Memfd.create("huge-1g", { hugetlb: "1GB", size: 1 << 30 });

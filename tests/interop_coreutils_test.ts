@@ -3,6 +3,7 @@
  * memfd through `memfd.path`, and is held to its seals.
  */
 
+import { test } from "./support/leak_checked.ts";
 import { assertEquals, assertNotEquals } from "@std/assert";
 import { Memfd } from "../mod.ts";
 import { run, runOk } from "./support/run.ts";
@@ -11,13 +12,13 @@ import { statL } from "./support/proc.ts";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-Deno.test("cat reads the memfd by path", async () => {
+test("cat reads the memfd by path", async () => {
   using fd = Memfd.create("cat-me");
   fd.write(encoder.encode("line one\nline two\n"));
   assertEquals(await runOk("cat", [fd.path]), "line one\nline two\n");
 });
 
-Deno.test("sha256sum of the path matches the content", async () => {
+test("sha256sum of the path matches the content", async () => {
   using fd = Memfd.create("hash-me", { size: 1 << 16 });
   using map = fd.map();
   for (let i = 0; i < map.bytes.length; i++) map.bytes[i] = (i * 7) & 0xff;
@@ -29,14 +30,14 @@ Deno.test("sha256sum of the path matches the content", async () => {
   assertEquals((await runOk("sha256sum", [fd.path])).split(" ")[0], hex);
 });
 
-Deno.test("stat -L follows the /proc link and sees size changes", async () => {
+test("stat -L follows the /proc link and sees size changes", async () => {
   using fd = Memfd.create("stat-me", { size: 123 });
   assertEquals(await statL(fd.path, "%s %h %F"), "123 0 regular file");
   fd.resize(5000);
   assertEquals(await statL(fd.path, "%s"), "5000");
 });
 
-Deno.test("cp copies the content out to a regular file", async () => {
+test("cp copies the content out to a regular file", async () => {
   using fd = Memfd.create("copy-me");
   fd.write(encoder.encode("copied"));
   const target = await Deno.makeTempFile({ prefix: "deno_memfd_" });
@@ -48,7 +49,7 @@ Deno.test("cp copies the content out to a regular file", async () => {
   }
 });
 
-Deno.test("a shell writes in place through the path; a write seal stops it", async () => {
+test("a shell writes in place through the path; a write seal stops it", async () => {
   using fd = Memfd.create("shell-write", { size: 8 });
   // 1<> opens read-write without truncating.
   await runOk("sh", ["-c", `printf 'hi' 1<> "$1"`, "sh", fd.path]);

@@ -4,6 +4,7 @@
  * Memfd.open is native (CONFORMANCE #44).
  */
 
+import { test } from "./support/leak_checked.ts";
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { Memfd } from "../mod.ts";
 import { MOD, ROOT, runDeno } from "./support/run.ts";
@@ -32,7 +33,7 @@ async function child(
   return JSON.parse(lines[lines.length - 1]);
 }
 
-Deno.test("a child deno opens a sealed memfd by path and verifies seals and content", async () => {
+test("a child deno opens a sealed memfd by path and verifies seals and content", async () => {
   using fd = Memfd.create("sealed-frame", { size: 1 << 20 });
   {
     using map = fd.map();
@@ -76,7 +77,7 @@ Deno.test("a child deno opens a sealed memfd by path and verifies seals and cont
   });
 });
 
-Deno.test("a child deno and this process share a mapping both ways", async () => {
+test("a child deno and this process share a mapping both ways", async () => {
   using fd = Memfd.create("shared-with-deno", { size: PAGE });
   using map = fd.map();
   map.bytes.set([1, 2, 3]);
@@ -95,7 +96,7 @@ Deno.test("a child deno and this process share a mapping both ways", async () =>
   assertEquals(Array.from(map.bytes.subarray(10, 13)), [7, 8, 9]);
 });
 
-Deno.test("a child inherits a cloexec: false memfd by number and adopts it with fromFd", async () => {
+test("a child inherits a cloexec: false memfd by number and adopts it with fromFd", async () => {
   using inherited = Memfd.create("inherited", { size: 3, cloexec: false });
   using kept = Memfd.create("kept", { size: 3 }); // cloexec by default
   inherited.write(new Uint8Array([4, 5, 6]));
@@ -119,7 +120,7 @@ Deno.test("a child inherits a cloexec: false memfd by number and adopts it with 
   assert(["EBADF", "EINVAL"].includes(result.kept as string), `${result.kept}`);
 });
 
-Deno.test("#44 Deno's own file API needs --allow-all for /proc/<pid>/fd; Memfd.open does not", async () => {
+test("#44 Deno's own file API needs --allow-all for /proc/<pid>/fd; Memfd.open does not", async () => {
   using fd = Memfd.create("proc-path", { size: 5 });
   fd.write(new TextEncoder().encode("hello"));
   const result = await child(
@@ -141,7 +142,7 @@ Deno.test("#44 Deno's own file API needs --allow-all for /proc/<pid>/fd; Memfd.o
   assertEquals(result.text, "hello");
 });
 
-Deno.test("with --allow-ffi scoped to the library, open/read work and map() names the flag it needs", async () => {
+test("with --allow-ffi scoped to the library, open/read work and map() names the flag it needs", async () => {
   using fd = Memfd.create("scoped", { size: PAGE });
   const result = await child(
     `

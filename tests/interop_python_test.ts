@@ -4,6 +4,7 @@
  * and we open a memfd python made.
  */
 
+import { test } from "./support/leak_checked.ts";
 import { assert, assertEquals } from "@std/assert";
 import { Memfd } from "../mod.ts";
 import { assertSeals } from "./support/assert.ts";
@@ -19,7 +20,7 @@ async function python(code: string, ...args: string[]): Promise<string> {
   return out.stdout.trim();
 }
 
-Deno.test("#41 python opens the path read-write and reads what we wrote, by read() and by mmap", async () => {
+test("#41 python opens the path read-write and reads what we wrote, by read() and by mmap", async () => {
   using fd = Memfd.create("to-python", { size: PAGE });
   fd.write(encoder.encode("from deno"), 100);
   const out = await python(
@@ -35,7 +36,7 @@ print(len(m), m[100:109].decode())
   assertEquals(out, `from deno\n${PAGE} from deno`);
 });
 
-Deno.test("python sees bytes written through our mapping", async () => {
+test("python sees bytes written through our mapping", async () => {
   using fd = Memfd.create("map-to-python", { size: 2 * PAGE });
   using map = fd.map();
   map.bytes.set(encoder.encode("mapped"), PAGE + 1);
@@ -50,7 +51,7 @@ print(m[4097:4103].decode())
   assertEquals(out, "mapped");
 });
 
-Deno.test("python's writes (mmap and pwrite) reach our read() and our live mapping", async () => {
+test("python's writes (mmap and pwrite) reach our read() and our live mapping", async () => {
   using fd = Memfd.create("from-python", { size: PAGE });
   using map = fd.map(); // mapped before python runs
   await python(
@@ -71,7 +72,7 @@ os.pwrite(fd, b"by pwrite", 200)
   assertEquals(decoder.decode(out), "by pwrite");
 });
 
-Deno.test("python grows the file; we see the new size and can map it", async () => {
+test("python grows the file; we see the new size and can map it", async () => {
   using fd = Memfd.create("grown-by-python");
   await python(
     `
@@ -87,7 +88,7 @@ os.pwrite(fd, b"end", 3 * 4096 - 3)
   assertEquals(decoder.decode(map.bytes.subarray(3 * PAGE - 3)), "end");
 });
 
-Deno.test("python sees our seals and is held to them", async () => {
+test("python sees our seals and is held to them", async () => {
   using fd = Memfd.create("sealed-for-python", { size: PAGE });
   fd.write(encoder.encode("frozen"));
   fd.seal("shrink", "grow", "write", "seal");
@@ -112,7 +113,7 @@ print(os.pread(fd, 6, 0).decode())
   assertEquals(out.split("\n"), ["True", "EPERM", "EPERM", "EPERM", "frozen"]);
 });
 
-Deno.test("we open, read, check seals of, and write into a memfd python created", async () => {
+test("we open, read, check seals of, and write into a memfd python created", async () => {
   await using peer = spawnPeer("python3", [
     "-c",
     `

@@ -4,6 +4,7 @@
  * #32–#34).
  */
 
+import { test } from "./support/leak_checked.ts";
 import { assert, assertEquals } from "@std/assert";
 import { Memfd } from "../mod.ts";
 import {
@@ -22,7 +23,7 @@ function pattern(length: number, seed = 1): Uint8Array {
   return bytes;
 }
 
-Deno.test("write and read default to position 0 and round-trip", () => {
+test("write and read default to position 0 and round-trip", () => {
   using fd = Memfd.create("io");
   const data = pattern(100);
   assertEquals(fd.write(data), 100);
@@ -32,7 +33,7 @@ Deno.test("write and read default to position 0 and round-trip", () => {
   assertEquals(out, data);
 });
 
-Deno.test("write at a position past the end grows the file; the gap reads as zero", () => {
+test("write at a position past the end grows the file; the gap reads as zero", () => {
   using fd = Memfd.create("io-gap");
   assertEquals(fd.write(pattern(10), 5000), 10);
   assertEquals(fd.size, 5010);
@@ -42,7 +43,7 @@ Deno.test("write at a position past the end grows the file; the gap reads as zer
   assertEquals(out.subarray(5000), pattern(10));
 });
 
-Deno.test("read stops at the end of file and returns 0 there", () => {
+test("read stops at the end of file and returns 0 there", () => {
   using fd = Memfd.create("io-eof", { size: 10 });
   const out = new Uint8Array(64).fill(7);
   assertEquals(fd.read(out, 4), 6);
@@ -51,7 +52,7 @@ Deno.test("read stops at the end of file and returns 0 there", () => {
   assertEquals(fd.read(out, 1 << 30), 0);
 });
 
-Deno.test("writes and reads of a subarray use exactly its bytes", () => {
+test("writes and reads of a subarray use exactly its bytes", () => {
   using fd = Memfd.create("io-subarray", { size: 16 });
   const big = pattern(64);
   assertEquals(fd.write(big.subarray(10, 20), 3), 10);
@@ -61,14 +62,14 @@ Deno.test("writes and reads of a subarray use exactly its bytes", () => {
   assertEquals(out.subarray(0, 5), new Uint8Array(5), "outside the view");
 });
 
-Deno.test("empty buffers transfer nothing and return 0", () => {
+test("empty buffers transfer nothing and return 0", () => {
   using fd = Memfd.create("io-empty", { size: 4 });
   assertEquals(fd.write(new Uint8Array()), 0);
   assertEquals(fd.read(new Uint8Array()), 0);
   assertEquals(fd.size, 4);
 });
 
-Deno.test("a large write crosses many pages in one call", () => {
+test("a large write crosses many pages in one call", () => {
   using fd = Memfd.create("io-large");
   const data = pattern(8 << 20, 3);
   assertEquals(fd.write(data, 123), data.length);
@@ -77,7 +78,7 @@ Deno.test("a large write crosses many pages in one call", () => {
   assertEquals(out, data);
 });
 
-Deno.test("writeAsync and readAsync work off the event loop with the same results", async () => {
+test("writeAsync and readAsync work off the event loop with the same results", async () => {
   using fd = Memfd.create("io-async");
   const data = pattern(1 << 20, 9);
   assertEquals(await fd.writeAsync(data, 4096), data.length);
@@ -88,7 +89,7 @@ Deno.test("writeAsync and readAsync work off the event loop with the same result
   assertEquals(await fd.readAsync(out, fd.size), 0);
 });
 
-Deno.test("many concurrent async writes to distinct ranges all land", async () => {
+test("many concurrent async writes to distinct ranges all land", async () => {
   using fd = Memfd.create("io-concurrent");
   const chunks = Array.from({ length: 16 }, (_, i) => pattern(4096, i));
   const counts = await Promise.all(
@@ -102,7 +103,7 @@ Deno.test("many concurrent async writes to distinct ranges all land", async () =
   }
 });
 
-Deno.test("#32 grow seal: 64 KiB at 0 of an 8 KiB file writes 8192, the next write at EOF is EPERM", async () => {
+test("#32 grow seal: 64 KiB at 0 of an 8 KiB file writes 8192, the next write at EOF is EPERM", async () => {
   using fd = Memfd.create("short-write", { size: 8 * KiB });
   fd.seal("grow");
   const data = pattern(64 * KiB);
@@ -118,7 +119,7 @@ Deno.test("#32 grow seal: 64 KiB at 0 of an 8 KiB file writes 8192, the next wri
   );
 });
 
-Deno.test("#32 the async write returns the same short count", async () => {
+test("#32 the async write returns the same short count", async () => {
   using fd = Memfd.create("short-write-async", { size: 8 * KiB });
   fd.seal("grow");
   assertEquals(await fd.writeAsync(pattern(64 * KiB), 0), 8 * KiB);
@@ -128,7 +129,7 @@ Deno.test("#32 the async write returns the same short count", async () => {
   );
 });
 
-Deno.test("#33 grow seal, size 3072: 2048 bytes at 2048 is EPERM with nothing written, 1024 at 2048 writes 1024", async () => {
+test("#33 grow seal, size 3072: 2048 bytes at 2048 is EPERM with nothing written, 1024 at 2048 writes 1024", async () => {
   using fd = Memfd.create("grow-3072", { size: 3072 });
   fd.seal("grow");
   // The kernel checks each page-sized piece as a whole: this one would end
@@ -144,7 +145,7 @@ Deno.test("#33 grow seal, size 3072: 2048 bytes at 2048 is EPERM with nothing wr
   assertEquals(out, pattern(1024));
 });
 
-Deno.test("#34 shrink+grow+seal, size 1024: 1024 bytes at 0 writes, 2048 at 0 is EPERM", async () => {
+test("#34 shrink+grow+seal, size 1024: 1024 bytes at 0 writes, 2048 at 0 is EPERM", async () => {
   using fd = Memfd.create("fixed-1024", { size: 1024 });
   fd.seal("shrink", "grow", "seal");
   assertEquals(fd.write(pattern(1024), 0), 1024);
@@ -157,7 +158,7 @@ Deno.test("#34 shrink+grow+seal, size 1024: 1024 bytes at 0 writes, 2048 at 0 is
   assertEquals(stateOf(fd), before);
 });
 
-Deno.test("a read-only reopen reads but cannot write (EBADF)", () => {
+test("a read-only reopen reads but cannot write (EBADF)", () => {
   using fd = Memfd.create("io-readonly", { size: 8 });
   fd.write(pattern(8));
   using ro = Memfd.open(fd.path);

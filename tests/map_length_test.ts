@@ -1,10 +1,11 @@
+import { test } from "./support/leak_checked.ts";
 import { assertEquals, assertThrows } from "@std/assert";
 import { Memfd } from "../mod.ts";
 
 // map() without a length is sized natively (one fstat for range and size);
 // these pin down that it behaves as the size query it replaced did.
 
-Deno.test("map() without a length maps the rest of the file", () => {
+test("map() without a length maps the rest of the file", () => {
   using fd = Memfd.create("rest", { size: 3 * 4096 + 100 });
   using whole = fd.map();
   assertEquals(whole.byteLength, 3 * 4096 + 100);
@@ -15,7 +16,7 @@ Deno.test("map() without a length maps the rest of the file", () => {
   assertEquals(whole.bytes[4096], 9);
 });
 
-Deno.test("map() from the end or of an empty file is a RangeError", () => {
+test("map() from the end or of an empty file is a RangeError", () => {
   using empty = Memfd.create("empty");
   assertThrows(
     () => empty.map(),
@@ -31,7 +32,7 @@ Deno.test("map() from the end or of an empty file is a RangeError", () => {
   assertThrows(() => fd.map({ offset: 8192 }), RangeError, "4096 bytes");
 });
 
-Deno.test("map() with a length and mapRing() are unchanged", () => {
+test("map() with a length and mapRing() are unchanged", () => {
   using fd = Memfd.create("sized", { size: 8192 });
   using part = fd.map({ length: 100 });
   assertEquals(part.byteLength, 100);

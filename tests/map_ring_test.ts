@@ -3,6 +3,7 @@
  * byte `i + length` are the same memory.
  */
 
+import { test } from "./support/leak_checked.ts";
 import { assertEquals, assertThrows } from "@std/assert";
 import { Memfd } from "../mod.ts";
 import {
@@ -15,7 +16,7 @@ import { mappingsOf } from "./support/proc.ts";
 
 const PAGE = 4096;
 
-Deno.test("mapRing aliases bytes[i] and bytes[i + length], written from either half", () => {
+test("mapRing aliases bytes[i] and bytes[i + length], written from either half", () => {
   const length = 4 * PAGE;
   using fd = Memfd.create("ring", { size: length });
   using ring = fd.mapRing();
@@ -30,7 +31,7 @@ Deno.test("mapRing aliases bytes[i] and bytes[i + length], written from either h
   }
 });
 
-Deno.test("a write that wraps the end of the region reads back in one piece", () => {
+test("a write that wraps the end of the region reads back in one piece", () => {
   const length = PAGE;
   using fd = Memfd.create("ring-wrap", { size: length });
   using ring = fd.mapRing();
@@ -47,7 +48,7 @@ Deno.test("a write that wraps the end of the region reads back in one piece", ()
   assertEquals(head, message.subarray(10));
 });
 
-Deno.test("the ring shows the memfd's content in both halves, and writes reach the memfd", () => {
+test("the ring shows the memfd's content in both halves, and writes reach the memfd", () => {
   using fd = Memfd.create("ring-file", { size: 2 * PAGE });
   fd.write(new Uint8Array([1, 2, 3]), PAGE);
   using ring = fd.mapRing();
@@ -62,7 +63,7 @@ Deno.test("the ring shows the memfd's content in both halves, and writes reach t
   assertEquals(out[0], 9);
 });
 
-Deno.test("a ring over a window of the file (offset and length)", () => {
+test("a ring over a window of the file (offset and length)", () => {
   using fd = Memfd.create("ring-window", { size: 4 * PAGE });
   fd.write(new Uint8Array([5]), 2 * PAGE);
   using ring = fd.mapRing({ offset: 2 * PAGE, length: PAGE });
@@ -72,7 +73,7 @@ Deno.test("a ring over a window of the file (offset and length)", () => {
   assertEquals(ring.bytes[PAGE], 5);
 });
 
-Deno.test("a ring length that is not a page multiple is a RangeError, and nothing is mapped", async () => {
+test("a ring length that is not a page multiple is a RangeError, and nothing is mapped", async () => {
   using fd = Memfd.create("ring-odd", { size: 3 * PAGE });
   for (const length of [1, 100, PAGE + 1, 2 * PAGE - 1]) {
     await assertRefusedWithoutEffect(
@@ -85,7 +86,7 @@ Deno.test("a ring length that is not a page multiple is a RangeError, and nothin
   assertThrows(() => odd.mapRing(), RangeError, "multiple of the page size");
 });
 
-Deno.test("a ring past the end of file, or an empty one, is a RangeError", async () => {
+test("a ring past the end of file, or an empty one, is a RangeError", async () => {
   using fd = Memfd.create("ring-eof", { size: PAGE });
   await assertRefusedWithoutEffect(
     fd,
@@ -104,7 +105,7 @@ Deno.test("a ring past the end of file, or an empty one, is a RangeError", async
   );
 });
 
-Deno.test("a ring at an unaligned offset is EINVAL and leaves no half-made mapping", async () => {
+test("a ring at an unaligned offset is EINVAL and leaves no half-made mapping", async () => {
   using fd = Memfd.create("ring-unaligned", { size: 3 * PAGE });
   await assertRefusedWithoutEffect(
     fd,
@@ -113,7 +114,7 @@ Deno.test("a ring at an unaligned offset is EINVAL and leaves no half-made mappi
   );
 });
 
-Deno.test("unmap() of a ring detaches its views and removes both halves", async () => {
+test("unmap() of a ring detaches its views and removes both halves", async () => {
   using fd = Memfd.create("ring-unmap", { size: PAGE });
   const before = await mappingsOf("ring-unmap");
   const ring = fd.mapRing();
@@ -126,7 +127,7 @@ Deno.test("unmap() of a ring detaches its views and removes both halves", async 
   assertEquals(await mappingsOf("ring-unmap"), before);
 });
 
-Deno.test("a ring needs a writable, write-unsealed memfd", () => {
+test("a ring needs a writable, write-unsealed memfd", () => {
   using fd = Memfd.create("ring-rules", { size: PAGE });
   using ro = Memfd.open(fd.path);
   assertMemfdError(() => ro.mapRing(), "EACCES", "write: true");

@@ -4,6 +4,7 @@
  * unmap.
  */
 
+import { test } from "./support/leak_checked.ts";
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import { Memfd } from "../mod.ts";
 import {
@@ -16,7 +17,7 @@ import { mappingsOf } from "./support/proc.ts";
 
 const PAGE = 4096;
 
-Deno.test("a shared mapping and read()/write() see each other's bytes", () => {
+test("a shared mapping and read()/write() see each other's bytes", () => {
   using fd = Memfd.create("shared", { size: 2 * PAGE });
   using map = fd.map();
   assertEquals(map.byteLength, 2 * PAGE);
@@ -33,7 +34,7 @@ Deno.test("a shared mapping and read()/write() see each other's bytes", () => {
   assertEquals(map.bytes.subarray(10, 12), new Uint8Array([9, 8]));
 });
 
-Deno.test("two shared mappings of one memfd are the same memory", () => {
+test("two shared mappings of one memfd are the same memory", () => {
   using fd = Memfd.create("two-maps", { size: PAGE });
   using a = fd.map();
   using b = fd.map();
@@ -43,7 +44,7 @@ Deno.test("two shared mappings of one memfd are the same memory", () => {
   assertEquals(new DataView(a.buffer).getFloat64(8, true), Math.PI);
 });
 
-Deno.test("offset and length select a page-aligned window of the file", () => {
+test("offset and length select a page-aligned window of the file", () => {
   using fd = Memfd.create("window", { size: 4 * PAGE });
   fd.write(new Uint8Array([7]), 2 * PAGE);
   using map = fd.map({ offset: 2 * PAGE, length: PAGE });
@@ -55,7 +56,7 @@ Deno.test("offset and length select a page-aligned window of the file", () => {
   assertEquals(rest.bytes[PAGE], 7);
 });
 
-Deno.test("a length that is not a page multiple maps exactly that many bytes", () => {
+test("a length that is not a page multiple maps exactly that many bytes", () => {
   using fd = Memfd.create("odd-length", { size: 3 * PAGE });
   using map = fd.map({ length: 100 });
   assertEquals(map.byteLength, 100);
@@ -63,14 +64,14 @@ Deno.test("a length that is not a page multiple maps exactly that many bytes", (
   assertEquals(tail.byteLength, PAGE + 1);
 });
 
-Deno.test("populate: true maps the same bytes, already faulted in", () => {
+test("populate: true maps the same bytes, already faulted in", () => {
   using fd = Memfd.create("populate", { size: PAGE });
   fd.write(new Uint8Array([5]));
   using map = fd.map({ populate: true });
   assertEquals(map.bytes[0], 5);
 });
 
-Deno.test("a private mapping is copy-on-write: the memfd and shared mappings stay unchanged", () => {
+test("a private mapping is copy-on-write: the memfd and shared mappings stay unchanged", () => {
   using fd = Memfd.create("cow", { size: PAGE });
   fd.write(new Uint8Array([1, 2, 3]));
   using shared = fd.map();
@@ -84,7 +85,7 @@ Deno.test("a private mapping is copy-on-write: the memfd and shared mappings sta
   assertEquals(out, new Uint8Array([1, 2, 3]));
 });
 
-Deno.test("a private mapping of a read-only reopen is writable; a shared one is EACCES", () => {
+test("a private mapping of a read-only reopen is writable; a shared one is EACCES", () => {
   using fd = Memfd.create("ro-maps", { size: PAGE });
   using ro = Memfd.open(fd.path);
   using priv = ro.map({ access: "private" });
@@ -98,7 +99,7 @@ Deno.test("a private mapping of a read-only reopen is writable; a shared one is 
   assertEquals(out, new Uint8Array([0, 2]));
 });
 
-Deno.test("sync() flushes without error, for shared and private mappings, and is a no-op once unmapped", () => {
+test("sync() flushes without error, for shared and private mappings, and is a no-op once unmapped", () => {
   using fd = Memfd.create("sync", { size: 2 * PAGE });
   const shared = fd.map();
   shared.bytes[PAGE] = 3;
@@ -112,7 +113,7 @@ Deno.test("sync() flushes without error, for shared and private mappings, and is
   shared.sync();
 });
 
-Deno.test("#38 #40 an empty range is a RangeError: length 0, an empty memfd, offset at the end", async () => {
+test("#38 #40 an empty range is a RangeError: length 0, an empty memfd, offset at the end", async () => {
   using fd = Memfd.create("empty-range", { size: PAGE });
   await assertRefusedWithoutEffect(
     fd,
@@ -131,7 +132,7 @@ Deno.test("#38 #40 an empty range is a RangeError: length 0, an empty memfd, off
   assertEquals(await mappingsOf("empty-file"), []);
 });
 
-Deno.test("#39 a range past the end of file is a RangeError naming SIGBUS, never a mapping", async () => {
+test("#39 a range past the end of file is a RangeError naming SIGBUS, never a mapping", async () => {
   using fd = Memfd.create("past-eof", { size: PAGE });
   for (
     const options of [
@@ -151,7 +152,7 @@ Deno.test("#39 a range past the end of file is a RangeError naming SIGBUS, never
   }
 });
 
-Deno.test("an offset that is not page-aligned is the kernel's EINVAL, and nothing is mapped", async () => {
+test("an offset that is not page-aligned is the kernel's EINVAL, and nothing is mapped", async () => {
   using fd = Memfd.create("unaligned", { size: 2 * PAGE });
   for (const offset of [1, 100, PAGE - 1, PAGE + 512]) {
     await assertRefusedWithoutEffect(
@@ -162,7 +163,7 @@ Deno.test("an offset that is not page-aligned is the kernel's EINVAL, and nothin
   }
 });
 
-Deno.test("#42 two 2 GiB shared mappings of one memfd: the second sees writes through the first", () => {
+test("#42 two 2 GiB shared mappings of one memfd: the second sees writes through the first", () => {
   const size = 2 ** 31;
   using fd = Memfd.create("two-gib", { size });
   using a = fd.map();
@@ -177,7 +178,7 @@ Deno.test("#42 two 2 GiB shared mappings of one memfd: the second sees writes th
   assertEquals(a.bytes[size - 2], 77);
 });
 
-Deno.test("unmap() detaches every view: length 0, element reads undefined, writes ignored, methods throw, no crash", () => {
+test("unmap() detaches every view: length 0, element reads undefined, writes ignored, methods throw, no crash", () => {
   using fd = Memfd.create("detach", { size: 2 * PAGE });
   const map = fd.map();
   const buffer = map.buffer;
@@ -211,7 +212,7 @@ Deno.test("unmap() detaches every view: length 0, element reads undefined, write
   assertEquals(out[0], 1, "the memfd is untouched by the stale writes");
 });
 
-Deno.test("stale views passed back to read/write/writeAsync transfer nothing", async () => {
+test("stale views passed back to read/write/writeAsync transfer nothing", async () => {
   using fd = Memfd.create("stale-io", { size: PAGE });
   const map = fd.map();
   const stale = map.bytes;
@@ -223,7 +224,7 @@ Deno.test("stale views passed back to read/write/writeAsync transfer nothing", a
   assertEquals(fd.size, PAGE);
 });
 
-Deno.test("views of private mappings are detached too", () => {
+test("views of private mappings are detached too", () => {
   using fd = Memfd.create("detach-private", { size: PAGE });
   const map = fd.map({ access: "private" });
   const bytes = map.bytes;
@@ -231,7 +232,7 @@ Deno.test("views of private mappings are detached too", () => {
   assertEquals(bytes.length, 0);
 });
 
-Deno.test("unmap() really unmaps: the kernel's map of the process loses the range", async () => {
+test("unmap() really unmaps: the kernel's map of the process loses the range", async () => {
   using fd = Memfd.create("really-unmapped", { size: 3 * PAGE });
   const before = await mappingsOf("really-unmapped");
   const a = fd.map();
@@ -242,7 +243,7 @@ Deno.test("unmap() really unmaps: the kernel's map of the process loses the rang
   assertEquals(await mappingsOf("really-unmapped"), before);
 });
 
-Deno.test("using disposes the mapping at the end of the block", async () => {
+test("using disposes the mapping at the end of the block", async () => {
   using fd = Memfd.create("using-map", { size: PAGE });
   let bytes: Uint8Array;
   {
@@ -254,7 +255,7 @@ Deno.test("using disposes the mapping at the end of the block", async () => {
   assertEquals(await mappingsOf("using-map"), []);
 });
 
-Deno.test("a mapping outlives the memfd's close and keeps the file alive", () => {
+test("a mapping outlives the memfd's close and keeps the file alive", () => {
   const fd = Memfd.create("outlive", { size: PAGE });
   using dup = fd.dup();
   using map = fd.map();
@@ -265,7 +266,7 @@ Deno.test("a mapping outlives the memfd's close and keeps the file alive", () =>
   assertEquals(out[0], 9);
 });
 
-Deno.test("unmap() during an async write from the mapping: views detach at once, the write completes", async () => {
+test("unmap() during an async write from the mapping: views detach at once, the write completes", async () => {
   using src = Memfd.create("pinned-src", { size: 1 << 20 });
   using dst = Memfd.create("pinned-dst");
   const map = src.map();

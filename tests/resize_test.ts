@@ -4,6 +4,7 @@
  * reached (the same Memfd, a dup(), Memfd.open(path), fromFd()).
  */
 
+import { test } from "./support/leak_checked.ts";
 import { assert, assertEquals } from "@std/assert";
 import { Memfd } from "../mod.ts";
 import {
@@ -15,7 +16,7 @@ import { run } from "./support/run.ts";
 
 const PAGE = 4096;
 
-Deno.test("resize grows with zeros and shrinks, and size follows", () => {
+test("resize grows with zeros and shrinks, and size follows", () => {
   using fd = Memfd.create("resize", { size: 10 });
   fd.write(new Uint8Array(10).fill(1));
   fd.resize(PAGE);
@@ -31,7 +32,7 @@ Deno.test("resize grows with zeros and shrinks, and size follows", () => {
 
 const busy = memfdError("EBUSY", "unmap it first");
 
-Deno.test("shrinking under a live shared mapping is EBUSY and changes nothing; after unmap it works", async () => {
+test("shrinking under a live shared mapping is EBUSY and changes nothing; after unmap it works", async () => {
   using fd = Memfd.create("shrink-busy", { size: 2 * PAGE });
   const map = fd.map();
   map.bytes[2 * PAGE - 1] = 7;
@@ -46,7 +47,7 @@ Deno.test("shrinking under a live shared mapping is EBUSY and changes nothing; a
   assertEquals(fd.size, PAGE);
 });
 
-Deno.test("private and ring mappings block a shrink too", () => {
+test("private and ring mappings block a shrink too", () => {
   using fd = Memfd.create("shrink-busy-kinds", { size: 2 * PAGE });
   const priv = fd.map({ access: "private" });
   assertMemfdError(() => fd.resize(PAGE), "EBUSY");
@@ -57,7 +58,7 @@ Deno.test("private and ring mappings block a shrink too", () => {
   fd.resize(PAGE);
 });
 
-Deno.test("only the mapped range counts: cutting below its end is EBUSY, above is fine", () => {
+test("only the mapped range counts: cutting below its end is EBUSY, above is fine", () => {
   using fd = Memfd.create("window-busy", { size: 4 * PAGE });
   using map = fd.map({ offset: PAGE, length: PAGE });
   assertEquals(map.byteLength, PAGE);
@@ -66,7 +67,7 @@ Deno.test("only the mapped range counts: cutting below its end is EBUSY, above i
   assertEquals(fd.size, 2 * PAGE);
 });
 
-Deno.test("the refusal follows the inode: through a dup, a /proc reopen and an adopted fd", () => {
+test("the refusal follows the inode: through a dup, a /proc reopen and an adopted fd", () => {
   using fd = Memfd.create("inode-busy", { size: 2 * PAGE });
   using dup = fd.dup();
   using reopened = Memfd.open(fd.path, { write: true });
@@ -81,7 +82,7 @@ Deno.test("the refusal follows the inode: through a dup, a /proc reopen and an a
   assertEquals(reopened.size, PAGE);
 });
 
-Deno.test("the refusal outlives the fd that made the mapping", () => {
+test("the refusal outlives the fd that made the mapping", () => {
   const fd = Memfd.create("closed-busy", { size: 2 * PAGE });
   using dup = fd.dup();
   using map = fd.map();
@@ -90,7 +91,7 @@ Deno.test("the refusal outlives the fd that made the mapping", () => {
   map.bytes[2 * PAGE - 1] = 1;
 });
 
-Deno.test("a mapping of one memfd does not block resizing another", () => {
+test("a mapping of one memfd does not block resizing another", () => {
   using a = Memfd.create("busy-a", { size: 2 * PAGE });
   using b = Memfd.create("busy-b", { size: 2 * PAGE });
   using map = a.map();
@@ -100,7 +101,7 @@ Deno.test("a mapping of one memfd does not block resizing another", () => {
   assertEquals(map.byteLength, 2 * PAGE);
 });
 
-Deno.test("another process can still shrink an unsealed memfd; a shrink seal stops it", async () => {
+test("another process can still shrink an unsealed memfd; a shrink seal stops it", async () => {
   // The library can only guard its own process: this documents the limit
   // that DESIGN.md states, and the seal that closes it.
   using fd = Memfd.create("foreign-shrink", { size: 2 * PAGE });

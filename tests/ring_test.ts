@@ -2,6 +2,7 @@
  * RingBuffer: edges, wrap-around, misuse, opening what is not a ring, and
  * a producer in a child deno feeding a consumer here.
  */
+import { test } from "./support/leak_checked.ts";
 import {
   assert,
   assertEquals,
@@ -22,7 +23,7 @@ function streamByte(i: number): number {
   return (Math.imul(i, 2654435761) >>> 24) ^ (i & 0xff);
 }
 
-Deno.test("create rounds the capacity up to pages; a new ring is empty", () => {
+test("create rounds the capacity up to pages; a new ring is empty", () => {
   using ring = RingBuffer.create(1);
   assertEquals(ring.capacity, PAGE);
   assertEquals(ring.memfd.size, 2 * PAGE);
@@ -34,7 +35,7 @@ Deno.test("create rounds the capacity up to pages; a new ring is empty", () => {
   assertEquals(exact.capacity, 3 * PAGE);
 });
 
-Deno.test("create refuses capacities it cannot honour", () => {
+test("create refuses capacities it cannot honour", () => {
   assertThrows(() => RingBuffer.create(0), RangeError);
   assertThrows(() => RingBuffer.create(-1), RangeError);
   assertThrows(() => RingBuffer.create(1.5), RangeError);
@@ -43,7 +44,7 @@ Deno.test("create refuses capacities it cannot honour", () => {
   assertThrows(() => RingBuffer.create("4096" as any), TypeError);
 });
 
-Deno.test("full and empty edges", () => {
+test("full and empty edges", () => {
   using ring = RingBuffer.create(PAGE);
   const data = new Uint8Array(PAGE + 100).map((_, i) => streamByte(i));
   assertEquals(ring.write(data), PAGE);
@@ -67,7 +68,7 @@ Deno.test("full and empty edges", () => {
   assertEquals(ring.readable(), data.subarray(0, PAGE));
 });
 
-Deno.test("views stay contiguous across the wrap point, and the data is right", () => {
+test("views stay contiguous across the wrap point, and the data is right", () => {
   using ring = RingBuffer.create(PAGE);
   const cap = ring.capacity;
   let written = 0;
@@ -98,7 +99,7 @@ Deno.test("views stay contiguous across the wrap point, and the data is right", 
   assert(written > 20 * cap, `only ${written} bytes went through`);
 });
 
-Deno.test("write/read copy across the wrap point", () => {
+test("write/read copy across the wrap point", () => {
   using ring = RingBuffer.create(PAGE);
   const cap = ring.capacity;
   ring.write(new Uint8Array(cap - 10));
@@ -110,7 +111,7 @@ Deno.test("write/read copy across the wrap point", () => {
   assertEquals(out, data);
 });
 
-Deno.test("misuse: committing or consuming more than there is, or not a count", () => {
+test("misuse: committing or consuming more than there is, or not a count", () => {
   using ring = RingBuffer.create(PAGE);
   assertThrows(() => ring.commit(PAGE + 1), RangeError, "free");
   ring.commit(10);
@@ -126,7 +127,7 @@ Deno.test("misuse: committing or consuming more than there is, or not a count", 
   assertEquals(ring.available, 10);
 });
 
-Deno.test("close unmaps (views detach), closes its own memfd, and later use is EBADF", () => {
+test("close unmaps (views detach), closes its own memfd, and later use is EBADF", () => {
   const before = dm_live_mappings();
   const ring = RingBuffer.create(PAGE);
   const memfd = ring.memfd;
@@ -144,7 +145,7 @@ Deno.test("close unmaps (views detach), closes its own memfd, and later use is E
   assertThrows(() => ring.commit(0), MemfdError);
 });
 
-Deno.test("open: the other side of a ring, through a writable reopened memfd", () => {
+test("open: the other side of a ring, through a writable reopened memfd", () => {
   using producer = RingBuffer.create(2 * PAGE);
   using fd = Memfd.open(producer.memfd.path, { write: true });
   using consumer = RingBuffer.open(fd);
@@ -157,7 +158,7 @@ Deno.test("open: the other side of a ring, through a writable reopened memfd", (
   assert(!fd.closed, "open() leaves the memfd to its owner");
 });
 
-Deno.test("open: a memfd that is not a ring is EINVAL, and nothing stays mapped", () => {
+test("open: a memfd that is not a ring is EINVAL, and nothing stays mapped", () => {
   let before = dm_live_mappings();
   const notRing = (fd: Memfd, pattern: RegExp) => {
     const e = assertThrows(() => RingBuffer.open(fd), MemfdError);
@@ -197,7 +198,7 @@ Deno.test("open: a memfd that is not a ring is EINVAL, and nothing stays mapped"
   assertThrows(() => RingBuffer.open({} as any), TypeError);
 });
 
-Deno.test("indices that another process corrupted are an error, not a wild view", () => {
+test("indices that another process corrupted are an error, not a wild view", () => {
   using ring = RingBuffer.create(PAGE);
   ring.memfd.write(new Uint8Array([0xff, 0xff, 0xff, 0x7f]), 64); // head
   const e = assertThrows(() => ring.readable(), MemfdError);
@@ -213,7 +214,7 @@ function sleepers(ring: RingBuffer): number[] {
 }
 const HEADER_WORDS = 48;
 
-Deno.test("waitReadable / waitWritable sleep off the event loop until the other side moves", async () => {
+test("waitReadable / waitWritable sleep off the event loop until the other side moves", async () => {
   using ring = RingBuffer.create(PAGE);
   let ticks = 0;
   const timer = setInterval(() => ticks++, 1);
@@ -240,7 +241,7 @@ Deno.test("waitReadable / waitWritable sleep off the event loop until the other 
   }
 });
 
-Deno.test("closing a ring rejects its pending waits and withdraws them from the header", async () => {
+test("closing a ring rejects its pending waits and withdraws them from the header", async () => {
   using producer = RingBuffer.create(PAGE);
   using fd = Memfd.open(producer.memfd.path, { write: true });
   const consumer = RingBuffer.open(fd);
@@ -255,7 +256,7 @@ Deno.test("closing a ring rejects its pending waits and withdraws them from the 
   producer.write(new Uint8Array(1));
 });
 
-Deno.test("32 MiB from a producer in a child deno, checksummed", async () => {
+test("32 MiB from a producer in a child deno, checksummed", async () => {
   const TOTAL = 32 * 1024 * 1024;
   using ring = RingBuffer.create(1 << 20);
   const producer = startDeno(

@@ -4,6 +4,7 @@
  * (CONFORMANCE #30, #31).
  */
 
+import { test } from "./support/leak_checked.ts";
 import { assertEquals } from "@std/assert";
 import { Memfd } from "../mod.ts";
 import { assertRefusedWithoutEffect, memfdError } from "./support/assert.ts";
@@ -28,7 +29,7 @@ except OSError as e:
   return out.stdout.trim() || out.stderr;
 }
 
-Deno.test("#30 shrink seal: smaller is EPERM, same size and larger work, writes past the end grow", async () => {
+test("#30 shrink seal: smaller is EPERM, same size and larger work, writes past the end grow", async () => {
   using fd = Memfd.create("shrink", { size: 2 * PAGE });
   fd.write(new Uint8Array([1, 2, 3]));
   fd.seal("shrink");
@@ -45,7 +46,7 @@ Deno.test("#30 shrink seal: smaller is EPERM, same size and larger work, writes 
   assertEquals(fd.size, 4 * PAGE + 10);
 });
 
-Deno.test("#30 shrink seal: another process opening with O_TRUNC is EPERM", async () => {
+test("#30 shrink seal: another process opening with O_TRUNC is EPERM", async () => {
   using fd = Memfd.create("shrink-otrunc", { size: PAGE });
   fd.seal("shrink");
   assertEquals(
@@ -55,7 +56,7 @@ Deno.test("#30 shrink seal: another process opening with O_TRUNC is EPERM", asyn
   assertEquals(fd.size, PAGE);
 });
 
-Deno.test("#31 grow seal: larger is EPERM, fallocate larger is EPERM, smaller works", async () => {
+test("#31 grow seal: larger is EPERM, fallocate larger is EPERM, smaller works", async () => {
   using fd = Memfd.create("grow", { size: 2 * PAGE });
   fd.seal("grow");
   await assertRefusedWithoutEffect(

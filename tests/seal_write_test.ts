@@ -4,6 +4,7 @@
  * and PROT_NONE mappings of #20 and #23 are checked in Rust (src_rs/).
  */
 
+import { test } from "./support/leak_checked.ts";
 import { assert, assertEquals } from "@std/assert";
 import { Memfd } from "../mod.ts";
 import {
@@ -25,7 +26,7 @@ function readAll(fd: Memfd): Uint8Array {
   return out;
 }
 
-Deno.test("#19 write seal: write and writeAsync are EPERM, shared map is EPERM, nothing changes", async () => {
+test("#19 write seal: write and writeAsync are EPERM, shared map is EPERM, nothing changes", async () => {
   using fd = Memfd.create("sealed-write", { size: PAGE });
   fd.write(hello);
   fd.seal("write");
@@ -48,7 +49,7 @@ Deno.test("#19 write seal: write and writeAsync are EPERM, shared map is EPERM, 
   await assertRefusedWithoutEffect(fd, () => fd.mapRing(), memfdError("EPERM"));
 });
 
-Deno.test("#20 write seal: another process can still map it read-only (MAP_SHARED, PROT_READ)", async () => {
+test("#20 write seal: another process can still map it read-only (MAP_SHARED, PROT_READ)", async () => {
   using fd = Memfd.create("sealed-read-map", { size: PAGE });
   fd.write(hello);
   fd.seal("write");
@@ -64,7 +65,7 @@ print(m[:5].decode())
   assertEquals(out.stdout.trim(), "hello", out.stderr);
 });
 
-Deno.test("#21 write seal: a private mapping is writable and the memfd stays unchanged", () => {
+test("#21 write seal: a private mapping is writable and the memfd stays unchanged", () => {
   using fd = Memfd.create("sealed-private", { size: PAGE });
   fd.write(hello);
   fd.seal("write");
@@ -77,7 +78,7 @@ Deno.test("#21 write seal: a private mapping is writable and the memfd stays unc
   assertEquals(stateOf(fd), before);
 });
 
-Deno.test("#22 write seal: resizing both ways still works, and fallocate grows", async () => {
+test("#22 write seal: resizing both ways still works, and fallocate grows", async () => {
   using fd = Memfd.create("sealed-resize", { size: PAGE });
   fd.seal("write");
   fd.resize(2 * PAGE);
@@ -97,7 +98,7 @@ print(os.fstat(fd).st_size)
   assertEquals(fd.size, 3 * PAGE);
 });
 
-Deno.test("#23 write seal with a live shared mapping is EBUSY and applies nothing, also with grow", async () => {
+test("#23 write seal with a live shared mapping is EBUSY and applies nothing, also with grow", async () => {
   using fd = Memfd.create("busy", { size: PAGE });
   using map = fd.map();
   map.bytes.set(hello);
@@ -110,7 +111,7 @@ Deno.test("#23 write seal with a live shared mapping is EBUSY and applies nothin
   assertSeals(fd.seal("write", "grow"), ["write", "grow"]);
 });
 
-Deno.test("#23 write seal: a ring mapping and a mapping through a dup count too", () => {
+test("#23 write seal: a ring mapping and a mapping through a dup count too", () => {
   using fd = Memfd.create("busy-ring", { size: PAGE });
   using dup = fd.dup();
   const ring = fd.mapRing();
@@ -122,7 +123,7 @@ Deno.test("#23 write seal: a ring mapping and a mapping through a dup count too"
   assertSeals(fd.seal("write"), ["write"]);
 });
 
-Deno.test("#24 write seal with only a private mapping alive succeeds", () => {
+test("#24 write seal with only a private mapping alive succeeds", () => {
   using fd = Memfd.create("private-only", { size: PAGE });
   using map = fd.map({ access: "private" });
   map.bytes[0] = 1;
@@ -130,7 +131,7 @@ Deno.test("#24 write seal with only a private mapping alive succeeds", () => {
   map.bytes[1] = 2; // the private copy stays writable
 });
 
-Deno.test("#25 write seal is EBUSY while a child process holds a shared mapping, and works once it exits", async () => {
+test("#25 write seal is EBUSY while a child process holds a shared mapping, and works once it exits", async () => {
   using fd = Memfd.create("child-map", { size: PAGE });
   await using peer = spawnPeer("python3", [
     "-c",
@@ -153,7 +154,7 @@ m.close()
   assertSeals(fd.seal("write"), ["write"]);
 });
 
-Deno.test("#26 a write-sealed memfd reopened read-write: open works, write is EPERM, read works", () => {
+test("#26 a write-sealed memfd reopened read-write: open works, write is EPERM, read works", () => {
   using fd = Memfd.create("reopen-sealed", { size: 16 });
   fd.write(hello);
   fd.seal("write");
@@ -164,7 +165,7 @@ Deno.test("#26 a write-sealed memfd reopened read-write: open works, write is EP
   assertEquals(out, hello);
 });
 
-Deno.test("#27 future-write with a live shared mapping: the old mapping keeps writing, nothing new can", async () => {
+test("#27 future-write with a live shared mapping: the old mapping keeps writing, nothing new can", async () => {
   using fd = Memfd.create("future", { size: PAGE });
   using old = fd.map();
   assertSeals(fd.seal("future-write"), ["future-write"]);
@@ -182,7 +183,7 @@ Deno.test("#27 future-write with a live shared mapping: the old mapping keeps wr
   assertEquals(stateOf(fd), before);
 });
 
-Deno.test("#28 future-write, then write: EBUSY while the old mapping lives, fine after unmap", () => {
+test("#28 future-write, then write: EBUSY while the old mapping lives, fine after unmap", () => {
   using fd = Memfd.create("future-then-write", { size: PAGE });
   const old = fd.map();
   fd.seal("future-write");
@@ -192,7 +193,7 @@ Deno.test("#28 future-write, then write: EBUSY while the old mapping lives, fine
   assertSeals(fd.seal("write"), ["future-write", "write"]);
 });
 
-Deno.test("#29 future-write: resizing works both ways", () => {
+test("#29 future-write: resizing works both ways", () => {
   using fd = Memfd.create("future-resize", { size: PAGE });
   fd.seal("future-write");
   fd.resize(3 * PAGE);

@@ -3,6 +3,7 @@
  * that seals belong to the inode (CONFORMANCE #14–#18, #35–#37).
  */
 
+import { test } from "./support/leak_checked.ts";
 import { assertEquals, assertThrows } from "@std/assert";
 import { Memfd } from "../mod.ts";
 import {
@@ -16,7 +17,7 @@ import {
 import { fdOf } from "./support/proc.ts";
 import { MOD, ROOT, run, runOk, runPython } from "./support/run.ts";
 
-Deno.test("#14 without allowSealing every seal is EPERM and the set stays {seal}", async () => {
+test("#14 without allowSealing every seal is EPERM and the set stays {seal}", async () => {
   using fd = Memfd.create("no-sealing", {
     allowSealing: false,
     executable: true,
@@ -32,7 +33,7 @@ Deno.test("#14 without allowSealing every seal is EPERM and the set stays {seal}
   assertSealsExactly(fd.seals, ["seal"]);
 });
 
-Deno.test("#15 selftest test_basic: shrink+write, again, grow+seal, then grow is EPERM", () => {
+test("#15 selftest test_basic: shrink+write, again, grow+seal, then grow is EPERM", () => {
   using fd = Memfd.create("basic", { size: 4096 });
   assertSeals(fd.seal("shrink", "write"), ["shrink", "write"]);
   assertSeals(fd.seal("shrink", "write"), ["shrink", "write"]);
@@ -41,14 +42,14 @@ Deno.test("#15 selftest test_basic: shrink+write, again, grow+seal, then grow is
   assertSeals(fd.seals, ["shrink", "write", "grow", "seal"]);
 });
 
-Deno.test("#15 seal() with no names adds nothing and returns the current set", () => {
+test("#15 seal() with no names adds nothing and returns the current set", () => {
   using fd = Memfd.create("no-op");
   assertSeals(fd.seal(), []);
   fd.seal("grow");
   assertSeals(fd.seal(), ["grow"]);
 });
 
-Deno.test("#16 unknown seal names are a TypeError and change nothing", async () => {
+test("#16 unknown seal names are a TypeError and change nothing", async () => {
   using fd = Memfd.create("unknown-seal", { size: 16 });
   fd.seal("grow");
   for (
@@ -64,12 +65,12 @@ Deno.test("#16 unknown seal names are a TypeError and change nothing", async () 
   assertSeals(fd.seals, ["grow"]);
 });
 
-Deno.test("#16 requireSeals checks names too", () => {
+test("#16 requireSeals checks names too", () => {
   using fd = Memfd.create("require-unknown");
   assertThrows(() => fd.requireSeals("nope" as never), TypeError);
 });
 
-Deno.test("#17 a read-only reopen cannot add seals (EPERM) but reads them", async () => {
+test("#17 a read-only reopen cannot add seals (EPERM) but reads them", async () => {
   using fd = Memfd.create("ro-reopen", { size: 16 });
   fd.seal("shrink");
   using ro = Memfd.open(fd.path);
@@ -82,7 +83,7 @@ Deno.test("#17 a read-only reopen cannot add seals (EPERM) but reads them", asyn
   assertSeals(fd.seals, ["shrink"]);
 });
 
-Deno.test("#18 fromFd refuses an ext4 file and a pipe (EINVAL)", async () => {
+test("#18 fromFd refuses an ext4 file and a pipe (EINVAL)", async () => {
   const ext4 = await Deno.makeTempFile({ prefix: "deno_memfd_" });
   try {
     using file = Deno.openSync(ext4);
@@ -102,7 +103,7 @@ Deno.test("#18 fromFd refuses an ext4 file and a pipe (EINVAL)", async () => {
   }
 });
 
-Deno.test("#18 a tmpfs file is not a memfd, though F_GET_SEALS answers for it: open and fromFd are EINVAL", async () => {
+test("#18 a tmpfs file is not a memfd, though F_GET_SEALS answers for it: open and fromFd are EINVAL", async () => {
   // Deno wants --allow-all to open anything under /dev, so the tmpfs file
   // reaches a child deno as an fd inherited through python's exec.
   const tmpfs = `/dev/shm/deno_memfd_${Deno.pid}_${crypto.randomUUID()}`;
@@ -149,7 +150,7 @@ os.execv(sys.argv[2], sys.argv[2:] + [str(fd)])
   }
 });
 
-Deno.test("#35 seals belong to the inode: a dup and a /proc reopen see each other's seals", () => {
+test("#35 seals belong to the inode: a dup and a /proc reopen see each other's seals", () => {
   using fd = Memfd.create("per-inode", { size: 16 });
   using dup = fd.dup();
   using reopened = Memfd.open(fd.path, { write: true });
@@ -181,7 +182,7 @@ except OSError as e:
   return out.stdout.trim() || out.stderr;
 }
 
-Deno.test("#36 the exec seal on a 0644 executable memfd adds only exec; any x bit is then EPERM", async () => {
+test("#36 the exec seal on a 0644 executable memfd adds only exec; any x bit is then EPERM", async () => {
   using fd = Memfd.create("exec-0644", { executable: true });
   assertEquals(await chmod(fd.path, 0o644), "ok");
   assertSealsExactly(fd.seal("exec"), ["exec"]);
@@ -191,7 +192,7 @@ Deno.test("#36 the exec seal on a 0644 executable memfd adds only exec; any x bi
   assertEquals(await chmod(fd.path, 0o600), "ok", "non-x changes still work");
 });
 
-Deno.test("#37 the exec seal on a 0700 executable memfd also seals shrink, grow, write, future-write", async () => {
+test("#37 the exec seal on a 0700 executable memfd also seals shrink, grow, write, future-write", async () => {
   using fd = Memfd.create("exec-0700", { executable: true });
   assertEquals(await chmod(fd.path, 0o700), "ok");
   assertSealsExactly(fd.seal("exec"), [
@@ -203,7 +204,7 @@ Deno.test("#37 the exec seal on a 0700 executable memfd also seals shrink, grow,
   ]);
 });
 
-Deno.test("seal sets are read-only snapshots", () => {
+test("seal sets are read-only snapshots", () => {
   using fd = Memfd.create("readonly-set");
   const seals = fd.seals as Set<string>;
   assertThrows(() => seals.add("write"), TypeError);
@@ -213,7 +214,7 @@ Deno.test("seal sets are read-only snapshots", () => {
   assertEquals(seals.has("grow"), false, "an old snapshot does not change");
 });
 
-Deno.test("requireSeals passes when every seal is set and names the missing ones (EPERM)", () => {
+test("requireSeals passes when every seal is set and names the missing ones (EPERM)", () => {
   using fd = Memfd.create("require", { size: 8 });
   fd.seal("shrink", "grow");
   fd.requireSeals();

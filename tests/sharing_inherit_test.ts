@@ -2,6 +2,7 @@
  * Giving a child process the memfd: as an inherited fd, or by its
  * `/proc/<pid>/fd/<n>` path; and which of them needs `cloexec: false`.
  */
+import { test } from "./support/leak_checked.ts";
 import { assertEquals, assertMatch } from "@std/assert";
 import { spawn } from "node:child_process";
 import { Memfd } from "../mod.ts";
@@ -55,7 +56,7 @@ with mmap.mmap(3, os.fstat(3).st_size) as m:
     m[0:5] = b"CHILD"
 `;
 
-Deno.test("node:child_process spawn maps a close-on-exec memfd to the child's fd 3 (no cloexec: false needed)", async () => {
+test("node:child_process spawn maps a close-on-exec memfd to the child's fd 3 (no cloexec: false needed)", async () => {
   using fd = memfdWith("hello child");
   const out = await spawnWithFd("python3", ["-c", PYTHON_FD3], fd.fd);
   assertEquals(out.stderr, "");
@@ -66,7 +67,7 @@ Deno.test("node:child_process spawn maps a close-on-exec memfd to the child's fd
   assertEquals(textOf(fd), "CHILD child");
 });
 
-Deno.test("a child deno adopts the inherited fd 3 with Memfd.fromFd", async () => {
+test("a child deno adopts the inherited fd 3 with Memfd.fromFd", async () => {
   using fd = memfdWith("from the parent");
   const out = await spawnWithFd(
     Deno.execPath(),
@@ -91,7 +92,7 @@ Deno.test("a child deno adopts the inherited fd 3 with Memfd.fromFd", async () =
   assertEquals(out.stdout.trim(), "inherited from the parent");
 });
 
-Deno.test("without a stdio mapping a child inherits the fd number only with cloexec: false", async () => {
+test("without a stdio mapping a child inherits the fd number only with cloexec: false", async () => {
   const probe = (n: number) =>
     new Deno.Command("python3", {
       args: [
@@ -118,7 +119,7 @@ except FileNotFoundError:
   }
 });
 
-Deno.test("memfd.path opens in a child of any language, close-on-exec or not", async () => {
+test("memfd.path opens in a child of any language, close-on-exec or not", async () => {
   using fd = memfdWith("by path"); // cloexec: true (the default)
   const py = await runPython(
     `

@@ -3,6 +3,7 @@
  * between two deno processes, with Python's socket.send_fds / recv_fds in
  * both directions, and what bad peers and bad paths get.
  */
+import { test } from "./support/leak_checked.ts";
 import {
   assert,
   assertEquals,
@@ -72,7 +73,7 @@ async function expectCode(promise: Promise<unknown>, code: string) {
   return e;
 }
 
-Deno.test("a memfd sent within the process arrives as a new close-on-exec fd of the same file", async () => {
+test("a memfd sent within the process arrives as a new close-on-exec fd of the same file", async () => {
   await using dir = await tempDir();
   using listener = MemfdListener.listen(`${dir.path}/s.sock`);
   using sent = memfdWith("same-file", "hello");
@@ -87,7 +88,7 @@ Deno.test("a memfd sent within the process arrives as a new close-on-exec fd of 
   assertEquals(textOf(sent), "Jello");
 });
 
-Deno.test("sendTo duplicates the fd first: closing the memfd right after the call is fine", async () => {
+test("sendTo duplicates the fd first: closing the memfd right after the call is fine", async () => {
   await using dir = await tempDir();
   using listener = MemfdListener.listen(`${dir.path}/s.sock`);
   const sent = memfdWith("closed-at-once", "still here");
@@ -99,7 +100,7 @@ Deno.test("sendTo duplicates the fd first: closing the memfd right after the cal
   await expectCode(sent.sendTo(listener.path), "EBADF");
 });
 
-Deno.test("receive() waits off the event loop: timers run while it is pending", async () => {
+test("receive() waits off the event loop: timers run while it is pending", async () => {
   await using dir = await tempDir();
   using listener = MemfdListener.listen(`${dir.path}/s.sock`);
   let settled = false;
@@ -116,7 +117,7 @@ Deno.test("receive() waits off the event loop: timers run while it is pending", 
   assertEquals(got.name, "late");
 });
 
-Deno.test("receive() calls queue up and resolve in order", async () => {
+test("receive() calls queue up and resolve in order", async () => {
   await using dir = await tempDir();
   using listener = MemfdListener.listen(`${dir.path}/s.sock`);
   const first = listener.receive();
@@ -130,7 +131,7 @@ Deno.test("receive() calls queue up and resolve in order", async () => {
   assertEquals([a.name, b.name], ["one", "two"]);
 });
 
-Deno.test("closing the listener rejects a pending receive, removes the socket, refuses new ones", async () => {
+test("closing the listener rejects a pending receive, removes the socket, refuses new ones", async () => {
   await using dir = await tempDir();
   const path = `${dir.path}/s.sock`;
   const listener = MemfdListener.listen(path);
@@ -148,7 +149,7 @@ Deno.test("closing the listener rejects a pending receive, removes the socket, r
   await expectCode(fd.sendTo(path), "ENOENT");
 });
 
-Deno.test("listen: an existing path is EADDRINUSE, bad paths are refused before any syscall", async () => {
+test("listen: an existing path is EADDRINUSE, bad paths are refused before any syscall", async () => {
   await using dir = await tempDir();
   const path = `${dir.path}/s.sock`;
   using listener = MemfdListener.listen(path);
@@ -174,7 +175,7 @@ Deno.test("listen: an existing path is EADDRINUSE, bad paths are refused before 
   assert(await exists(listener.path));
 });
 
-Deno.test("sendTo: a missing path is ENOENT, one nobody listens on ECONNREFUSED, both naming the path", async () => {
+test("sendTo: a missing path is ENOENT, one nobody listens on ECONNREFUSED, both naming the path", async () => {
   await using dir = await tempDir();
   using fd = Memfd.create("lost");
   const missing = `${dir.path}/missing.sock`;
@@ -196,7 +197,7 @@ Deno.test("sendTo: a missing path is ENOENT, one nobody listens on ECONNREFUSED,
   await assertRejects(() => fd.sendTo(""), TypeError);
 });
 
-Deno.test("python sends with socket.send_fds; deno receives and checks the seals", async () => {
+test("python sends with socket.send_fds; deno receives and checks the seals", async () => {
   await using dir = await tempDir();
   using listener = MemfdListener.listen(`${dir.path}/s.sock`);
   const pending = listener.receive();
@@ -220,7 +221,7 @@ socket.send_fds(s, [b"memfd"], [fd])
   assertEquals(textOf(got), "sealed by python");
 });
 
-Deno.test("deno sends; python receives with socket.recv_fds", async () => {
+test("deno sends; python receives with socket.recv_fds", async () => {
   await using dir = await tempDir();
   const path = `${dir.path}/py.sock`;
   const peer = startPython(
@@ -253,7 +254,7 @@ print(len(fds), len(msg))
   assertEquals(textOf(fd), "PONG from deno");
 });
 
-Deno.test("between two deno processes, both directions", async () => {
+test("between two deno processes, both directions", async () => {
   await using dir = await tempDir();
   // A child sends to this process.
   using listener = MemfdListener.listen(`${dir.path}/parent.sock`);
@@ -299,7 +300,7 @@ Deno.test("between two deno processes, both directions", async () => {
   assertEquals(out.stdout.trim(), "from-parent parent data");
 });
 
-Deno.test("one connection may carry several memfds; extra fds in one message are closed", async () => {
+test("one connection may carry several memfds; extra fds in one message are closed", async () => {
   await using dir = await tempDir();
   using listener = MemfdListener.listen(`${dir.path}/s.sock`);
   // Warm up: the first round trip may open fds of the runtime's own.
@@ -327,7 +328,7 @@ Deno.test("one connection may carry several memfds; extra fds in one message are
   assertEquals(await openFds(), before);
 });
 
-Deno.test("a peer that sends no fd, or an fd that is not a memfd, gets an error and leaks nothing", async () => {
+test("a peer that sends no fd, or an fd that is not a memfd, gets an error and leaks nothing", async () => {
   await using dir = await tempDir();
   using listener = MemfdListener.listen(`${dir.path}/s.sock`);
   {
@@ -389,7 +390,7 @@ Deno.test("a peer that sends no fd, or an fd that is not a memfd, gets an error 
   assertEquals(await openFds(), before);
 });
 
-Deno.test("requireSeals: EPERM naming the missing seals; passes when all are set", () => {
+test("requireSeals: EPERM naming the missing seals; passes when all are set", () => {
   using fd = Memfd.create("untrusted", { size: 16 });
   fd.seal("shrink");
   const e = assertThrows(

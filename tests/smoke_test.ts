@@ -1,8 +1,9 @@
+import { test } from "./support/leak_checked.ts";
 import { assertEquals } from "@std/assert";
 import { Memfd } from "../mod.ts";
 import { MOD, runDeno } from "./support/run.ts";
 
-Deno.test("a child deno reads what this process wrote, by path", async () => {
+test("a child deno reads what this process wrote, by path", async () => {
   using fd = Memfd.create("smoke", { size: 5 });
   fd.write(new TextEncoder().encode("hello"));
   const out = await runDeno(
