@@ -7,7 +7,7 @@
 import { assertEquals } from "@std/assert";
 import { ARTIFACTS } from "../src/loader/artifacts.ts";
 import { sha256Hex } from "../src/loader/checksum.ts";
-import { LIB, ROOT } from "./support/run.ts";
+import { LIB, ROOT, run } from "./support/run.ts";
 
 Deno.test("dist/ holds the pinned build of this checkout", () => {
   const pin = ARTIFACTS[Deno.build.target];
@@ -19,4 +19,24 @@ Deno.test("dist/ holds the pinned build of this checkout", () => {
     "run `deno task release` (and commit src/loader/artifacts.ts)",
   );
   assertEquals(sha256Hex(Deno.readFileSync(LIB)), pin.sha256);
+});
+
+Deno.test("the JSR package builds offline and carries the library and testing.ts", async () => {
+  const out = await run(Deno.execPath(), [
+    "publish",
+    "--dry-run",
+    "--allow-dirty",
+  ], { cwd: ROOT });
+  const said = out.stdout + out.stderr;
+  assertEquals(out.code, 0, said);
+  const pin = ARTIFACTS[Deno.build.target];
+  for (
+    const file of [`dist/${pin.file}`, "testing.ts", "mod.ts", "ffi/mod.ts"]
+  ) {
+    assertEquals(
+      said.includes(`${ROOT}${file}`),
+      true,
+      `${file} not in:\n${said}`,
+    );
+  }
 });
