@@ -1,6 +1,6 @@
 //! Size, resizing, duplication and closing of an fd.
 
-use crate::guard::{file_size_limit, neg_errno, retry};
+use crate::guard::{exceeds_file_size_limit, neg_errno, retry};
 use crate::mapping;
 
 /// `fstat` of `fd`, or `-errno`.
@@ -28,7 +28,7 @@ pub fn resize(fd: i32, size: i64) -> i64 {
         return -i64::from(libc::EINVAL);
     }
     // Growing past `ulimit -f` would raise SIGXFSZ and kill the process.
-    if file_size_limit().is_some_and(|limit| size as u64 > limit) {
+    if exceeds_file_size_limit(size as u64) {
         match stat(fd) {
             Ok(st) if size > st.st_size => return -i64::from(libc::EFBIG),
             Ok(_) => {}

@@ -1,7 +1,7 @@
 //! Positional reads and writes that retry `EINTR` and loop on short
 //! transfers.
 
-use crate::guard::{file_size_limit, neg_errno};
+use crate::guard::{exceeds_file_size_limit, neg_errno};
 
 /// The end of a transfer of `len` bytes at `offset`, or `None` when the
 /// range is negative or passes `i64::MAX` (the kernel would reject or wrap).
@@ -45,9 +45,9 @@ fn transfer_all(len: usize, offset: i64, mut step: impl FnMut(usize) -> isize) -
 pub fn pwrite_all(fd: i32, data: &[u8], offset: i64) -> i64 {
     // A write starting at or past `ulimit -f` would raise SIGXFSZ and kill
     // the process; one that starts below it is cut short by the kernel.
-    let limit = file_size_limit();
     transfer_all(data.len(), offset, |done| {
-        if limit.is_some_and(|l| (offset as u64).saturating_add(done as u64) >= l) {
+        let at = offset as u64 + done as u64;
+        if exceeds_file_size_limit(at + 1) {
             // SAFETY: errno is this thread's own variable.
             unsafe { *libc::__errno_location() = libc::EFBIG };
             return -1;

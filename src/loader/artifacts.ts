@@ -18,7 +18,7 @@ export interface Artifact {
 export const ARTIFACTS: Readonly<Record<string, Artifact>> = {
   "x86_64-unknown-linux-gnu": {
     file: "libdeno_memfd-x86_64-unknown-linux-gnu.so",
-    sha256: "1b89898dae4e879b4514b183cd3815f599d264514a07f08522857d3c31ec2ab0",
-    size: 651816,
+    sha256: "d1829c43af7301d31077d3bd4c4893e766b57022bbd5e33fea19b98537a24bc2",
+    size: 651944,
   },
 };
