@@ -208,7 +208,9 @@ export class Memfd implements Disposable {
 
   /**
    * Wraps an fd that is already open, e.g. one inherited from a parent.
-   * With `owned: true` (the default) closing the `Memfd` closes the fd.
+   * With `owned: true` (the default) closing the `Memfd` closes the fd, so
+   * an fd that another `Memfd` already owns must be adopted with
+   * `owned: false` (or use that one's `dup()`), or it would be closed twice.
    * An fd that is not open is `EBADF`; one that is not a memfd `EINVAL`.
    *
    * @example
