@@ -10,18 +10,8 @@
  * @module
  */
 
+import { numberArg as arg } from "./args.ts";
 import { runSeed } from "./harness.ts";
-
-function arg(name: string, fallback: number): number {
-  const found = Deno.args.find((a) => a.startsWith(`--${name}=`));
-  const value = found === undefined
-    ? fallback
-    : Number(found.slice(name.length + 3));
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new TypeError(`--${name} must be a whole number`);
-  }
-  return value;
-}
 
 const seeds = arg("seeds", 100);
 const steps = arg("steps", 20000);
