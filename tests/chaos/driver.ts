@@ -31,6 +31,8 @@ import { numberArg, textArg } from "./args.ts";
 import { replayCommand } from "./harness.ts";
 import { memfdSuite } from "./memfd/suite.ts";
 import { MemfdWorld } from "./memfd/world.ts";
+import { ringSuite } from "./ring/suite.ts";
+import { RingWorld } from "./ring/world.ts";
 import { runSuite, type Suite } from "./runner.ts";
 
 /** How each suite is set up from the command line. */
@@ -42,6 +44,7 @@ const SUITES: Readonly<
     w.hugeChance = numberArg("huge", 5) / 100;
     return memfdSuite(w);
   },
+  ring: (seed, trace) => ringSuite(new RingWorld(seed, trace)),
 };
 
 if (import.meta.main) {
