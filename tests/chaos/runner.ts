@@ -115,6 +115,16 @@ export class Runner {
   }
 }
 
+/**
+ * `promise`, marked as handled: for calls started together and judged one
+ * after another, so that one rejecting while an earlier one is awaited is
+ * not an unhandled rejection (which ends the process).
+ */
+export function later<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
+}
+
 /** A suite: the calls it makes, how often, and its whole-state checks. */
 export interface Suite {
   readonly runner: Runner;

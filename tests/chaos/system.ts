@@ -1,3 +1,6 @@
+import { dm_live_mappings } from "../../ffi/mod.ts";
+import { mismatch } from "./expect.ts";
+
 /**
  * What the kernel offers and what this process holds, read from `/sys` and
  * `/proc` synchronously: a check made while async calls are in flight must
@@ -44,4 +47,15 @@ export function openMemfds(): Map<number, string> {
     if (link.startsWith("/memfd:")) out.set(fd, link);
   }
   return out;
+}
+
+/** After a teardown: no mapping left in the native registry, no memfd open. */
+export function verifyNothingLeft(why: string): void {
+  if (dm_live_mappings() !== 0) {
+    mismatch(`${why}: ${dm_live_mappings()} mappings still registered`);
+  }
+  const open = openMemfds();
+  if (open.size > 0) {
+    mismatch(`${why}: memfds still open: ${[...open].join("; ")}`);
+  }
 }

@@ -6,6 +6,7 @@
  */
 
 import { NAMES } from "../hostile.ts";
+import { inMemory } from "../memory.ts";
 import type { Rng } from "../rng.ts";
 import { type FileModel, HUGE, MAX_SAFE, PAGE } from "./model.ts";
 import type { Live, MemfdWorld } from "./world.ts";
@@ -148,24 +149,10 @@ export function genBuffer(
   });
   const content = r.bytes(n);
   switch (kind) {
-    case "offset": {
-      const backing = new Uint8Array(n + 16);
-      const bytes = backing.subarray(7, 7 + n);
-      bytes.set(content);
-      return { bytes, kind };
-    }
-    case "shared": {
-      const bytes = new Uint8Array(new SharedArrayBuffer(n));
-      bytes.set(content);
-      return { bytes, kind };
-    }
-    case "resizable": {
-      const bytes = new Uint8Array(
-        new ArrayBuffer(n, { maxByteLength: n + 64 }),
-      );
-      bytes.set(content);
-      return { bytes, kind };
-    }
+    case "offset":
+    case "shared":
+    case "resizable":
+      return { bytes: inMemory(kind, content), kind };
     case "mapping": {
       const live = r.pick(w.maps);
       const m = live.model;

@@ -4,10 +4,8 @@
  * @module
  */
 
-import { dm_live_mappings } from "../../../ffi/mod.ts";
-import { mismatch } from "../expect.ts";
 import type { Suite } from "../runner.ts";
-import { openMemfds } from "../system.ts";
+import { verifyNothingLeft } from "../system.ts";
 import { opBadArgs, opCreateBad } from "./bad_args.ts";
 import { opResize, opSeal, opTransfer } from "./io.ts";
 import {
@@ -70,13 +68,7 @@ export function memfdTeardown(w: MemfdWorld): void {
     h.memfd.close();
     w.forgetHandle(h);
   }
-  if (dm_live_mappings() !== 0) {
-    mismatch(`teardown: ${dm_live_mappings()} mappings still registered`);
-  }
-  const open = openMemfds();
-  if (open.size > 0) {
-    mismatch(`teardown: memfds still open: ${[...open].join("; ")}`);
-  }
+  verifyNothingLeft("teardown");
 }
 
 export function memfdSuite(w: MemfdWorld): Suite {

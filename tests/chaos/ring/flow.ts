@@ -9,6 +9,8 @@
 import { type Expect, fails, mismatch, OK, type Outcome } from "../expect.ts";
 import { fmt } from "../format.ts";
 import { BAD_BUFFERS, BAD_NUMBERS } from "../hostile.ts";
+import { inMemory } from "../memory.ts";
+import { later } from "../runner.ts";
 import { opCreate } from "./lifecycle.ts";
 import { gate, verifyFile } from "./verify.ts";
 import type { RingFile, RingWorld, Side } from "./world.ts";
@@ -57,23 +59,10 @@ function genMemory(w: RingWorld, n: number, into?: RingFile): Memory {
   });
   const content = r.bytes(n);
   switch (kind) {
-    case "offset": {
-      const bytes = new Uint8Array(n + 9).subarray(5, 5 + n);
-      bytes.set(content);
-      return { bytes, kind };
-    }
-    case "shared": {
-      const bytes = new Uint8Array(new SharedArrayBuffer(n));
-      bytes.set(content);
-      return { bytes, kind };
-    }
-    case "resizable": {
-      const bytes = new Uint8Array(
-        new ArrayBuffer(n, { maxByteLength: 2 * n }),
-      );
-      bytes.set(content);
-      return { bytes, kind };
-    }
+    case "offset":
+    case "shared":
+    case "resizable":
+      return { bytes: inMemory(kind, content), kind };
     case "stale": {
       const side = r.pick(w.closedSides);
       return { bytes: side.views[0] ?? new Uint8Array(0), kind };
@@ -297,7 +286,7 @@ export async function opWait(w: RingWorld): Promise<void> {
   }() ×${waiters}, side ${side.id} of ring ${side.file.id}`;
   const waits = Array.from(
     { length: waiters },
-    () => readable ? side.ring.waitReadable() : side.ring.waitWritable(),
+    () => later(readable ? side.ring.waitReadable() : side.ring.waitWritable()),
   );
   let expect: Expect = OK;
   if (amount() === 0) {

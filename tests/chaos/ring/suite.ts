@@ -5,10 +5,8 @@
  * @module
  */
 
-import { dm_live_mappings } from "../../../ffi/mod.ts";
-import { mismatch } from "../expect.ts";
 import type { Suite } from "../runner.ts";
-import { openMemfds } from "../system.ts";
+import { verifyNothingLeft } from "../system.ts";
 import { opCorrupt } from "./corrupt.ts";
 import {
   opCommit,
@@ -42,13 +40,7 @@ function teardown(w: RingWorld): void {
       w.forgetMemfd(file, memfd);
     }
   }
-  if (dm_live_mappings() !== 0) {
-    mismatch(`teardown: ${dm_live_mappings()} mappings still registered`);
-  }
-  const open = openMemfds();
-  if (open.size > 0) {
-    mismatch(`teardown: memfds still open: ${[...open].join("; ")}`);
-  }
+  verifyNothingLeft("teardown");
 }
 
 export function ringSuite(w: RingWorld): Suite {
