@@ -34,6 +34,8 @@ import { MemfdWorld } from "./memfd/world.ts";
 import { ringSuite } from "./ring/suite.ts";
 import { RingWorld } from "./ring/world.ts";
 import { runSuite, type Suite } from "./runner.ts";
+import { socketSuite } from "./socket/suite.ts";
+import { SocketWorld } from "./socket/world.ts";
 
 /** How each suite is set up from the command line. */
 const SUITES: Readonly<
@@ -45,6 +47,11 @@ const SUITES: Readonly<
     return memfdSuite(w);
   },
   ring: (seed, trace) => ringSuite(new RingWorld(seed, trace)),
+  socket(seed, trace) {
+    const w = new SocketWorld(seed, trace);
+    w.hugeChance = numberArg("huge", 5) / 100;
+    return socketSuite(w);
+  },
 };
 
 if (import.meta.main) {

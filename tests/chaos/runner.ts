@@ -128,6 +128,8 @@ export function later<T>(promise: Promise<T>): Promise<T> {
 /** A suite: the calls it makes, how often, and its whole-state checks. */
 export interface Suite {
   readonly runner: Runner;
+  /** Runs before the first step. */
+  setup?(): Promise<void>;
   /** Each kind of step: its weight and what it does. */
   readonly ops: Readonly<
     Record<string, readonly [number, () => void | Promise<void>]>
@@ -146,6 +148,7 @@ export async function runSuite(suite: Suite, steps: number): Promise<void> {
   const r = suite.runner;
   const weights: Record<string, number> = {};
   for (const [op, [weight]] of Object.entries(suite.ops)) weights[op] = weight;
+  await suite.setup?.();
   for (r.step = 1; r.step <= steps; r.step++) {
     const op = r.rng.weighted(weights);
     r.op = op;
