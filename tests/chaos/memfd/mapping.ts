@@ -99,7 +99,7 @@ export function opMap(w: MemfdWorld): void {
     shared ? "shared" : "private",
     false,
   );
-  if (!shared && populate) model.populate();
+  if (populate) model.populate();
   if (
     mapping.byteLength !== resolved || mapping.offset !== offset ||
     mapping.access !== model.access || mapping.unmapped
