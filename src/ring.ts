@@ -164,8 +164,9 @@ export class RingBuffer implements Disposable {
    * Opens the ring in `memfd`, made by {@linkcode RingBuffer.create} here
    * or in another process: the other side of the ring. The memfd must be
    * writable (`Memfd.open(path, { write: true })`) and stays the caller's
-   * to close. A memfd that is not a ring (bad magic, version or size) is
-   * `MemfdError` `EINVAL`, checked before anything is mapped.
+   * to close. A memfd that is not a ring (bad magic, version or size, or a
+   * capacity above 1 GiB) is `MemfdError` `EINVAL`, checked before anything
+   * is mapped.
    *
    * @example
    * ```ts
@@ -211,6 +212,13 @@ export class RingBuffer implements Disposable {
       throw notARing(
         memfd,
         `its header says ${cap} bytes of data, its size leaves ${total - size}`,
+      );
+    }
+    // Past this, indices (below 2 * capacity) no longer fit an int32.
+    if (cap > MAX_CAPACITY) {
+      throw notARing(
+        memfd,
+        `its capacity (${cap} bytes) is above the ${MAX_CAPACITY} a ring can hold`,
       );
     }
     const [header, ring] = RingBuffer.#mapAll(memfd, size, cap);

@@ -1,17 +1,26 @@
 /**
- * Model-based random testing, bounded for CI: each seed runs the chaos
- * driver (`tests/chaos/driver.ts`) in a child `deno`, so that a SIGSEGV or
- * SIGBUS fails the test with the signal and the calls that led to it.
- * `deno task soak` runs many more seeds and steps.
+ * Model-based random testing, bounded for CI: each seed runs a suite of
+ * the chaos driver (`tests/chaos/driver.ts`) in a child `deno`, so that a
+ * SIGSEGV or SIGBUS fails the test with the signal and the calls that led
+ * to it. `deno task soak` runs many more seeds and steps.
  */
 
 import { assert } from "@std/assert";
 import { runSeed } from "./chaos/harness.ts";
 
-const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
-const STEPS = 3000;
+/** What a suite's runs must have done, or they would prove little. */
+interface Coverage {
+  seeds: number[];
+  steps: number;
+  /** Kinds of step that must have run. */
+  ops: string[];
+  /** Calls that must have succeeded at least once. */
+  succeeded: string[];
+  /** Failures that must have been met (as the model predicted). */
+  failed: string[];
+}
 
-const EVERY_OP = [
+const MEMFD_OPS = [
   "create",
   "createBad",
   "open",
@@ -36,49 +45,133 @@ const EVERY_OP = [
   "raceUnmap",
 ];
 
-/** Calls that must have succeeded at least once in a run. */
-const SUCCEEDED = [
-  "Memfd.create",
-  "Memfd.open",
-  "Memfd.fromFd",
-  "dup",
-  "resize",
-  "write",
-  "writeAsync",
-  "read",
-  "readAsync",
-  "seal",
-  "map",
-  "mapRing",
-  "unmap",
-];
+const SUITES: Record<string, Coverage> = {
+  memfd: {
+    seeds: [1, 2, 3, 4, 5, 6, 7, 8],
+    steps: 3000,
+    ops: MEMFD_OPS,
+    succeeded: [
+      "Memfd.create",
+      "Memfd.open",
+      "Memfd.fromFd",
+      "dup",
+      "resize",
+      "write",
+      "writeAsync",
+      "read",
+      "readAsync",
+      "seal",
+      "map",
+      "mapRing",
+      "unmap",
+    ],
+    failed: [
+      "TypeError",
+      "RangeError",
+      "EBADF",
+      "EPERM",
+      "EBUSY",
+      "EINVAL",
+      "EACCES",
+    ],
+  },
+  ring: {
+    seeds: [1, 2, 3, 4],
+    steps: 3000,
+    ops: [
+      "create",
+      "open",
+      "handmade",
+      "openBad",
+      "write",
+      "read",
+      "commit",
+      "consume",
+      "misuse",
+      "wait",
+      "corrupt",
+      "closeSide",
+      "closeMemfd",
+      "closeFile",
+      "useClosed",
+    ],
+    succeeded: [
+      "RingBuffer.create",
+      "RingBuffer.open",
+      "write",
+      "read",
+      "commit",
+      "consume",
+      "waitReadable",
+      "waitWritable",
+      "close",
+    ],
+    failed: ["TypeError", "RangeError", "EBADF", "EINVAL", "EACCES", "EBUSY"],
+  },
+  socket: {
+    seeds: [1, 2, 3, 4],
+    steps: 2500,
+    ops: [
+      ...MEMFD_OPS,
+      "listen",
+      "send",
+      "sendBad",
+      "peer",
+      "receive",
+      "closeListener",
+    ],
+    succeeded: ["MemfdListener.listen", "sendTo", "receive"],
+    failed: [
+      "TypeError",
+      "EBADF",
+      "EBADMSG",
+      "ECANCELED",
+      "ENOENT",
+      "ECONNREFUSED",
+      "EADDRINUSE",
+      "ENAMETOOLONG",
+    ],
+  },
+};
 
-/** Failures a run must have met (and matched the model's prediction). */
-const FAILED = [
-  "TypeError",
-  "RangeError",
-  "EBADF",
-  "EPERM",
-  "EBUSY",
-  "EINVAL",
-  "EACCES",
-];
+/** A failure of `seed`, or nothing: what the run did is checked too. */
+async function check(suite: string, seed: number, want: Coverage) {
+  const summary = await runSeed(seed, want.steps, [`--suite=${suite}`]);
+  for (const op of want.ops) {
+    assert(summary.ops[op] > 0, `${suite} seed ${seed} never ran ${op}`);
+  }
+  for (const call of want.succeeded) {
+    assert(
+      summary.successes[call] > 0,
+      `${suite} seed ${seed}: ${call} never succeeded`,
+    );
+  }
+  for (const error of want.failed) {
+    assert(
+      summary.errors[error] > 0,
+      `${suite} seed ${seed} never met ${error}`,
+    );
+  }
+}
 
-for (const seed of SEEDS) {
-  Deno.test(`chaos seed ${seed}: ${STEPS} random calls agree with the model`, async () => {
-    const summary = await runSeed(seed, STEPS);
-    // A run that skipped whole kinds of call would prove little.
-    for (const op of EVERY_OP) {
-      assert(summary.ops[op] > 0, `seed ${seed} never ran ${op}`);
-    }
-    for (const call of SUCCEEDED) {
-      assert(
-        summary.successes[call] > 0,
-        `seed ${seed}: ${call} never succeeded`,
+// Two seeds a test, run side by side: one child a core.
+for (const [suite, want] of Object.entries(SUITES)) {
+  for (let i = 0; i < want.seeds.length; i += 2) {
+    const seeds = want.seeds.slice(i, i + 2);
+    Deno.test(`chaos ${suite} seeds ${seeds.join(", ")}: ${want.steps} random calls each agree with the model`, async () => {
+      const runs = await Promise.allSettled(
+        seeds.map((seed) => check(suite, seed, want)),
       );
-    }
-    for (const error of FAILED) {
-      assert(summary.errors[error] > 0, `seed ${seed} never met ${error}`);
-    }
-  });
+      const failures = runs.flatMap((r) =>
+        r.status === "rejected" ? [r.reason] : []
+      );
+      if (failures.length === 1) throw failures[0];
+      if (failures.length > 1) {
+        throw new AggregateError(
+          failures,
+          failures.map((e) => (e as Error).message).join("\n\n"),
+        );
+      }
+    });
+  }
 }

@@ -190,6 +190,15 @@ test("open: a memfd that is not a ring is EINVAL, and nothing stays mapped", () 
   copy.write(new Uint8Array([2, 0, 0, 0]), 4);
   notRing(copy, /version 2/);
 
+  // A consistent header, but more than 1 GiB of data: indices would pass
+  // 2^31 after 2 GiB of traffic (the file is sparse, nothing is touched).
+  const bigCap = 2 ** 30 + PAGE;
+  using big = Memfd.create("big", { size: PAGE + bigCap });
+  big.write(
+    new Uint8Array(new Int32Array([0x474e4952, 1, bigCap, PAGE]).buffer),
+  );
+  notRing(big, new RegExp(`capacity \\(${bigCap} bytes\\) is above`));
+
   using readOnly = Memfd.open(ring.memfd.path);
   const e = assertThrows(() => RingBuffer.open(readOnly), MemfdError);
   assertEquals(e.code, "EACCES");

@@ -45,6 +45,12 @@ export class FileModel {
   readonly pages = new Map<number, Uint8Array>();
   /** Live mappings (in the native registry) of this inode. */
   readonly mappings = new Set<MappingModel>();
+  /**
+   * Huge pages in the page cache, by granule index (hugetlb only; shmem
+   * pages behave the same whether there or not). A shared mapping's fault
+   * puts one there; read() and a private mapping's faults do not.
+   */
+  readonly present = new Set<number>();
 
   constructor(
     id: number,
@@ -71,6 +77,11 @@ export class FileModel {
     let end = 0;
     for (const m of this.mappings) end = Math.max(end, m.offset + m.length);
     return end;
+  }
+
+  /** A shared mapping faulted the page behind `pos` in. */
+  touch(pos: number): void {
+    if (this.hugetlb) this.present.add(Math.floor(pos / this.granule));
   }
 
   get(pos: number): number {
@@ -117,6 +128,9 @@ export class FileModel {
       }
       const tail = this.pages.get(Math.floor(size / PAGE));
       if (tail !== undefined) tail.fill(0, size % PAGE);
+      for (const index of [...this.present]) {
+        if (index * this.granule >= size) this.present.delete(index);
+      }
     }
     this.size = size;
   }
@@ -161,13 +175,24 @@ export class MappingModel {
     return this.offset + (this.ring ? i % this.length : i);
   }
 
+  /** Byte `i` of the view, as reading it (a fault) leaves the model. */
   get(i: number): number {
     const pos = this.filePos(i);
-    if (this.access === "private") {
-      const page = this.cow.get(Math.floor(pos / this.file.granule));
-      if (page !== undefined) return page[pos % this.file.granule];
+    const f = this.file;
+    if (this.access === "shared") {
+      f.touch(pos);
+      return f.get(pos);
     }
-    return this.file.get(pos);
+    const index = Math.floor(pos / f.granule);
+    const page = this.cow.get(index);
+    if (page !== undefined) return page[pos % f.granule];
+    // hugetlb gives a private read fault on a page the file does not have
+    // a private page of zeros: later writes to the file do not show.
+    if (f.hugetlb && !f.present.has(index)) {
+      this.cow.set(index, new Uint8Array(f.granule));
+      return 0;
+    }
+    return f.get(pos);
   }
 
   /** Copies the file's page behind `pos` into the mapping (a write fault). */
@@ -187,15 +212,22 @@ export class MappingModel {
     if (this.access === "private") {
       this.#cowPage(pos)[pos % this.file.granule] = value;
     } else {
+      this.file.touch(pos);
       this.file.set(pos, value);
     }
   }
 
-  /** `MAP_POPULATE` of a private writable mapping write-faults every page. */
+  /**
+   * `MAP_POPULATE`: a private writable mapping write-faults every page, a
+   * shared one read-faults them into the file.
+   */
   populate(): void {
     const g = this.file.granule;
     const end = Math.ceil((this.offset + this.length) / g) * g;
-    for (let pos = this.offset; pos < end; pos += g) this.#cowPage(pos);
+    for (let pos = this.offset; pos < end; pos += g) {
+      if (this.access === "private") this.#cowPage(pos);
+      else this.file.touch(pos);
+    }
   }
 
   read(start: number, n: number): Uint8Array {
