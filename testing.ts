@@ -28,7 +28,23 @@ import type { Memfd } from "./src/memfd.ts";
 import { isLoaded } from "./src/library.ts";
 import { addTracker, type ResourceKind } from "./src/tracking.ts";
 
-/** One resource a checked function left behind. */
+/**
+ * One resource a checked function left behind.
+ *
+ * @example What a leaking function left behind
+ * ```ts
+ * import { Memfd } from "@deno/memfd";
+ * import { assertNoMemfdLeaks, type MemfdLeak } from "@deno/memfd/testing";
+ *
+ * let leaks: readonly MemfdLeak[] = [];
+ * await assertNoMemfdLeaks(() => {
+ *   Memfd.create("forgotten", { size: 4096 }).map();
+ * }).catch((e) => {
+ *   leaks = e.leaks;
+ * });
+ * console.log(leaks.map((leak) => leak.kind)); // [ "memfd", "mapping" ]
+ * ```
+ */
 export interface MemfdLeak {
   /** `"memfd"` (an fd left open) or `"mapping"` (pages left mapped). */
   kind: "memfd" | "mapping";
@@ -84,7 +100,23 @@ export class MemfdLeakError extends Error {
   }
 }
 
-/** Options for {@linkcode assertNoMemfdLeaks}. */
+/**
+ * Options for {@linkcode assertNoMemfdLeaks}.
+ *
+ * @example Keep leaked resources open to inspect them
+ * ```ts
+ * import { Memfd } from "@deno/memfd";
+ * import { assertNoMemfdLeaks } from "@deno/memfd/testing";
+ * import type { LeakCheckOptions } from "@deno/memfd/testing";
+ *
+ * const kept: Memfd[] = [];
+ * const options: LeakCheckOptions = { cleanup: false };
+ * await assertNoMemfdLeaks(() => kept.push(Memfd.create("kept")), options)
+ *   .catch(() => {});
+ * using fd = kept[0];
+ * console.log(fd.closed); // false
+ * ```
+ */
 export interface LeakCheckOptions {
   /**
    * Close leaked memfds and unmap leaked mappings after recording them, so

@@ -105,12 +105,37 @@ export class MemfdListener implements Disposable {
     return new MemfdListener(socketPath, id, fd, wake);
   }
 
-  /** The socket path given to {@linkcode MemfdListener.listen}. */
+  /**
+   * The socket path given to {@linkcode MemfdListener.listen}.
+   *
+   * @example The socket is a file at the path
+   * ```ts
+   * import { MemfdListener } from "@deno/memfd";
+   * const dir = Deno.makeTempDirSync();
+   * using listener = MemfdListener.listen(`${dir}/in.sock`);
+   * console.log(Deno.statSync(listener.path).isSocket); // true
+   * listener.close();
+   * Deno.removeSync(dir);
+   * ```
+   */
   get path(): string {
     return this.#path;
   }
 
-  /** Whether {@linkcode MemfdListener.close} was called. */
+  /**
+   * Whether {@linkcode MemfdListener.close} was called.
+   *
+   * @example A closed listener refuses to receive
+   * ```ts
+   * import { MemfdListener } from "@deno/memfd";
+   * const dir = Deno.makeTempDirSync();
+   * using listener = MemfdListener.listen(`${dir}/in.sock`);
+   * listener.close();
+   * console.log(listener.closed); // true
+   * await listener.receive().catch((e) => console.log(e.code)); // "EBADF"
+   * Deno.removeSync(dir);
+   * ```
+   */
   get closed(): boolean {
     return this.#closed;
   }
@@ -123,15 +148,18 @@ export class MemfdListener implements Disposable {
    * `ECANCELED` when the listener is closed while waiting, `EBADF` when it
    * was closed before.
    *
-   * @example
-   * ```ts ignore
-   * import { MemfdListener } from "@deno/memfd";
-   * using listener = MemfdListener.listen("/tmp/frames.sock");
-   * while (true) {
-   *   using frame = await listener.receive();
-   *   frame.requireSeals("shrink", "write");
-   *   console.log(frame.name, frame.size);
-   * }
+   * @example Wait for a memfd while it is sent
+   * ```ts
+   * import { Memfd, MemfdListener } from "@deno/memfd";
+   * const dir = Deno.makeTempDirSync();
+   * using listener = MemfdListener.listen(`${dir}/in.sock`);
+   * const next = listener.receive(); // waits off the event loop
+   * using fd = Memfd.create("frame");
+   * await fd.sendTo(listener.path);
+   * using received = await next;
+   * console.log(received.name, received.fd !== fd.fd); // frame true
+   * listener.close();
+   * Deno.removeSync(dir);
    * ```
    */
   receive(): Promise<Memfd> {
@@ -170,7 +198,19 @@ export class MemfdListener implements Disposable {
     if (this.#inFlight === 0) this.#release();
   }
 
-  /** Same as {@linkcode MemfdListener.close}. */
+  /**
+   * Same as {@linkcode MemfdListener.close}.
+   *
+   * @example The socket file goes at the end of the block
+   * ```ts
+   * import { MemfdListener } from "@deno/memfd";
+   * const dir = Deno.makeTempDirSync();
+   * {
+   *   using _listener = MemfdListener.listen(`${dir}/in.sock`);
+   * }
+   * Deno.removeSync(dir); // would throw if the socket file were still there
+   * ```
+   */
   [Symbol.dispose](): void {
     this.close();
   }

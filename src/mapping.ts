@@ -123,32 +123,102 @@ export class Mapping implements Disposable {
     acquired(this, "mapping", name);
   }
 
-  /** The mapped memory (detached, length 0, once unmapped). */
+  /**
+   * The mapped memory (detached, length 0, once unmapped).
+   *
+   * @example Any typed view of the memory
+   * ```ts
+   * import { Memfd } from "@deno/memfd";
+   * using fd = Memfd.create("words", { size: 4096 });
+   * using map = fd.map();
+   * new Uint32Array(map.buffer)[0] = 0x04030201; // little-endian
+   * const out = new Uint8Array(4);
+   * fd.read(out);
+   * console.log(out); // Uint8Array(4) [ 1, 2, 3, 4 ]
+   * ```
+   */
   get buffer(): ArrayBuffer {
     return this.#buffer;
   }
 
-  /** A byte view of all of {@linkcode Mapping.buffer}. */
+  /**
+   * A byte view of all of {@linkcode Mapping.buffer}.
+   *
+   * @example See what was written to the file
+   * ```ts
+   * import { Memfd } from "@deno/memfd";
+   * using fd = Memfd.create("text", { size: 4096 });
+   * using map = fd.map();
+   * fd.write(new TextEncoder().encode("hello"));
+   * console.log(new TextDecoder().decode(map.bytes.subarray(0, 5))); // "hello"
+   * ```
+   */
   get bytes(): Uint8Array {
     return this.#bytes;
   }
 
-  /** Length of the mapping in bytes; 0 once unmapped. */
+  /**
+   * Length of the mapping in bytes; 0 once unmapped.
+   *
+   * @example Zero once unmapped
+   * ```ts
+   * import { Memfd } from "@deno/memfd";
+   * using fd = Memfd.create("frames", { size: 4096 });
+   * using map = fd.map();
+   * console.log(map.byteLength); // 4096
+   * map.unmap();
+   * console.log(map.byteLength); // 0
+   * ```
+   */
   get byteLength(): number {
     return this.#buffer.byteLength;
   }
 
-  /** Where in the memfd the mapping starts. */
+  /**
+   * Where in the memfd the mapping starts.
+   *
+   * @example A mapping of the rest of the file
+   * ```ts
+   * import { Memfd } from "@deno/memfd";
+   * using fd = Memfd.create("frames", { size: 3 * 4096 });
+   * using tail = fd.map({ offset: 4096 });
+   * console.log(tail.offset, tail.byteLength); // 4096 8192
+   * ```
+   */
   get offset(): number {
     return this.#offset;
   }
 
-  /** `"shared"` (`MAP_SHARED`) or `"private"` (copy-on-write). */
+  /**
+   * `"shared"` (`MAP_SHARED`) or `"private"` (copy-on-write).
+   *
+   * @example A private mapping of a write-sealed memfd
+   * ```ts
+   * import { Memfd } from "@deno/memfd";
+   * using fd = Memfd.create("sealed", { size: 4096 });
+   * fd.seal("write");
+   * using copy = fd.map({ access: "private" });
+   * copy.bytes[0] = 1; // changes this mapping only
+   * console.log(copy.access, copy.bytes[0]); // private 1
+   * ```
+   */
   get access(): MapAccess {
     return this.#access;
   }
 
-  /** Whether {@linkcode Mapping.unmap} was called. */
+  /**
+   * Whether {@linkcode Mapping.unmap} was called.
+   *
+   * @example Before and after unmap
+   * ```ts
+   * import { Memfd } from "@deno/memfd";
+   * using fd = Memfd.create("frames", { size: 4096 });
+   * using map = fd.map();
+   * console.log(map.unmapped); // false
+   * map.unmap();
+   * console.log(map.unmapped); // true
+   * ```
+   */
   get unmapped(): boolean {
     return this.#unmapRequested;
   }
@@ -156,6 +226,17 @@ export class Mapping implements Disposable {
   /**
    * Flushes the mapping to the memfd (`msync(MS_SYNC)`); for a memfd this
    * is a barrier more than a flush, the pages are the file's own.
+   *
+   * @example A barrier before handing the memory on
+   * ```ts
+   * import { Memfd } from "@deno/memfd";
+   * using fd = Memfd.create("frames", { size: 4096 });
+   * using map = fd.map();
+   * map.bytes[0] = 9;
+   * map.sync();
+   * map.unmap();
+   * map.sync(); // does nothing once unmapped
+   * ```
    */
   sync(): void {
     if (this.#unmapRequested) return;
@@ -169,6 +250,16 @@ export class Mapping implements Disposable {
    * A buffer moved out (`transfer()`, `postMessage`) cannot be detached
    * from here: its pages are swapped for zeros instead of unmapped, so it
    * stays safe to touch and the memfd is released all the same.
+   *
+   * @example Views are detached, never dangling
+   * ```ts
+   * import { Memfd } from "@deno/memfd";
+   * using fd = Memfd.create("frames", { size: 4096 });
+   * using map = fd.map();
+   * const view = map.bytes.subarray(0, 16);
+   * map.unmap();
+   * console.log(view.length, map.bytes.length); // 0 0
+   * ```
    */
   unmap(): void {
     if (this.#unmapRequested) return;
@@ -188,7 +279,21 @@ export class Mapping implements Disposable {
     released(this);
   }
 
-  /** Same as {@linkcode Mapping.unmap}. */
+  /**
+   * Same as {@linkcode Mapping.unmap}.
+   *
+   * @example Unmapped at the end of its block
+   * ```ts
+   * import { Memfd } from "@deno/memfd";
+   * using fd = Memfd.create("frames", { size: 4096 });
+   * let view: Uint8Array;
+   * {
+   *   using map = fd.map();
+   *   view = map.bytes;
+   * }
+   * console.log(view.length); // 0
+   * ```
+   */
   [Symbol.dispose](): void {
     this.unmap();
   }

@@ -254,17 +254,53 @@ export class Memfd implements Disposable {
     return new Memfd(fd, nameOf(fd), true);
   }
 
-  /** The fd number, or -1 once closed. */
+  /**
+   * The fd number, or -1 once closed.
+   *
+   * @example The fd number is -1 once closed
+   * ```ts
+   * import { Memfd } from "@deno/memfd";
+   * using fd = Memfd.create("scratch");
+   * console.log(fd.fd > 2); // true
+   * fd.close();
+   * console.log(fd.fd); // -1
+   * ```
+   */
   get fd(): number {
     return this.#closing ? -1 : this.#fd;
   }
 
-  /** The name the memfd was created with. */
+  /**
+   * The name the memfd was created with.
+   *
+   * @example The name travels with the file
+   * ```ts
+   * import { Memfd } from "@deno/memfd";
+   * using fd = Memfd.create("frames");
+   * using reopened = Memfd.open(fd.path); // read back from the kernel
+   * console.log(fd.name, reopened.name); // frames frames
+   * ```
+   */
   get name(): string {
     return this.#name;
   }
 
-  /** Whether {@linkcode Memfd.close} was called. */
+  /**
+   * Whether {@linkcode Memfd.close} was called.
+   *
+   * @example A closed memfd refuses every call
+   * ```ts
+   * import { Memfd, MemfdError } from "@deno/memfd";
+   * using fd = Memfd.create("scratch");
+   * fd.close();
+   * console.log(fd.closed); // true
+   * try {
+   *   fd.resize(1);
+   * } catch (e) {
+   *   console.log((e as MemfdError).code); // "EBADF"
+   * }
+   * ```
+   */
   get closed(): boolean {
     return this.#closing;
   }
@@ -273,12 +309,33 @@ export class Memfd implements Disposable {
    * `/proc/<pid>/fd/<n>`: a path other processes (of the same user) can
    * open while this fd is open, with {@linkcode Memfd.open} or any
    * language's `open()`.
+   *
+   * @example Another process reads it by path
+   * ```ts
+   * import { Memfd } from "@deno/memfd";
+   * using fd = Memfd.create("shared");
+   * fd.write(new TextEncoder().encode("hello"));
+   * const cat = new Deno.Command("cat", { args: [fd.path] });
+   * const { stdout } = await cat.output();
+   * console.log(new TextDecoder().decode(stdout)); // "hello"
+   * ```
    */
   get path(): string {
     return `/proc/${Deno.pid}/fd/${this.#live("open")}`;
   }
 
-  /** The current size in bytes (`fstat`). */
+  /**
+   * The current size in bytes (`fstat`).
+   *
+   * @example Writes past the end grow the file
+   * ```ts
+   * import { Memfd } from "@deno/memfd";
+   * using fd = Memfd.create("scratch");
+   * console.log(fd.size); // 0
+   * fd.write(new Uint8Array(10), 90);
+   * console.log(fd.size); // 100
+   * ```
+   */
   get size(): number {
     return this.#sizeOf(this.#live("size"));
   }
@@ -286,6 +343,18 @@ export class Memfd implements Disposable {
   /**
    * Sets the size (`ftruncate`); new bytes read as zero. A size that would
    * cut into a live mapping of this memfd made in this process is `EBUSY`.
+   *
+   * @example Shrinking drops bytes, growing adds zeros
+   * ```ts
+   * import { Memfd } from "@deno/memfd";
+   * using fd = Memfd.create("scratch");
+   * fd.write(new Uint8Array([1, 2, 3]));
+   * fd.resize(1);
+   * fd.resize(3);
+   * const out = new Uint8Array(3);
+   * fd.read(out);
+   * console.log(out); // Uint8Array(3) [ 1, 0, 0 ]
+   * ```
    */
   resize(size: number): void {
     const fd = this.#live("resize");
@@ -297,6 +366,15 @@ export class Memfd implements Disposable {
    * Returns the bytes written: fewer than `data.length` only when the kernel
    * stopped part way (a `"grow"` seal at the end of the file). Throws only
    * when nothing could be written.
+   *
+   * @example A short write at a "grow" seal
+   * ```ts
+   * import { Memfd } from "@deno/memfd";
+   * using fd = Memfd.create("scratch", { size: 65536 });
+   * fd.seal("grow");
+   * // Only the 4 bytes before the end fit: the rest would grow the file.
+   * console.log(fd.write(new Uint8Array(8), 65532)); // 4
+   * ```
    */
   write(data: Uint8Array, position = 0): number {
     const fd = this.#live("write");
@@ -310,6 +388,17 @@ export class Memfd implements Disposable {
   /**
    * Reads into `into` from `position` (default 0) until it is full or the
    * file ends. Returns the bytes read; 0 at the end of the file.
+   *
+   * @example Reads stop at the end of the file
+   * ```ts
+   * import { Memfd } from "@deno/memfd";
+   * using fd = Memfd.create("scratch");
+   * fd.write(new TextEncoder().encode("hello"));
+   * const into = new Uint8Array(8);
+   * console.log(fd.read(into, 2)); // 3
+   * console.log(new TextDecoder().decode(into.subarray(0, 3))); // "llo"
+   * console.log(fd.read(into, 5)); // 0
+   * ```
    */
   read(into: Uint8Array, position = 0): number {
     const fd = this.#live("read");
@@ -319,12 +408,35 @@ export class Memfd implements Disposable {
     return this.#transferred(dm_pread(fd, bytes, at), "read");
   }
 
-  /** {@linkcode Memfd.write} on a worker thread, off the event loop. */
+  /**
+   * {@linkcode Memfd.write} on a worker thread, off the event loop.
+   *
+   * @example Write a large buffer without blocking the event loop
+   * ```ts
+   * import { Memfd } from "@deno/memfd";
+   * using fd = Memfd.create("scratch");
+   * const data = new Uint8Array(1 << 20).fill(1);
+   * const written = await fd.writeAsync(data);
+   * console.log(written, fd.size); // 1048576 1048576
+   * ```
+   */
   writeAsync(data: Uint8Array, position = 0): Promise<number> {
     return this.#async(data, position, "write");
   }
 
-  /** {@linkcode Memfd.read} on a worker thread, off the event loop. */
+  /**
+   * {@linkcode Memfd.read} on a worker thread, off the event loop.
+   *
+   * @example Read two halves concurrently
+   * ```ts
+   * import { Memfd } from "@deno/memfd";
+   * using fd = Memfd.create("scratch");
+   * fd.write(new Uint8Array([1, 2, 3, 4]));
+   * const [a, b] = [new Uint8Array(2), new Uint8Array(2)];
+   * await Promise.all([fd.readAsync(a, 0), fd.readAsync(b, 2)]);
+   * console.log(a, b); // Uint8Array(2) [ 1, 2 ] Uint8Array(2) [ 3, 4 ]
+   * ```
+   */
   readAsync(into: Uint8Array, position = 0): Promise<number> {
     return this.#async(into, position, "read");
   }
@@ -332,6 +444,18 @@ export class Memfd implements Disposable {
   /**
    * Adds seals; returns the resulting seal set. `"write"` fails with
    * `EBUSY` while any shared mapping of the memfd is alive.
+   *
+   * @example Writes fail once the "write" seal is set
+   * ```ts
+   * import { Memfd, MemfdError } from "@deno/memfd";
+   * using fd = Memfd.create("frozen", { size: 4 });
+   * console.log(fd.seal("write").has("write")); // true
+   * try {
+   *   fd.write(new Uint8Array([1]));
+   * } catch (e) {
+   *   console.log((e as MemfdError).code); // "EPERM"
+   * }
+   * ```
    */
   seal(...seals: Seal[]): ReadonlySet<Seal> {
     const fd = this.#live("seal");
@@ -340,7 +464,18 @@ export class Memfd implements Disposable {
     return this.seals;
   }
 
-  /** The seals set on the memfd (shared by every fd of it). */
+  /**
+   * The seals set on the memfd (shared by every fd of it).
+   *
+   * @example Check for one seal
+   * ```ts
+   * import { Memfd } from "@deno/memfd";
+   * using fd = Memfd.create("scratch");
+   * console.log(fd.seals.has("grow")); // false
+   * fd.seal("grow");
+   * console.log(fd.seals.has("grow")); // true
+   * ```
+   */
   get seals(): ReadonlySet<Seal> {
     return sealSet(
       check(dm_get_seals(this.#live("seals")), "seals", this.#name),
@@ -350,6 +485,20 @@ export class Memfd implements Disposable {
   /**
    * Throws `MemfdError` `EPERM` unless every seal in `seals` is set: how a
    * receiver checks that a buffer it was handed can no longer change.
+   *
+   * @example A receiver refuses a memfd that can still change
+   * ```ts
+   * import { Memfd, MemfdError } from "@deno/memfd";
+   * using fd = Memfd.create("frame", { size: 4096 });
+   * fd.seal("shrink", "grow");
+   * using received = Memfd.open(fd.path); // as the receiving side would
+   * received.requireSeals("shrink", "grow"); // passes
+   * try {
+   *   received.requireSeals("shrink", "grow", "write");
+   * } catch (e) {
+   *   console.log((e as MemfdError).code); // "EPERM": "write" is missing
+   * }
+   * ```
    */
   requireSeals(...seals: Seal[]): void {
     const required = sealBits(seals);
@@ -374,6 +523,15 @@ export class Memfd implements Disposable {
    * Maps the memfd into memory. The range must lie inside the file: an
    * empty one or one that passes the end is a `RangeError` (touching it
    * would kill the process with SIGBUS).
+   *
+   * @example Map the second page of a file
+   * ```ts
+   * import { Memfd } from "@deno/memfd";
+   * using fd = Memfd.create("frames", { size: 8192 });
+   * fd.write(new Uint8Array([7]), 4096);
+   * using page = fd.map({ offset: 4096, length: 4096 });
+   * console.log(page.bytes[0], page.byteLength); // 7 4096
+   * ```
    */
   map(options?: MapOptions): Mapping {
     const fd = this.#live("map");
@@ -408,6 +566,16 @@ export class Memfd implements Disposable {
    * Maps a region twice, back to back: the mapping's `bytes` has length
    * `2 * length`, and `bytes[i]` is the same memory as `bytes[i + length]`,
    * so data that wraps around the end of the region reads as one piece.
+   *
+   * @example Both halves are the same memory
+   * ```ts
+   * import { Memfd } from "@deno/memfd";
+   * using fd = Memfd.create("ring", { size: 4096 });
+   * using ring = fd.mapRing();
+   * console.log(ring.byteLength); // 8192
+   * ring.bytes[4096] = 42; // the second copy of byte 0
+   * console.log(ring.bytes[0]); // 42
+   * ```
    */
   mapRing(options?: RingOptions): Mapping {
     const fd = this.#live("mapRing");
@@ -437,19 +605,38 @@ export class Memfd implements Disposable {
    * one may be closed right after the call. A path that does not exist is
    * `MemfdError` `ENOENT`, one nobody listens on `ECONNREFUSED`.
    *
-   * @example
-   * ```ts ignore
-   * import { Memfd } from "@deno/memfd";
+   * @example Send a memfd, then close it
+   * ```ts
+   * import { Memfd, MemfdListener } from "@deno/memfd";
+   * const dir = Deno.makeTempDirSync();
+   * using listener = MemfdListener.listen(`${dir}/in.sock`);
    * using fd = Memfd.create("frame", { size: 4096 });
-   * fd.seal("shrink", "grow", "write");
-   * await fd.sendTo("/run/user/1000/frames.sock");
+   * await fd.sendTo(listener.path); // usually to another process
+   * fd.close(); // the receiver gets an fd of its own
+   * using received = await listener.receive();
+   * console.log(received.name, received.size); // frame 4096
+   * listener.close();
+   * Deno.removeSync(dir);
    * ```
    */
   async sendTo(socketPath: string): Promise<void> {
     return await sendMemfd(this.#live("send"), this.#name, socketPath);
   }
 
-  /** A new `Memfd` for the same file, with its own close-on-exec fd. */
+  /**
+   * A new `Memfd` for the same file, with its own close-on-exec fd.
+   *
+   * @example Seals belong to the file, not the fd
+   * ```ts
+   * import { Memfd } from "@deno/memfd";
+   * using fd = Memfd.create("scratch", { size: 16 });
+   * using copy = fd.dup();
+   * copy.seal("shrink");
+   * console.log(fd.seals.has("shrink")); // true
+   * fd.close();
+   * console.log(copy.size); // 16
+   * ```
+   */
   dup(): Memfd {
     const fd = check(dm_dup(this.#live("dup"), 1), "dup", this.#name);
     return new Memfd(fd, this.#name, true);
@@ -458,6 +645,16 @@ export class Memfd implements Disposable {
   /**
    * Closes the fd (if owned). Idempotent. Mappings stay valid. Calls still
    * running off the event loop finish first; new calls fail with `EBADF`.
+   *
+   * @example Mappings outlive the fd
+   * ```ts
+   * import { Memfd } from "@deno/memfd";
+   * using fd = Memfd.create("frames", { size: 4096 });
+   * using map = fd.map();
+   * fd.close();
+   * map.bytes[0] = 1; // still mapped
+   * console.log(fd.closed, map.bytes[0]); // true 1
+   * ```
    */
   close(): void {
     if (this.#closing) return;
@@ -465,7 +662,20 @@ export class Memfd implements Disposable {
     if (this.#inFlight === 0) this.#release();
   }
 
-  /** Same as {@linkcode Memfd.close}. */
+  /**
+   * Same as {@linkcode Memfd.close}.
+   *
+   * @example Closed at the end of its block
+   * ```ts
+   * import { Memfd } from "@deno/memfd";
+   * let outer: Memfd;
+   * {
+   *   using fd = Memfd.create("scoped");
+   *   outer = fd;
+   * }
+   * console.log(outer.closed); // true
+   * ```
+   */
   [Symbol.dispose](): void {
     this.close();
   }

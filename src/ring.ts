@@ -235,28 +235,83 @@ export class RingBuffer implements Disposable {
     }
   }
 
-  /** The memfd holding the ring: share its `path` or send it. */
+  /**
+   * The memfd holding the ring: share its `path` or send it.
+   *
+   * @example A header page, then the data
+   * ```ts
+   * import { RingBuffer } from "@deno/memfd";
+   * using ring = RingBuffer.create(4096);
+   * console.log(ring.memfd.size); // 8192
+   * ```
+   */
   get memfd(): Memfd {
     return this.#memfd;
   }
 
-  /** Bytes of data the ring holds when full. */
+  /**
+   * Bytes of data the ring holds when full.
+   *
+   * @example Rounded up to whole pages
+   * ```ts
+   * import { RingBuffer } from "@deno/memfd";
+   * using ring = RingBuffer.create(5000);
+   * console.log(ring.capacity, ring.free); // 8192 8192
+   * ```
+   */
   get capacity(): number {
     return this.#capacity;
   }
 
-  /** Whether {@linkcode RingBuffer.close} was called. */
+  /**
+   * Whether {@linkcode RingBuffer.close} was called.
+   *
+   * @example A closed ring refuses every call
+   * ```ts
+   * import { MemfdError, RingBuffer } from "@deno/memfd";
+   * using ring = RingBuffer.create(4096);
+   * ring.close();
+   * console.log(ring.closed); // true
+   * try {
+   *   ring.write(new Uint8Array([1]));
+   * } catch (e) {
+   *   console.log((e as MemfdError).code); // "EBADF"
+   * }
+   * ```
+   */
   get closed(): boolean {
     return this.#closed;
   }
 
-  /** Bytes written and not yet consumed: what a reader can take now. */
+  /**
+   * Bytes written and not yet consumed: what a reader can take now.
+   *
+   * @example Pending bytes
+   * ```ts
+   * import { RingBuffer } from "@deno/memfd";
+   * using ring = RingBuffer.create(4096);
+   * ring.write(new Uint8Array([1, 2, 3]));
+   * console.log(ring.available); // 3
+   * ring.read(new Uint8Array(1));
+   * console.log(ring.available); // 2
+   * ```
+   */
   get available(): number {
     const h = this.#live();
     return this.#used(Atomics.load(h, SLOT_HEAD), Atomics.load(h, SLOT_TAIL));
   }
 
-  /** Bytes a writer can add now: `capacity - available`. */
+  /**
+   * Bytes a writer can add now: `capacity - available`.
+   *
+   * @example Room left for the writer
+   * ```ts
+   * import { RingBuffer } from "@deno/memfd";
+   * using ring = RingBuffer.create(4096);
+   * ring.write(new Uint8Array(100));
+   * console.log(ring.free); // 3996
+   * ```
+   */
   get free(): number {
     return this.#capacity - this.available;
   }
@@ -265,6 +320,16 @@ export class RingBuffer implements Disposable {
    * All free space as one view (empty when the ring is full). Fill a
    * prefix of it, then {@linkcode RingBuffer.commit} that many bytes.
    * The view is only valid until then.
+   *
+   * @example Encode text straight into the ring
+   * ```ts
+   * import { RingBuffer } from "@deno/memfd";
+   * using ring = RingBuffer.create(4096);
+   * const space = ring.writable();
+   * const { written } = new TextEncoder().encodeInto("hello", space);
+   * ring.commit(written);
+   * console.log(written, ring.available); // 5 5
+   * ```
    */
   writable(): Uint8Array {
     const h = this.#live();
@@ -277,6 +342,16 @@ export class RingBuffer implements Disposable {
   /**
    * Publishes `n` bytes written into {@linkcode RingBuffer.writable} to the
    * reader. `n` larger than {@linkcode RingBuffer.free} is a `RangeError`.
+   *
+   * @example Nothing is visible before the commit
+   * ```ts
+   * import { RingBuffer } from "@deno/memfd";
+   * using ring = RingBuffer.create(4096);
+   * ring.writable().set([1, 2, 3]);
+   * console.log(ring.available); // 0
+   * ring.commit(3);
+   * console.log(ring.available); // 3
+   * ```
    */
   commit(n: number): void {
     const h = this.#live();
@@ -292,6 +367,17 @@ export class RingBuffer implements Disposable {
    * All pending data as one view (empty when the ring is empty). Read a
    * prefix of it, then {@linkcode RingBuffer.consume} that many bytes.
    * The view is only valid until then.
+   *
+   * @example Data across the wrap point is one view
+   * ```ts
+   * import { RingBuffer } from "@deno/memfd";
+   * using ring = RingBuffer.create(4096);
+   * ring.write(new Uint8Array(4000));
+   * ring.read(new Uint8Array(4000)); // now 96 bytes before the end
+   * ring.write(new Uint8Array(200).fill(1));
+   * const pending = ring.readable();
+   * console.log(pending.length, pending[199]); // 200 1
+   * ```
    */
   readable(): Uint8Array {
     const h = this.#live();
@@ -305,6 +391,15 @@ export class RingBuffer implements Disposable {
    * Releases `n` bytes read from {@linkcode RingBuffer.readable} to the
    * writer. `n` larger than {@linkcode RingBuffer.available} is a
    * `RangeError`.
+   *
+   * @example Take bytes from the front
+   * ```ts
+   * import { RingBuffer } from "@deno/memfd";
+   * using ring = RingBuffer.create(4096);
+   * ring.write(new Uint8Array([1, 2, 3]));
+   * ring.consume(1);
+   * console.log(ring.readable()); // Uint8Array(2) [ 2, 3 ]
+   * ```
    */
   consume(n: number): void {
     const h = this.#live();
@@ -352,7 +447,17 @@ export class RingBuffer implements Disposable {
     return this.#wait(SLOT_TAIL, SLOT_WRITER_WAITING, () => this.free);
   }
 
-  /** Copies as much of `data` as fits and commits it; returns the count. */
+  /**
+   * Copies as much of `data` as fits and commits it; returns the count.
+   *
+   * @example Only what fits is written
+   * ```ts
+   * import { RingBuffer } from "@deno/memfd";
+   * using ring = RingBuffer.create(4096);
+   * console.log(ring.write(new Uint8Array(5000))); // 4096
+   * console.log(ring.write(new Uint8Array(1))); // 0
+   * ```
+   */
   write(data: Uint8Array): number {
     toBytes(data, "data");
     const space = this.writable();
@@ -363,7 +468,19 @@ export class RingBuffer implements Disposable {
     return n;
   }
 
-  /** Copies as much pending data as fits into `into` and consumes it. */
+  /**
+   * Copies as much pending data as fits into `into` and consumes it.
+   *
+   * @example Read part of the pending data
+   * ```ts
+   * import { RingBuffer } from "@deno/memfd";
+   * using ring = RingBuffer.create(4096);
+   * ring.write(new TextEncoder().encode("hello"));
+   * const into = new Uint8Array(3);
+   * console.log(ring.read(into), ring.available); // 3 2
+   * console.log(new TextDecoder().decode(into)); // "hel"
+   * ```
+   */
   read(into: Uint8Array): number {
     toBytes(into, "into");
     const pending = this.readable();
@@ -377,6 +494,18 @@ export class RingBuffer implements Disposable {
   /**
    * Unmaps the ring (every view handed out is detached) and closes the
    * memfd if {@linkcode RingBuffer.create} made it. Idempotent.
+   *
+   * @example An opened ring leaves its memfd open
+   * ```ts
+   * import { Memfd, RingBuffer } from "@deno/memfd";
+   * using producer = RingBuffer.create(4096);
+   * producer.write(new Uint8Array([1, 2, 3]));
+   * using fd = Memfd.open(producer.memfd.path, { write: true });
+   * using consumer = RingBuffer.open(fd);
+   * const view = consumer.readable();
+   * consumer.close();
+   * console.log(view.length, fd.closed); // 0 false
+   * ```
    */
   close(): void {
     if (this.#closed) return;
@@ -393,7 +522,20 @@ export class RingBuffer implements Disposable {
     if (this.#ownsMemfd) this.#memfd.close();
   }
 
-  /** Same as {@linkcode RingBuffer.close}. */
+  /**
+   * Same as {@linkcode RingBuffer.close}.
+   *
+   * @example A created ring closes its memfd
+   * ```ts
+   * import { type Memfd, RingBuffer } from "@deno/memfd";
+   * let memfd: Memfd;
+   * {
+   *   using ring = RingBuffer.create(4096);
+   *   memfd = ring.memfd;
+   * }
+   * console.log(memfd.closed); // true
+   * ```
+   */
   [Symbol.dispose](): void {
     this.close();
   }
