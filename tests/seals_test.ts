@@ -15,7 +15,7 @@ import {
   typeError,
 } from "./support/assert.ts";
 import { fdOf } from "./support/proc.ts";
-import { MOD, ROOT, run, runOk, runPython } from "./support/run.ts";
+import { denoRun, MOD, ROOT, run, runOk, runPython } from "./support/run.ts";
 
 test("#14 without allowSealing every seal is EPERM and the set stays {seal}", async () => {
   using fd = Memfd.create("no-sealing", {
@@ -120,13 +120,7 @@ print(fcntl.fcntl(fd, fcntl.F_GET_SEALS), flush=True)
 os.execv(sys.argv[2], sys.argv[2:] + [str(fd)])
 `,
       tmpfs,
-      Deno.execPath(),
-      "run",
-      "--quiet",
-      "--no-lock",
-      "--allow-ffi",
-      "--allow-read",
-      "-",
+      ...denoRun("-"),
     ], {
       cwd: ROOT,
       stdin: new TextEncoder().encode(`

@@ -6,7 +6,7 @@ import { test } from "./support/leak_checked.ts";
 import { assertEquals, assertMatch } from "@std/assert";
 import { spawn } from "node:child_process";
 import { Memfd } from "../mod.ts";
-import { MOD, ROOT, run, runDeno, runPython } from "./support/run.ts";
+import { denoRun, MOD, ROOT, run, runDeno, runPython } from "./support/run.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -69,16 +69,10 @@ test("node:child_process spawn maps a close-on-exec memfd to the child's fd 3 (n
 
 test("a child deno adopts the inherited fd 3 with Memfd.fromFd", async () => {
   using fd = memfdWith("from the parent");
+  const [deno, ...args] = denoRun("-");
   const out = await spawnWithFd(
-    Deno.execPath(),
-    [
-      "run",
-      "--quiet",
-      "--no-lock",
-      "--allow-ffi",
-      "--allow-read",
-      "-",
-    ],
+    deno,
+    args,
     fd.fd,
     `
     import { Memfd } from "${MOD}";

@@ -81,6 +81,20 @@ export const TESTING = `${ROOT}testing.ts`;
 /** The generated FFI module (`dm_live_mappings`, …) for child scripts. */
 export const FFI = `${ROOT}ffi/mod.ts`;
 
+/** What a child needs by default: the full FFI grant plus reads. */
+export const DENO_FLAGS = ["--allow-ffi", "--allow-read"];
+
+/**
+ * `deno run` of `script` (a path, or `-` for a script on stdin) with
+ * `flags`, as `[command, ...args]`.
+ */
+export function denoRun(
+  script: string,
+  flags: string[] = DENO_FLAGS,
+): string[] {
+  return [Deno.execPath(), "run", "--quiet", "--no-lock", ...flags, script];
+}
+
 /**
  * Runs TypeScript `code` in a child `deno run` with `flags` (default: the
  * full FFI grant plus reads). `code` can import `MOD`. `options.prefix`
@@ -88,21 +102,12 @@ export const FFI = `${ROOT}ffi/mod.ts`;
  */
 export function runDeno(
   code: string,
-  flags: string[] = ["--allow-ffi", "--allow-read"],
+  flags: string[] = DENO_FLAGS,
   args: string[] = [],
   options: RunOptions & { prefix?: string[] } = {},
 ): Promise<Outcome> {
   const { prefix = [], ...rest } = options;
-  const argv = [
-    ...prefix,
-    Deno.execPath(),
-    "run",
-    "--quiet",
-    "--no-lock",
-    ...flags,
-    "-",
-    ...args,
-  ];
+  const argv = [...prefix, ...denoRun("-", flags), ...args];
   return run(argv[0], argv.slice(1), {
     stdin: new TextEncoder().encode(code),
     cwd: ROOT,
@@ -136,17 +141,14 @@ export function runPython(code: string, args: string[] = []): Promise<Outcome> {
 /** {@linkcode spawnPeer} for TypeScript `code` in a child `deno run`. */
 export function startDeno(
   code: string,
-  flags: string[] = ["--allow-ffi", "--allow-read"],
+  flags: string[] = DENO_FLAGS,
   args: string[] = [],
 ): Peer {
-  return spawnPeer(Deno.execPath(), [
-    "run",
-    "--quiet",
-    "--no-lock",
-    ...flags,
-    "-",
-    ...args,
-  ], { stdin: new TextEncoder().encode(code), cwd: ROOT });
+  const [deno, ...argv] = denoRun("-", flags);
+  return spawnPeer(deno, [...argv, ...args], {
+    stdin: new TextEncoder().encode(code),
+    cwd: ROOT,
+  });
 }
 
 /** {@linkcode spawnPeer} for Python `code` with `args`. */
@@ -315,8 +317,7 @@ export function runDenoFile(
   options: { prefix?: string[]; env?: Record<string, string> } = {},
 ): Promise<Outcome> {
   const prefix = options.prefix ?? [];
-  const deno = [Deno.execPath(), "run", "--quiet", "--no-lock", ...flags];
-  const argv = [...prefix, ...deno, path, ...args];
+  const argv = [...prefix, ...denoRun(path, flags), ...args];
   return run(argv[0], argv.slice(1), { cwd: ROOT, env: options.env });
 }
 
