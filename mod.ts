@@ -16,7 +16,7 @@
  *
  * @example Share a sealed buffer
  * ```ts
- * import { Memfd } from "@deno/memfd";
+ * import { Memfd } from "@memfd/memfd";
  *
  * using fd = Memfd.create("frames", { size: 1 << 20 });
  * using map = fd.map();
@@ -35,7 +35,7 @@ export { type MapAccess, Mapping } from "./src/mapping.ts";
 export type { CreateOptions, HugePageSize } from "./src/create_options.ts";
 export type { Seal } from "./src/seals.ts";
 export { MemfdError } from "./src/errors.ts";
-export { MemfdListener } from "./src/listener.ts";
-export { RingBuffer } from "./src/ring.ts";
-export { isSupported } from "./src/support.ts";
-export { loadLibrary } from "./src/library.ts";
+export { MemfdListener } from "./src/sharing/listener.ts";
+export { RingBuffer } from "./src/ring/ring_buffer.ts";
+export { isSupported } from "./src/is_supported.ts";
+export { loadLibrary } from "./src/loader/library.ts";

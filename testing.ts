@@ -9,8 +9,8 @@
  *
  * @example Wrap a test
  * ```ts
- * import { Memfd } from "@deno/memfd";
- * import { noMemfdLeaks } from "@deno/memfd/testing";
+ * import { Memfd } from "@memfd/memfd";
+ * import { noMemfdLeaks } from "@memfd/memfd/testing";
  *
  * Deno.test("frames are released", noMemfdLeaks(() => {
  *   using fd = Memfd.create("frames", { size: 4096 });
@@ -22,10 +22,10 @@
  * @module
  */
 
-import { dm_live_mappings } from "./ffi/mod.ts";
+import { dm_live_mappings } from "./src/native.ts";
 import type { Mapping } from "./src/mapping.ts";
 import type { Memfd } from "./src/memfd.ts";
-import { isLoaded } from "./src/library.ts";
+import { isLoaded } from "./src/loader/library.ts";
 import { addTracker, type ResourceKind } from "./src/tracking.ts";
 
 /**
@@ -33,8 +33,8 @@ import { addTracker, type ResourceKind } from "./src/tracking.ts";
  *
  * @example What a leaking function left behind
  * ```ts
- * import { Memfd } from "@deno/memfd";
- * import { assertNoMemfdLeaks, type MemfdLeak } from "@deno/memfd/testing";
+ * import { Memfd } from "@memfd/memfd";
+ * import { assertNoMemfdLeaks, type MemfdLeak } from "@memfd/memfd/testing";
  *
  * let leaks: readonly MemfdLeak[] = [];
  * await assertNoMemfdLeaks(() => {
@@ -60,8 +60,8 @@ export interface MemfdLeak {
  *
  * @example
  * ```ts
- * import { Memfd } from "@deno/memfd";
- * import { assertNoMemfdLeaks, MemfdLeakError } from "@deno/memfd/testing";
+ * import { Memfd } from "@memfd/memfd";
+ * import { assertNoMemfdLeaks, MemfdLeakError } from "@memfd/memfd/testing";
  *
  * try {
  *   await assertNoMemfdLeaks(() => {
@@ -105,9 +105,9 @@ export class MemfdLeakError extends Error {
  *
  * @example Keep leaked resources open to inspect them
  * ```ts
- * import { Memfd } from "@deno/memfd";
- * import { assertNoMemfdLeaks } from "@deno/memfd/testing";
- * import type { LeakCheckOptions } from "@deno/memfd/testing";
+ * import { Memfd } from "@memfd/memfd";
+ * import { assertNoMemfdLeaks } from "@memfd/memfd/testing";
+ * import type { LeakCheckOptions } from "@memfd/memfd/testing";
  *
  * const kept: Memfd[] = [];
  * const options: LeakCheckOptions = { cleanup: false };
@@ -184,8 +184,8 @@ function describe(resource: object, entry: Entry): string {
  *
  * @example
  * ```ts
- * import { Memfd } from "@deno/memfd";
- * import { assertNoMemfdLeaks } from "@deno/memfd/testing";
+ * import { Memfd } from "@memfd/memfd";
+ * import { assertNoMemfdLeaks } from "@memfd/memfd/testing";
  *
  * Deno.test("the helper closes what it opens", async () => {
  *   await assertNoMemfdLeaks(() => {
@@ -248,8 +248,8 @@ export async function assertNoMemfdLeaks<T>(
  *
  * @example
  * ```ts
- * import { Memfd } from "@deno/memfd";
- * import { noMemfdLeaks } from "@deno/memfd/testing";
+ * import { Memfd } from "@memfd/memfd";
+ * import { noMemfdLeaks } from "@memfd/memfd/testing";
  *
  * Deno.test("writes and reads back", noMemfdLeaks(() => {
  *   using fd = Memfd.create("scratch", { size: 4 });

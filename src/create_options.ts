@@ -11,7 +11,7 @@ import { toBoolean, toOptions } from "./validate.ts";
  *
  * @example
  * ```ts
- * import type { HugePageSize } from "@deno/memfd";
+ * import type { HugePageSize } from "@memfd/memfd";
  * const size: HugePageSize = "2MB";
  * ```
  */
@@ -34,7 +34,7 @@ export type HugePageSize =
  *
  * @example
  * ```ts
- * import { type CreateOptions, Memfd } from "@deno/memfd";
+ * import { type CreateOptions, Memfd } from "@memfd/memfd";
  * const options: CreateOptions = { size: 1 << 20, allowSealing: true };
  * using fd = Memfd.create("frames", options);
  * ```

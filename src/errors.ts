@@ -10,7 +10,7 @@ import { errnoName } from "./errno.ts";
  *
  * @example Telling a sealed memfd from other failures
  * ```ts
- * import { Memfd, MemfdError } from "@deno/memfd";
+ * import { Memfd, MemfdError } from "@memfd/memfd";
  *
  * using fd = Memfd.create("frozen", { size: 4096 });
  * fd.seal("shrink");

@@ -3,8 +3,8 @@
  * @module
  */
 
-import { dm_retire, dm_sync, dm_unmap } from "../ffi/mod.ts";
-import { check } from "./messages.ts";
+import { dm_retire, dm_sync, dm_unmap } from "./native.ts";
+import { check } from "./failures.ts";
 import { acquired, released } from "./tracking.ts";
 
 /**
@@ -13,7 +13,7 @@ import { acquired, released } from "./tracking.ts";
  *
  * @example
  * ```ts
- * import { type MapAccess, Memfd } from "@deno/memfd";
+ * import { type MapAccess, Memfd } from "@memfd/memfd";
  * using fd = Memfd.create("scratch", { size: 4096 });
  * const access: MapAccess = "private";
  * using copy = fd.map({ access });
@@ -57,7 +57,7 @@ const pins = new WeakMap<ArrayBuffer, Mapping>();
  *
  * @example
  * ```ts
- * import { Memfd } from "@deno/memfd";
+ * import { Memfd } from "@memfd/memfd";
  *
  * using fd = Memfd.create("frames", { size: 4096 });
  * using map = fd.map();
@@ -128,7 +128,7 @@ export class Mapping implements Disposable {
    *
    * @example Any typed view of the memory
    * ```ts
-   * import { Memfd } from "@deno/memfd";
+   * import { Memfd } from "@memfd/memfd";
    * using fd = Memfd.create("words", { size: 4096 });
    * using map = fd.map();
    * new Uint32Array(map.buffer)[0] = 0x04030201; // little-endian
@@ -146,7 +146,7 @@ export class Mapping implements Disposable {
    *
    * @example See what was written to the file
    * ```ts
-   * import { Memfd } from "@deno/memfd";
+   * import { Memfd } from "@memfd/memfd";
    * using fd = Memfd.create("text", { size: 4096 });
    * using map = fd.map();
    * fd.write(new TextEncoder().encode("hello"));
@@ -162,7 +162,7 @@ export class Mapping implements Disposable {
    *
    * @example Zero once unmapped
    * ```ts
-   * import { Memfd } from "@deno/memfd";
+   * import { Memfd } from "@memfd/memfd";
    * using fd = Memfd.create("frames", { size: 4096 });
    * using map = fd.map();
    * console.log(map.byteLength); // 4096
@@ -179,7 +179,7 @@ export class Mapping implements Disposable {
    *
    * @example A mapping of the rest of the file
    * ```ts
-   * import { Memfd } from "@deno/memfd";
+   * import { Memfd } from "@memfd/memfd";
    * using fd = Memfd.create("frames", { size: 3 * 4096 });
    * using tail = fd.map({ offset: 4096 });
    * console.log(tail.offset, tail.byteLength); // 4096 8192
@@ -194,7 +194,7 @@ export class Mapping implements Disposable {
    *
    * @example A private mapping of a write-sealed memfd
    * ```ts
-   * import { Memfd } from "@deno/memfd";
+   * import { Memfd } from "@memfd/memfd";
    * using fd = Memfd.create("sealed", { size: 4096 });
    * fd.seal("write");
    * using copy = fd.map({ access: "private" });
@@ -211,7 +211,7 @@ export class Mapping implements Disposable {
    *
    * @example Before and after unmap
    * ```ts
-   * import { Memfd } from "@deno/memfd";
+   * import { Memfd } from "@memfd/memfd";
    * using fd = Memfd.create("frames", { size: 4096 });
    * using map = fd.map();
    * console.log(map.unmapped); // false
@@ -229,7 +229,7 @@ export class Mapping implements Disposable {
    *
    * @example A barrier before handing the memory on
    * ```ts
-   * import { Memfd } from "@deno/memfd";
+   * import { Memfd } from "@memfd/memfd";
    * using fd = Memfd.create("frames", { size: 4096 });
    * using map = fd.map();
    * map.bytes[0] = 9;
@@ -253,7 +253,7 @@ export class Mapping implements Disposable {
    *
    * @example Views are detached, never dangling
    * ```ts
-   * import { Memfd } from "@deno/memfd";
+   * import { Memfd } from "@memfd/memfd";
    * using fd = Memfd.create("frames", { size: 4096 });
    * using map = fd.map();
    * const view = map.bytes.subarray(0, 16);
@@ -284,7 +284,7 @@ export class Mapping implements Disposable {
    *
    * @example Unmapped at the end of its block
    * ```ts
-   * import { Memfd } from "@deno/memfd";
+   * import { Memfd } from "@memfd/memfd";
    * using fd = Memfd.create("frames", { size: 4096 });
    * let view: Uint8Array;
    * {

@@ -23,20 +23,20 @@ import {
   dm_resize,
   dm_size,
   dm_view_length,
-} from "../ffi/mod.ts";
+} from "./native.ts";
 import { type CreateOptions, planCreate } from "./create_options.ts";
 import { Errno } from "./errno.ts";
 import { MemfdError } from "./errors.ts";
-import { ensureLoaded } from "./library.ts";
+import { ensureLoaded } from "./loader/library.ts";
 import {
   adoptMapping,
   type MapAccess,
   type Mapping,
   pinMapping,
 } from "./mapping.ts";
-import { check, closedFailure, failure, type Operation } from "./messages.ts";
+import { check, closedFailure, failure, type Operation } from "./failures.ts";
 import { missingSeals, type Seal, sealBits, sealSet } from "./seals.ts";
-import { sendMemfd } from "./send.ts";
+import { sendMemfd } from "./sharing/send.ts";
 import { acquired, released } from "./tracking.ts";
 import { toBoolean, toBytes, toIndex, toOptions } from "./validate.ts";
 
@@ -45,7 +45,7 @@ import { toBoolean, toBytes, toIndex, toOptions } from "./validate.ts";
  *
  * @example
  * ```ts
- * import { type MapOptions, Memfd } from "@deno/memfd";
+ * import { type MapOptions, Memfd } from "@memfd/memfd";
  * using fd = Memfd.create("frames", { size: 8192 });
  * const options: MapOptions = { offset: 4096, length: 4096 };
  * using map = fd.map(options);
@@ -70,7 +70,7 @@ export interface MapOptions {
  *
  * @example
  * ```ts
- * import { Memfd, type RingOptions } from "@deno/memfd";
+ * import { Memfd, type RingOptions } from "@memfd/memfd";
  * using fd = Memfd.create("ring", { size: 8192 });
  * const options: RingOptions = { offset: 4096, length: 4096 };
  * using ring = fd.mapRing(options);
@@ -148,7 +148,7 @@ let make: (fd: number, name: string, owned: boolean) => Memfd;
  *
  * @example
  * ```ts
- * import { Memfd } from "@deno/memfd";
+ * import { Memfd } from "@memfd/memfd";
  *
  * using fd = Memfd.create("frames", { size: 1 << 20 });
  * using map = fd.map();
@@ -184,7 +184,7 @@ export class Memfd implements Disposable {
    *
    * @example
    * ```ts
-   * import { Memfd } from "@deno/memfd";
+   * import { Memfd } from "@memfd/memfd";
    * using fd = Memfd.create("frames", { size: 4096, allowSealing: false });
    * console.log(fd.size, fd.seals.has("seal")); // 4096 true
    * ```
@@ -215,7 +215,7 @@ export class Memfd implements Disposable {
    *
    * @example
    * ```ts
-   * import { Memfd } from "@deno/memfd";
+   * import { Memfd } from "@memfd/memfd";
    * using original = Memfd.create("shared");
    * using view = Memfd.fromFd(original.fd, { owned: false });
    * console.log(view.name); // "shared"
@@ -239,7 +239,7 @@ export class Memfd implements Disposable {
    *
    * @example
    * ```ts
-   * import { Memfd } from "@deno/memfd";
+   * import { Memfd } from "@memfd/memfd";
    * using original = Memfd.create("shared", { size: 16 });
    * using reopened = Memfd.open(original.path);
    * console.log(reopened.size); // 16
@@ -259,7 +259,7 @@ export class Memfd implements Disposable {
    *
    * @example The fd number is -1 once closed
    * ```ts
-   * import { Memfd } from "@deno/memfd";
+   * import { Memfd } from "@memfd/memfd";
    * using fd = Memfd.create("scratch");
    * console.log(fd.fd > 2); // true
    * fd.close();
@@ -275,7 +275,7 @@ export class Memfd implements Disposable {
    *
    * @example The name travels with the file
    * ```ts
-   * import { Memfd } from "@deno/memfd";
+   * import { Memfd } from "@memfd/memfd";
    * using fd = Memfd.create("frames");
    * using reopened = Memfd.open(fd.path); // read back from the kernel
    * console.log(fd.name, reopened.name); // frames frames
@@ -290,7 +290,7 @@ export class Memfd implements Disposable {
    *
    * @example A closed memfd refuses every call
    * ```ts
-   * import { Memfd, MemfdError } from "@deno/memfd";
+   * import { Memfd, MemfdError } from "@memfd/memfd";
    * using fd = Memfd.create("scratch");
    * fd.close();
    * console.log(fd.closed); // true
@@ -312,7 +312,7 @@ export class Memfd implements Disposable {
    *
    * @example Another process reads it by path
    * ```ts
-   * import { Memfd } from "@deno/memfd";
+   * import { Memfd } from "@memfd/memfd";
    * using fd = Memfd.create("shared");
    * fd.write(new TextEncoder().encode("hello"));
    * const cat = new Deno.Command("cat", { args: [fd.path] });
@@ -329,7 +329,7 @@ export class Memfd implements Disposable {
    *
    * @example Writes past the end grow the file
    * ```ts
-   * import { Memfd } from "@deno/memfd";
+   * import { Memfd } from "@memfd/memfd";
    * using fd = Memfd.create("scratch");
    * console.log(fd.size); // 0
    * fd.write(new Uint8Array(10), 90);
@@ -346,7 +346,7 @@ export class Memfd implements Disposable {
    *
    * @example Shrinking drops bytes, growing adds zeros
    * ```ts
-   * import { Memfd } from "@deno/memfd";
+   * import { Memfd } from "@memfd/memfd";
    * using fd = Memfd.create("scratch");
    * fd.write(new Uint8Array([1, 2, 3]));
    * fd.resize(1);
@@ -369,7 +369,7 @@ export class Memfd implements Disposable {
    *
    * @example A short write at a "grow" seal
    * ```ts
-   * import { Memfd } from "@deno/memfd";
+   * import { Memfd } from "@memfd/memfd";
    * using fd = Memfd.create("scratch", { size: 65536 });
    * fd.seal("grow");
    * // Only the 4 bytes before the end fit: the rest would grow the file.
@@ -391,7 +391,7 @@ export class Memfd implements Disposable {
    *
    * @example Reads stop at the end of the file
    * ```ts
-   * import { Memfd } from "@deno/memfd";
+   * import { Memfd } from "@memfd/memfd";
    * using fd = Memfd.create("scratch");
    * fd.write(new TextEncoder().encode("hello"));
    * const into = new Uint8Array(8);
@@ -413,7 +413,7 @@ export class Memfd implements Disposable {
    *
    * @example Write a large buffer without blocking the event loop
    * ```ts
-   * import { Memfd } from "@deno/memfd";
+   * import { Memfd } from "@memfd/memfd";
    * using fd = Memfd.create("scratch");
    * const data = new Uint8Array(1 << 20).fill(1);
    * const written = await fd.writeAsync(data);
@@ -429,7 +429,7 @@ export class Memfd implements Disposable {
    *
    * @example Read two halves concurrently
    * ```ts
-   * import { Memfd } from "@deno/memfd";
+   * import { Memfd } from "@memfd/memfd";
    * using fd = Memfd.create("scratch");
    * fd.write(new Uint8Array([1, 2, 3, 4]));
    * const [a, b] = [new Uint8Array(2), new Uint8Array(2)];
@@ -447,7 +447,7 @@ export class Memfd implements Disposable {
    *
    * @example Writes fail once the "write" seal is set
    * ```ts
-   * import { Memfd, MemfdError } from "@deno/memfd";
+   * import { Memfd, MemfdError } from "@memfd/memfd";
    * using fd = Memfd.create("frozen", { size: 4 });
    * console.log(fd.seal("write").has("write")); // true
    * try {
@@ -469,7 +469,7 @@ export class Memfd implements Disposable {
    *
    * @example Check for one seal
    * ```ts
-   * import { Memfd } from "@deno/memfd";
+   * import { Memfd } from "@memfd/memfd";
    * using fd = Memfd.create("scratch");
    * console.log(fd.seals.has("grow")); // false
    * fd.seal("grow");
@@ -488,7 +488,7 @@ export class Memfd implements Disposable {
    *
    * @example A receiver refuses a memfd that can still change
    * ```ts
-   * import { Memfd, MemfdError } from "@deno/memfd";
+   * import { Memfd, MemfdError } from "@memfd/memfd";
    * using fd = Memfd.create("frame", { size: 4096 });
    * fd.seal("shrink", "grow");
    * using received = Memfd.open(fd.path); // as the receiving side would
@@ -526,7 +526,7 @@ export class Memfd implements Disposable {
    *
    * @example Map the second page of a file
    * ```ts
-   * import { Memfd } from "@deno/memfd";
+   * import { Memfd } from "@memfd/memfd";
    * using fd = Memfd.create("frames", { size: 8192 });
    * fd.write(new Uint8Array([7]), 4096);
    * using page = fd.map({ offset: 4096, length: 4096 });
@@ -569,7 +569,7 @@ export class Memfd implements Disposable {
    *
    * @example Both halves are the same memory
    * ```ts
-   * import { Memfd } from "@deno/memfd";
+   * import { Memfd } from "@memfd/memfd";
    * using fd = Memfd.create("ring", { size: 4096 });
    * using ring = fd.mapRing();
    * console.log(ring.byteLength); // 8192
@@ -607,7 +607,7 @@ export class Memfd implements Disposable {
    *
    * @example Send a memfd, then close it
    * ```ts
-   * import { Memfd, MemfdListener } from "@deno/memfd";
+   * import { Memfd, MemfdListener } from "@memfd/memfd";
    * const dir = Deno.makeTempDirSync();
    * using listener = MemfdListener.listen(`${dir}/in.sock`);
    * using fd = Memfd.create("frame", { size: 4096 });
@@ -628,7 +628,7 @@ export class Memfd implements Disposable {
    *
    * @example Seals belong to the file, not the fd
    * ```ts
-   * import { Memfd } from "@deno/memfd";
+   * import { Memfd } from "@memfd/memfd";
    * using fd = Memfd.create("scratch", { size: 16 });
    * using copy = fd.dup();
    * copy.seal("shrink");
@@ -648,7 +648,7 @@ export class Memfd implements Disposable {
    *
    * @example Mappings outlive the fd
    * ```ts
-   * import { Memfd } from "@deno/memfd";
+   * import { Memfd } from "@memfd/memfd";
    * using fd = Memfd.create("frames", { size: 4096 });
    * using map = fd.map();
    * fd.close();
@@ -667,7 +667,7 @@ export class Memfd implements Disposable {
    *
    * @example Closed at the end of its block
    * ```ts
-   * import { Memfd } from "@deno/memfd";
+   * import { Memfd } from "@memfd/memfd";
    * let outer: Memfd;
    * {
    *   using fd = Memfd.create("scoped");

@@ -16,7 +16,7 @@
  *
  * @example
  * ```ts
- * import type { Seal } from "@deno/memfd";
+ * import type { Seal } from "@memfd/memfd";
  * const immutable: Seal[] = ["shrink", "grow", "write"];
  * ```
  */

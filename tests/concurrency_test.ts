@@ -18,7 +18,7 @@ import {
   assertThrows,
 } from "@std/assert";
 import { Memfd, MemfdError } from "../mod.ts";
-import { dm_live_mappings } from "../ffi/mod.ts";
+import { dm_live_mappings } from "../src/native.ts";
 import { noMemfdLeaks } from "../testing.ts";
 import { memfdMappingsSync, openFdsSync } from "./support/run.ts";
 

@@ -21,7 +21,7 @@ import {
 /** Imports the module, tries every kind of operation, prints what happened. */
 const PROBE = `
 import { isSupported, Memfd } from "${MOD}";
-import { ensureLoaded, isLoaded } from "${ROOT}src/library.ts";
+import { ensureLoaded, isLoaded } from "${ROOT}src/loader/library.ts";
 const out: Record<string, unknown> = { loadedAtImport: isLoaded() };
 out.supported = isSupported();
 const attempt = (name: string, f: () => unknown) => {
@@ -200,7 +200,7 @@ Deno.test("loadLibrary(path) comes first, and needs only that path", async () =>
     assertEquals(result.loadedAtImport, false);
     const out = await runDeno(
       `import { loadLibrary, Memfd } from "${MOD}";
-       import { ensureLoaded } from "${ROOT}src/library.ts";
+       import { ensureLoaded } from "${ROOT}src/loader/library.ts";
        loadLibrary(${JSON.stringify(copy)});
        using fd = Memfd.create("explicit", { size: 3 });
        console.log(ensureLoaded(), fd.size);`,

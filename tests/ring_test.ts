@@ -11,8 +11,8 @@ import {
   assertThrows,
 } from "@std/assert";
 import { Memfd, MemfdError, RingBuffer } from "../mod.ts";
-import { dm_live_mappings, dm_page_size } from "../ffi/mod.ts";
-import { ensureLoaded } from "../src/library.ts";
+import { dm_live_mappings, dm_page_size } from "../src/native.ts";
+import { ensureLoaded } from "../src/loader/library.ts";
 import { MOD, startDeno } from "./support/run.ts";
 
 ensureLoaded();

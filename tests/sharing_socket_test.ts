@@ -14,7 +14,7 @@ import {
   assertThrows,
 } from "@std/assert";
 import { Memfd, MemfdError, MemfdListener } from "../mod.ts";
-import { dm_cloexec } from "../ffi/mod.ts";
+import { dm_cloexec } from "../src/native.ts";
 import {
   fdTargets,
   MOD,

@@ -13,7 +13,7 @@ import {
   MemfdLeakError,
   noMemfdLeaks,
 } from "../testing.ts";
-import { dm_cloexec, dm_live_mappings } from "../ffi/mod.ts";
+import { dm_cloexec, dm_live_mappings } from "../src/native.ts";
 
 const THIS_FILE = new URL(import.meta.url).pathname;
 

@@ -21,7 +21,7 @@ const LIBRARY_PATH = `/dist/${PIN.file}`;
 function useFrom(server: RepoServer): string {
   return `
     import { isSupported, Memfd } from "${server.origin}/mod.ts";
-    import { isLoaded } from "${server.origin}/src/library.ts";
+    import { isLoaded } from "${server.origin}/src/loader/library.ts";
     const loadedAtImport = isLoaded();
     try {
       using fd = Memfd.create("from-url", { size: 5 });

@@ -9,8 +9,8 @@ import {
   dm_bench_lifecycle,
   dm_bench_map_unmap,
   dm_bench_memcpy,
-} from "../../ffi/mod.ts";
-import { ensureLoaded } from "../../src/library.ts";
+} from "../../src/native.ts";
+import { ensureLoaded } from "../../src/loader/library.ts";
 
 /** Elapsed nanoseconds from a bench export, or an error for `-errno`. */
 function elapsed(result: number | bigint, what: string): number {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { load } from "../../ffi/mod.ts";
+import { load } from "../native.ts";
 import { granted } from "./grants.ts";
 import { requireElf } from "./verify.ts";
 

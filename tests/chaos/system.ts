@@ -1,4 +1,4 @@
-import { dm_live_mappings } from "../../ffi/mod.ts";
+import { dm_live_mappings } from "../../src/native.ts";
 import { mismatch } from "./expect.ts";
 
 /**

@@ -78,8 +78,8 @@ export const LIB = `${ROOT}target/release/libdeno_memfd.so`;
 /** `testing.ts` as an absolute path, for scripts run by a child `deno`. */
 export const TESTING = `${ROOT}testing.ts`;
 
-/** The generated FFI module (`dm_live_mappings`, …) for child scripts. */
-export const FFI = `${ROOT}ffi/mod.ts`;
+/** The native door (`dm_live_mappings`, …) for child scripts. */
+export const FFI = `${ROOT}src/native.ts`;
 
 /** What a child needs by default: the full FFI grant plus reads. */
 export const DENO_FLAGS = ["--allow-ffi", "--allow-read"];

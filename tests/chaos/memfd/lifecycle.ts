@@ -5,7 +5,7 @@
  */
 
 import { Memfd } from "../../../mod.ts";
-import { dm_cloexec } from "../../../ffi/mod.ts";
+import { dm_cloexec } from "../../../src/native.ts";
 import { type Expect, fails, mismatch, OK } from "../expect.ts";
 import { fmt, q } from "../format.ts";
 import { BAD_NUMBERS, BAD_OPTIONS, NON_MEMFD_PATHS } from "../hostile.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { dm_live_mappings } from "../../../ffi/mod.ts";
+import { dm_live_mappings } from "../../../src/native.ts";
 import { mismatch } from "../expect.ts";
 import { q } from "../format.ts";
 import { openMemfds } from "../system.ts";

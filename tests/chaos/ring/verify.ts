@@ -6,7 +6,7 @@
  * @module
  */
 
-import { dm_live_mappings } from "../../../ffi/mod.ts";
+import { dm_live_mappings } from "../../../src/native.ts";
 import { type Expect, fails, mismatch } from "../expect.ts";
 import { openMemfds } from "../system.ts";
 import type { RingFile, RingWorld, Side } from "./world.ts";

@@ -6,8 +6,8 @@
  */
 
 import type { Memfd, RingBuffer } from "../../../mod.ts";
-import { dm_page_size } from "../../../ffi/mod.ts";
-import { ensureLoaded } from "../../../src/library.ts";
+import { dm_page_size } from "../../../src/native.ts";
+import { ensureLoaded } from "../../../src/loader/library.ts";
 import { Runner } from "../runner.ts";
 import type { RingModel } from "./model.ts";
 

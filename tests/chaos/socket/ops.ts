@@ -7,7 +7,7 @@
  */
 
 import { type Memfd, MemfdListener } from "../../../mod.ts";
-import { dm_cloexec } from "../../../ffi/mod.ts";
+import { dm_cloexec } from "../../../src/native.ts";
 import { type Expect, fails, mismatch, OK, okOr } from "../expect.ts";
 import { fmt, q } from "../format.ts";
 import { opClose, opCreate } from "../memfd/lifecycle.ts";

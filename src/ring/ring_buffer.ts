@@ -4,14 +4,14 @@
  * @module
  */
 
-import { dm_futex_wait, dm_futex_wake, dm_page_size } from "../ffi/mod.ts";
-import { Errno } from "./errno.ts";
-import { MemfdError } from "./errors.ts";
-import { ensureLoaded } from "./library.ts";
-import { failure } from "./messages.ts";
-import { type Mapping, pinMapping } from "./mapping.ts";
-import { Memfd } from "./memfd.ts";
-import { toBytes, toIndex } from "./validate.ts";
+import { dm_futex_wait, dm_futex_wake, dm_page_size } from "../native.ts";
+import { Errno } from "../errno.ts";
+import { MemfdError } from "../errors.ts";
+import { ensureLoaded } from "../loader/library.ts";
+import { failure } from "../failures.ts";
+import { type Mapping, pinMapping } from "../mapping.ts";
+import { Memfd } from "../memfd.ts";
+import { toBytes, toIndex } from "../validate.ts";
 
 /** "RING" in the first four bytes of the header (little-endian int32). */
 const MAGIC = 0x474e4952;
@@ -77,7 +77,7 @@ function notARing(memfd: Memfd, why: string): MemfdError {
  *
  * @example A ring shared with a child process
  * ```ts
- * import { Memfd, RingBuffer } from "@deno/memfd";
+ * import { Memfd, RingBuffer } from "@memfd/memfd";
  *
  * using ring = RingBuffer.create(64 * 1024);
  * // Another process: RingBuffer.open(Memfd.open(path, { write: true }))
@@ -131,7 +131,7 @@ export class RingBuffer implements Disposable {
    *
    * @example
    * ```ts
-   * import { RingBuffer } from "@deno/memfd";
+   * import { RingBuffer } from "@memfd/memfd";
    * using ring = RingBuffer.create(1000);
    * console.log(ring.capacity); // 4096 (one page)
    * ```
@@ -170,7 +170,7 @@ export class RingBuffer implements Disposable {
    *
    * @example
    * ```ts
-   * import { Memfd, RingBuffer } from "@deno/memfd";
+   * import { Memfd, RingBuffer } from "@memfd/memfd";
    * using producer = RingBuffer.create(4096);
    * using fd = Memfd.open(producer.memfd.path, { write: true });
    * using consumer = RingBuffer.open(fd);
@@ -240,7 +240,7 @@ export class RingBuffer implements Disposable {
    *
    * @example A header page, then the data
    * ```ts
-   * import { RingBuffer } from "@deno/memfd";
+   * import { RingBuffer } from "@memfd/memfd";
    * using ring = RingBuffer.create(4096);
    * console.log(ring.memfd.size); // 8192
    * ```
@@ -254,7 +254,7 @@ export class RingBuffer implements Disposable {
    *
    * @example Rounded up to whole pages
    * ```ts
-   * import { RingBuffer } from "@deno/memfd";
+   * import { RingBuffer } from "@memfd/memfd";
    * using ring = RingBuffer.create(5000);
    * console.log(ring.capacity, ring.free); // 8192 8192
    * ```
@@ -268,7 +268,7 @@ export class RingBuffer implements Disposable {
    *
    * @example A closed ring refuses every call
    * ```ts
-   * import { MemfdError, RingBuffer } from "@deno/memfd";
+   * import { MemfdError, RingBuffer } from "@memfd/memfd";
    * using ring = RingBuffer.create(4096);
    * ring.close();
    * console.log(ring.closed); // true
@@ -288,7 +288,7 @@ export class RingBuffer implements Disposable {
    *
    * @example Pending bytes
    * ```ts
-   * import { RingBuffer } from "@deno/memfd";
+   * import { RingBuffer } from "@memfd/memfd";
    * using ring = RingBuffer.create(4096);
    * ring.write(new Uint8Array([1, 2, 3]));
    * console.log(ring.available); // 3
@@ -306,7 +306,7 @@ export class RingBuffer implements Disposable {
    *
    * @example Room left for the writer
    * ```ts
-   * import { RingBuffer } from "@deno/memfd";
+   * import { RingBuffer } from "@memfd/memfd";
    * using ring = RingBuffer.create(4096);
    * ring.write(new Uint8Array(100));
    * console.log(ring.free); // 3996
@@ -323,7 +323,7 @@ export class RingBuffer implements Disposable {
    *
    * @example Encode text straight into the ring
    * ```ts
-   * import { RingBuffer } from "@deno/memfd";
+   * import { RingBuffer } from "@memfd/memfd";
    * using ring = RingBuffer.create(4096);
    * const space = ring.writable();
    * const { written } = new TextEncoder().encodeInto("hello", space);
@@ -345,7 +345,7 @@ export class RingBuffer implements Disposable {
    *
    * @example Nothing is visible before the commit
    * ```ts
-   * import { RingBuffer } from "@deno/memfd";
+   * import { RingBuffer } from "@memfd/memfd";
    * using ring = RingBuffer.create(4096);
    * ring.writable().set([1, 2, 3]);
    * console.log(ring.available); // 0
@@ -370,7 +370,7 @@ export class RingBuffer implements Disposable {
    *
    * @example Data across the wrap point is one view
    * ```ts
-   * import { RingBuffer } from "@deno/memfd";
+   * import { RingBuffer } from "@memfd/memfd";
    * using ring = RingBuffer.create(4096);
    * ring.write(new Uint8Array(4000));
    * ring.read(new Uint8Array(4000)); // now 96 bytes before the end
@@ -394,7 +394,7 @@ export class RingBuffer implements Disposable {
    *
    * @example Take bytes from the front
    * ```ts
-   * import { RingBuffer } from "@deno/memfd";
+   * import { RingBuffer } from "@memfd/memfd";
    * using ring = RingBuffer.create(4096);
    * ring.write(new Uint8Array([1, 2, 3]));
    * ring.consume(1);
@@ -417,7 +417,7 @@ export class RingBuffer implements Disposable {
    *
    * @example
    * ```ts
-   * import { RingBuffer } from "@deno/memfd";
+   * import { RingBuffer } from "@memfd/memfd";
    * using ring = RingBuffer.create(4096);
    * setTimeout(() => ring.write(new Uint8Array([42])), 10);
    * await ring.waitReadable();
@@ -436,7 +436,7 @@ export class RingBuffer implements Disposable {
    *
    * @example
    * ```ts
-   * import { RingBuffer } from "@deno/memfd";
+   * import { RingBuffer } from "@memfd/memfd";
    * using ring = RingBuffer.create(4096);
    * ring.write(new Uint8Array(4096));
    * setTimeout(() => ring.consume(100), 10);
@@ -452,7 +452,7 @@ export class RingBuffer implements Disposable {
    *
    * @example Only what fits is written
    * ```ts
-   * import { RingBuffer } from "@deno/memfd";
+   * import { RingBuffer } from "@memfd/memfd";
    * using ring = RingBuffer.create(4096);
    * console.log(ring.write(new Uint8Array(5000))); // 4096
    * console.log(ring.write(new Uint8Array(1))); // 0
@@ -473,7 +473,7 @@ export class RingBuffer implements Disposable {
    *
    * @example Read part of the pending data
    * ```ts
-   * import { RingBuffer } from "@deno/memfd";
+   * import { RingBuffer } from "@memfd/memfd";
    * using ring = RingBuffer.create(4096);
    * ring.write(new TextEncoder().encode("hello"));
    * const into = new Uint8Array(3);
@@ -497,7 +497,7 @@ export class RingBuffer implements Disposable {
    *
    * @example An opened ring leaves its memfd open
    * ```ts
-   * import { Memfd, RingBuffer } from "@deno/memfd";
+   * import { Memfd, RingBuffer } from "@memfd/memfd";
    * using producer = RingBuffer.create(4096);
    * producer.write(new Uint8Array([1, 2, 3]));
    * using fd = Memfd.open(producer.memfd.path, { write: true });
@@ -527,7 +527,7 @@ export class RingBuffer implements Disposable {
    *
    * @example A created ring closes its memfd
    * ```ts
-   * import { type Memfd, RingBuffer } from "@deno/memfd";
+   * import { type Memfd, RingBuffer } from "@memfd/memfd";
    * let memfd: Memfd;
    * {
    *   using ring = RingBuffer.create(4096);

@@ -3,7 +3,7 @@
  * @module
  */
 
-import { tryLoadQuietly } from "./library.ts";
+import { tryLoadQuietly } from "./loader/library.ts";
 
 /**
  * Whether memfds can be used here and now: on Linux, with the native
@@ -12,7 +12,7 @@ import { tryLoadQuietly } from "./library.ts";
  *
  * @example
  * ```ts
- * import { isSupported, Memfd } from "@deno/memfd";
+ * import { isSupported, Memfd } from "@memfd/memfd";
  * if (isSupported()) {
  *   using fd = Memfd.create("maybe");
  * }

@@ -4,8 +4,8 @@
  * @module
  */
 
-import { errnoName } from "./errno.ts";
-import { MemfdError } from "./errors.ts";
+import { errnoName } from "../errno.ts";
+import { MemfdError } from "../errors.ts";
 
 /** Longest socket path: `sun_path` holds 108 bytes with the terminating NUL. */
 export const SOCKET_PATH_MAX = 107;

@@ -3,8 +3,8 @@
  * @module
  */
 
-import { dm_close, dm_dup, dm_send } from "../ffi/mod.ts";
-import { check } from "./messages.ts";
+import { dm_close, dm_dup, dm_send } from "../native.ts";
+import { check } from "../failures.ts";
 import { encodeSocketPath, socketFailure } from "./socket.ts";
 
 /**

@@ -10,14 +10,14 @@
  * @module
  */
 
-import { ARTIFACTS } from "./loader/artifacts.ts";
-import { granted, probeFile, readGrantedEnv } from "./loader/grants.ts";
-import { openLibraryFile } from "./loader/open.ts";
-import { requireLinux } from "./loader/platform.ts";
-import { fetchIntoCache, openCached } from "./loader/remote.ts";
-import { resolveSource, type Source } from "./loader/resolve.ts";
+import { ARTIFACTS } from "./artifacts.ts";
+import { granted, probeFile, readGrantedEnv } from "./grants.ts";
+import { openLibraryFile } from "./open.ts";
+import { requireLinux } from "./platform.ts";
+import { fetchIntoCache, openCached } from "./remote.ts";
+import { resolveSource, type Source } from "./resolve.ts";
 
-const ROOT = new URL("../", import.meta.url);
+const ROOT = new URL("../../", import.meta.url);
 
 let loadedFrom: string | undefined;
 
@@ -44,7 +44,7 @@ function resolveHere(): Source {
  *
  * @example Use a library named by the program's own setting
  * ```ts
- * import { loadLibrary, Memfd } from "@deno/memfd";
+ * import { loadLibrary, Memfd } from "@memfd/memfd";
  *
  * const path = Deno.env.get("MY_APP_MEMFD_LIB");
  * if (path !== undefined) loadLibrary(path);

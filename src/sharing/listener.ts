@@ -12,9 +12,9 @@ import {
   dm_unlink_socket,
   dm_wake,
   dm_wake_fd,
-} from "../ffi/mod.ts";
-import { ensureLoaded } from "./library.ts";
-import { adoptMemfd, type Memfd, nameOf } from "./memfd.ts";
+} from "../native.ts";
+import { ensureLoaded } from "../loader/library.ts";
+import { adoptMemfd, type Memfd, nameOf } from "../memfd.ts";
 import { encodeSocketPath, SocketErrno, socketFailure } from "./socket.ts";
 
 /**
@@ -34,7 +34,7 @@ import { encodeSocketPath, SocketErrno, socketFailure } from "./socket.ts";
  *
  * @example Receive one memfd from a child process
  * ```ts
- * import { Memfd, MemfdListener } from "@deno/memfd";
+ * import { Memfd, MemfdListener } from "@memfd/memfd";
  *
  * const dir = await Deno.makeTempDir();
  * using listener = MemfdListener.listen(`${dir}/memfd.sock`);
@@ -82,7 +82,7 @@ export class MemfdListener implements Disposable {
    *
    * @example
    * ```ts
-   * import { MemfdListener } from "@deno/memfd";
+   * import { MemfdListener } from "@memfd/memfd";
    * const dir = await Deno.makeTempDir();
    * using listener = MemfdListener.listen(`${dir}/in.sock`);
    * console.log(listener.path);
@@ -110,7 +110,7 @@ export class MemfdListener implements Disposable {
    *
    * @example The socket is a file at the path
    * ```ts
-   * import { MemfdListener } from "@deno/memfd";
+   * import { MemfdListener } from "@memfd/memfd";
    * const dir = Deno.makeTempDirSync();
    * using listener = MemfdListener.listen(`${dir}/in.sock`);
    * console.log(Deno.statSync(listener.path).isSocket); // true
@@ -127,7 +127,7 @@ export class MemfdListener implements Disposable {
    *
    * @example A closed listener refuses to receive
    * ```ts
-   * import { MemfdListener } from "@deno/memfd";
+   * import { MemfdListener } from "@memfd/memfd";
    * const dir = Deno.makeTempDirSync();
    * using listener = MemfdListener.listen(`${dir}/in.sock`);
    * listener.close();
@@ -150,7 +150,7 @@ export class MemfdListener implements Disposable {
    *
    * @example Wait for a memfd while it is sent
    * ```ts
-   * import { Memfd, MemfdListener } from "@deno/memfd";
+   * import { Memfd, MemfdListener } from "@memfd/memfd";
    * const dir = Deno.makeTempDirSync();
    * using listener = MemfdListener.listen(`${dir}/in.sock`);
    * const next = listener.receive(); // waits off the event loop
@@ -181,7 +181,7 @@ export class MemfdListener implements Disposable {
    *
    * @example
    * ```ts
-   * import { MemfdListener } from "@deno/memfd";
+   * import { MemfdListener } from "@memfd/memfd";
    * const dir = await Deno.makeTempDir();
    * const listener = MemfdListener.listen(`${dir}/in.sock`);
    * const pending = listener.receive();
@@ -203,7 +203,7 @@ export class MemfdListener implements Disposable {
    *
    * @example The socket file goes at the end of the block
    * ```ts
-   * import { MemfdListener } from "@deno/memfd";
+   * import { MemfdListener } from "@memfd/memfd";
    * const dir = Deno.makeTempDirSync();
    * {
    *   using _listener = MemfdListener.listen(`${dir}/in.sock`);
