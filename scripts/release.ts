@@ -4,6 +4,11 @@
  * SHA-256 and size in `src/loader/artifacts.ts`, which the loader checks
  * every download and every cached copy against.
  *
+ * With `--stage` it only copies the build into `dist/` (ignored by git, so
+ * `deno task test` leaves the checkout clean) and warns when the pin is
+ * stale; with `--check` (`deno task release:check`, run by CI) a stale pin
+ * is also an error. Neither rewrites a tracked file.
+ *
  * The pin only means something if whoever builds the release again (CI)
  * gets the same bytes: cargo passes workspace-relative paths for this
  * crate, so the checkout directory never reaches the binary (measured:
@@ -33,6 +38,12 @@ export interface Artifact {
 
 /** The pinned libraries, by \`Deno.build.target\`. */`;
 
+const mode = Deno.args[0] ?? "--pin";
+if (!["--pin", "--stage", "--check"].includes(mode)) {
+  console.error(`usage: release.ts [--pin | --stage | --check], not ${mode}`);
+  Deno.exit(2);
+}
+
 const root = new URL("../", import.meta.url);
 const built = new URL("target/release/libdeno_memfd.so", root);
 const target = Deno.build.target;
@@ -53,16 +64,23 @@ const temp = new URL(`dist/.${file}.${Deno.pid}.tmp`, root);
 Deno.writeFileSync(temp, bytes);
 Deno.renameSync(temp, out);
 
-const pins = { ...ARTIFACTS, [target]: artifact };
-const source = render(pins);
-const pinFile = new URL("src/loader/artifacts.ts", root);
-if (Deno.readTextFileSync(pinFile) !== source) {
-  Deno.writeTextFileSync(pinFile, source);
+const pinned = ARTIFACTS[target];
+if (pinned?.sha256 === artifact.sha256 && pinned.size === artifact.size) {
+  console.log(`${file} matches its pin (sha256 ${artifact.sha256})`);
+} else if (mode === "--pin") {
+  const pinFile = new URL("src/loader/artifacts.ts", root);
+  Deno.writeTextFileSync(pinFile, render({ ...ARTIFACTS, [target]: artifact }));
   console.log(
     `pinned ${file}: sha256 ${artifact.sha256}, ${artifact.size} bytes`,
   );
 } else {
-  console.log(`${file} matches its pin (sha256 ${artifact.sha256})`);
+  console.error(
+    `src/loader/artifacts.ts is stale: it pins ${file} at sha256 ` +
+      `${pinned?.sha256 ?? "(none)"}, ${pinned?.size ?? 0} bytes, but this ` +
+      `build is sha256 ${artifact.sha256}, ${artifact.size} bytes. ` +
+      "Run `deno task release` and commit src/loader/artifacts.ts.",
+  );
+  if (mode === "--check") Deno.exit(1);
 }
 
 /** The pin file, formatted the way `deno fmt` would leave it. */

@@ -1,7 +1,8 @@
 /**
- * The release pin: `deno task test` runs `deno task release` first, so the
- * artifact in dist/, the pin in src/loader/artifacts.ts and the library the
- * tests load must all be the same bytes.
+ * The release pin: `deno task test` copies the release build into dist/
+ * (never rewriting the pin), so the artifact in dist/, the pin in
+ * src/loader/artifacts.ts and the library the tests load must all be the
+ * same bytes; `deno task release` re-pins after a Rust change.
  */
 
 import { assertEquals } from "@std/assert";
@@ -21,7 +22,7 @@ Deno.test("dist/ holds the pinned build of this checkout", () => {
   assertEquals(sha256Hex(Deno.readFileSync(LIB)), pin.sha256);
 });
 
-Deno.test("the JSR package builds offline and carries the library and testing.ts", async () => {
+Deno.test("the JSR package builds offline and carries the library, testing.ts and LICENSE", async () => {
   const out = await run(Deno.execPath(), [
     "publish",
     "--dry-run",
@@ -31,7 +32,15 @@ Deno.test("the JSR package builds offline and carries the library and testing.ts
   assertEquals(out.code, 0, said);
   const pin = ARTIFACTS[Deno.build.target];
   for (
-    const file of [`dist/${pin.file}`, "testing.ts", "mod.ts", "ffi/mod.ts"]
+    const file of [
+      `dist/${pin.file}`,
+      "testing.ts",
+      "mod.ts",
+      "ffi/mod.ts",
+      "LICENSE",
+      "CHANGELOG.md",
+      "README.md",
+    ]
   ) {
     assertEquals(
       said.includes(`${ROOT}${file}`),
