@@ -14,10 +14,14 @@ import { acquired, released } from "./tracking.ts";
  * @example
  * ```ts
  * import { type MapAccess, Memfd } from "@memfd/memfd";
+ * import { assertEquals } from "@std/assert";
  * using fd = Memfd.create("scratch", { size: 4096 });
  * const access: MapAccess = "private";
  * using copy = fd.map({ access });
  * copy.bytes[0] = 1; // the memfd still reads 0 there
+ * const back = new Uint8Array(1);
+ * fd.read(back);
+ * assertEquals(back[0], 0);
  * ```
  */
 export type MapAccess = "shared" | "private";
@@ -58,13 +62,14 @@ const pins = new WeakMap<ArrayBuffer, Mapping>();
  * @example
  * ```ts
  * import { Memfd } from "@memfd/memfd";
+ * import { assertEquals } from "@std/assert";
  *
  * using fd = Memfd.create("frames", { size: 4096 });
  * using map = fd.map();
  * map.bytes[0] = 42;
  * const out = new Uint8Array(1);
  * fd.read(out);
- * console.log(out[0]); // 42
+ * assertEquals(out[0], 42);
  * ```
  */
 export class Mapping implements Disposable {
@@ -129,13 +134,15 @@ export class Mapping implements Disposable {
    * @example Any typed view of the memory
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using fd = Memfd.create("words", { size: 4096 });
    * using map = fd.map();
    * new Uint32Array(map.buffer)[0] = 0x04030201; // little-endian
    * const out = new Uint8Array(4);
    * fd.read(out);
-   * console.log(out); // Uint8Array(4) [ 1, 2, 3, 4 ]
-   * ```
+   * assertEquals(out, new Uint8Array([1, 2, 3, 4]));
+   * ```   *
+   * Never throws.
    */
   get buffer(): ArrayBuffer {
     return this.#buffer;
@@ -147,11 +154,13 @@ export class Mapping implements Disposable {
    * @example See what was written to the file
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using fd = Memfd.create("text", { size: 4096 });
    * using map = fd.map();
    * fd.write(new TextEncoder().encode("hello"));
-   * console.log(new TextDecoder().decode(map.bytes.subarray(0, 5))); // "hello"
-   * ```
+   * assertEquals(new TextDecoder().decode(map.bytes.subarray(0, 5)), "hello");
+   * ```   *
+   * Never throws.
    */
   get bytes(): Uint8Array {
     return this.#bytes;
@@ -163,12 +172,14 @@ export class Mapping implements Disposable {
    * @example Zero once unmapped
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using fd = Memfd.create("frames", { size: 4096 });
    * using map = fd.map();
-   * console.log(map.byteLength); // 4096
+   * assertEquals(map.byteLength, 4096);
    * map.unmap();
-   * console.log(map.byteLength); // 0
-   * ```
+   * assertEquals(map.byteLength, 0);
+   * ```   *
+   * Never throws.
    */
   get byteLength(): number {
     return this.#buffer.byteLength;
@@ -180,10 +191,13 @@ export class Mapping implements Disposable {
    * @example A mapping of the rest of the file
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using fd = Memfd.create("frames", { size: 3 * 4096 });
    * using tail = fd.map({ offset: 4096 });
-   * console.log(tail.offset, tail.byteLength); // 4096 8192
-   * ```
+   * assertEquals(tail.offset, 4096);
+   * assertEquals(tail.byteLength, 8192);
+   * ```   *
+   * Never throws.
    */
   get offset(): number {
     return this.#offset;
@@ -195,12 +209,15 @@ export class Mapping implements Disposable {
    * @example A private mapping of a write-sealed memfd
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using fd = Memfd.create("sealed", { size: 4096 });
    * fd.seal("write");
    * using copy = fd.map({ access: "private" });
    * copy.bytes[0] = 1; // changes this mapping only
-   * console.log(copy.access, copy.bytes[0]); // private 1
-   * ```
+   * assertEquals(copy.access, "private");
+   * assertEquals(copy.bytes[0], 1);
+   * ```   *
+   * Never throws.
    */
   get access(): MapAccess {
     return this.#access;
@@ -212,12 +229,14 @@ export class Mapping implements Disposable {
    * @example Before and after unmap
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using fd = Memfd.create("frames", { size: 4096 });
    * using map = fd.map();
-   * console.log(map.unmapped); // false
+   * assertEquals(map.unmapped, false);
    * map.unmap();
-   * console.log(map.unmapped); // true
-   * ```
+   * assertEquals(map.unmapped, true);
+   * ```   *
+   * Never throws.
    */
   get unmapped(): boolean {
     return this.#unmapRequested;
@@ -230,13 +249,20 @@ export class Mapping implements Disposable {
    * @example A barrier before handing the memory on
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using fd = Memfd.create("frames", { size: 4096 });
    * using map = fd.map();
    * map.bytes[0] = 9;
    * map.sync();
+   * const out = new Uint8Array(1);
+   * fd.read(out);
+   * assertEquals(out[0], 9);
    * map.unmap();
    * map.sync(); // does nothing once unmapped
    * ```
+   *
+   * @throws {MemfdError} only when the kernel refuses `msync` (`ENOMEM`
+   *   when the range is no longer mapped, which the library prevents).
    */
   sync(): void {
     if (this.#unmapRequested) return;
@@ -254,12 +280,17 @@ export class Mapping implements Disposable {
    * @example Views are detached, never dangling
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using fd = Memfd.create("frames", { size: 4096 });
    * using map = fd.map();
    * const view = map.bytes.subarray(0, 16);
    * map.unmap();
-   * console.log(view.length, map.bytes.length); // 0 0
+   * assertEquals(view.length, 0);
+   * assertEquals(map.bytes.length, 0);
    * ```
+   *
+   * @throws {MemfdError} only when the kernel refuses `munmap`, which the
+   *   library's own registry of mappings rules out.
    */
   unmap(): void {
     if (this.#unmapRequested) return;
@@ -285,14 +316,17 @@ export class Mapping implements Disposable {
    * @example Unmapped at the end of its block
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using fd = Memfd.create("frames", { size: 4096 });
    * let view: Uint8Array;
    * {
    *   using map = fd.map();
    *   view = map.bytes;
    * }
-   * console.log(view.length); // 0
+   * assertEquals(view.length, 0);
    * ```
+   *
+   * @throws {MemfdError} as {@linkcode Mapping.unmap} does.
    */
   [Symbol.dispose](): void {
     this.unmap();

@@ -46,9 +46,11 @@ import { toBoolean, toBytes, toIndex, toOptions } from "./validate.ts";
  * @example
  * ```ts
  * import { type MapOptions, Memfd } from "@memfd/memfd";
+ * import { assertEquals } from "@std/assert";
  * using fd = Memfd.create("frames", { size: 8192 });
  * const options: MapOptions = { offset: 4096, length: 4096 };
  * using map = fd.map(options);
+ * assertEquals([map.offset, map.byteLength], [4096, 4096]);
  * ```
  */
 export interface MapOptions {
@@ -71,9 +73,11 @@ export interface MapOptions {
  * @example
  * ```ts
  * import { Memfd, type RingOptions } from "@memfd/memfd";
+ * import { assertEquals } from "@std/assert";
  * using fd = Memfd.create("ring", { size: 8192 });
  * const options: RingOptions = { offset: 4096, length: 4096 };
  * using ring = fd.mapRing(options);
+ * assertEquals(ring.byteLength, 2 * 4096); // the region, twice
  * ```
  */
 export interface RingOptions {
@@ -149,13 +153,14 @@ let make: (fd: number, name: string, owned: boolean) => Memfd;
  * @example
  * ```ts
  * import { Memfd } from "@memfd/memfd";
+ * import { assertEquals } from "@std/assert";
  *
  * using fd = Memfd.create("frames", { size: 1 << 20 });
  * using map = fd.map();
  * map.bytes.set([1, 2, 3]);
  * map.unmap(); // a "write" seal needs every shared mapping gone
  * fd.seal("shrink", "grow", "write");
- * console.log(fd.seals.has("write")); // true
+ * assertEquals(fd.seals.has("write"), true);
  * ```
  */
 export class Memfd implements Disposable {
@@ -185,9 +190,24 @@ export class Memfd implements Disposable {
    * @example
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using fd = Memfd.create("frames", { size: 4096, allowSealing: false });
-   * console.log(fd.size, fd.seals.has("seal")); // 4096 true
+   * assertEquals(fd.size, 4096);
+   * assertEquals(fd.seals.has("seal"), true); // nobody can add seals
    * ```
+   *
+   * @throws {TypeError} when `name` is not a string or holds a NUL
+   *   character, or an option has the wrong type or an unknown key.
+   * @throws {RangeError} when `size` is negative, fractional or above
+   *   `Number.MAX_SAFE_INTEGER`.
+   * @throws {MemfdError} `EINVAL` for a name longer than 249 UTF-8 bytes or
+   *   a flag or huge page size this kernel lacks; `EMFILE` when the process
+   *   has no fd left; `ENOMEM` when huge pages or memory run out; `EFBIG`
+   *   for a size past `RLIMIT_FSIZE`.
+   * @throws {Deno.errors.NotCapable} when FFI permission for the native
+   *   library (or `--allow-read` for it) is missing; the message names the
+   *   flags.
+   * @throws {Deno.errors.NotSupported} when not on Linux.
    */
   static create(name: string, options?: CreateOptions): Memfd {
     ensureLoaded();
@@ -216,10 +236,20 @@ export class Memfd implements Disposable {
    * @example
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using original = Memfd.create("shared");
    * using view = Memfd.fromFd(original.fd, { owned: false });
-   * console.log(view.name); // "shared"
+   * assertEquals(view.name, "shared");
    * ```
+   *
+   * @throws {TypeError} when an option has the wrong type or an unknown key.
+   * @throws {RangeError} when `fd` is not a whole non-negative number.
+   * @throws {MemfdError} `EBADF` when `fd` is not open; `EINVAL` when it is
+   *   open but not a memfd.
+   * @throws {Deno.errors.NotCapable} when FFI permission for the native
+   *   library (or `--allow-read` for it) is missing; the message names the
+   *   flags.
+   * @throws {Deno.errors.NotSupported} when not on Linux.
    */
   static fromFd(fd: number, options?: { owned?: boolean }): Memfd {
     ensureLoaded();
@@ -240,10 +270,21 @@ export class Memfd implements Disposable {
    * @example
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using original = Memfd.create("shared", { size: 16 });
    * using reopened = Memfd.open(original.path);
-   * console.log(reopened.size); // 16
+   * assertEquals(reopened.size, 16);
    * ```
+   *
+   * @throws {TypeError} when `path` is not a string or holds a NUL
+   *   character, or an option has the wrong type or an unknown key.
+   * @throws {MemfdError} `EINVAL` when the path is not a memfd; `ENOENT`
+   *   when nothing is there; `EACCES` when the file may not be opened with
+   *   the access asked for; `EMFILE` when the process has no fd left.
+   * @throws {Deno.errors.NotCapable} when `--allow-read` for `path` (and
+   *   `--allow-write` with `write: true`) or FFI permission for the native
+   *   library is missing; the message names the flags.
+   * @throws {Deno.errors.NotSupported} when not on Linux.
    */
   static open(path: string, options?: { write?: boolean }): Memfd {
     ensureLoaded();
@@ -260,11 +301,14 @@ export class Memfd implements Disposable {
    * @example The fd number is -1 once closed
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assert, assertEquals } from "@std/assert";
    * using fd = Memfd.create("scratch");
-   * console.log(fd.fd > 2); // true
+   * assert(fd.fd > 2);
    * fd.close();
-   * console.log(fd.fd); // -1
+   * assertEquals(fd.fd, -1);
    * ```
+   *
+   * Never throws.
    */
   get fd(): number {
     return this.#closing ? -1 : this.#fd;
@@ -276,10 +320,13 @@ export class Memfd implements Disposable {
    * @example The name travels with the file
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using fd = Memfd.create("frames");
    * using reopened = Memfd.open(fd.path); // read back from the kernel
-   * console.log(fd.name, reopened.name); // frames frames
+   * assertEquals(reopened.name, "frames");
    * ```
+   *
+   * Never throws.
    */
   get name(): string {
     return this.#name;
@@ -291,15 +338,15 @@ export class Memfd implements Disposable {
    * @example A closed memfd refuses every call
    * ```ts
    * import { Memfd, MemfdError } from "@memfd/memfd";
+   * import { assertEquals, assertThrows } from "@std/assert";
    * using fd = Memfd.create("scratch");
    * fd.close();
-   * console.log(fd.closed); // true
-   * try {
-   *   fd.resize(1);
-   * } catch (e) {
-   *   console.log((e as MemfdError).code); // "EBADF"
-   * }
+   * assertEquals(fd.closed, true);
+   * const error = assertThrows(() => fd.resize(1), MemfdError, "closed");
+   * assertEquals(error.code, "EBADF");
    * ```
+   *
+   * Never throws.
    */
   get closed(): boolean {
     return this.#closing;
@@ -313,12 +360,15 @@ export class Memfd implements Disposable {
    * @example Another process reads it by path
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using fd = Memfd.create("shared");
    * fd.write(new TextEncoder().encode("hello"));
    * const cat = new Deno.Command("cat", { args: [fd.path] });
    * const { stdout } = await cat.output();
-   * console.log(new TextDecoder().decode(stdout)); // "hello"
+   * assertEquals(new TextDecoder().decode(stdout), "hello");
    * ```
+   *
+   * @throws {MemfdError} `EBADF` when the memfd is closed.
    */
   get path(): string {
     return `/proc/${Deno.pid}/fd/${this.#live("open")}`;
@@ -330,11 +380,16 @@ export class Memfd implements Disposable {
    * @example Writes past the end grow the file
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using fd = Memfd.create("scratch");
-   * console.log(fd.size); // 0
+   * assertEquals(fd.size, 0);
    * fd.write(new Uint8Array(10), 90);
-   * console.log(fd.size); // 100
+   * assertEquals(fd.size, 100);
    * ```
+   *
+   * @throws {MemfdError} `EBADF` when the memfd is closed.
+   * @throws {RangeError} when another process made the file larger than
+   *   `Number.MAX_SAFE_INTEGER` bytes (never a rounded size).
    */
   get size(): number {
     return this.#sizeOf(this.#live("size"));
@@ -347,14 +402,22 @@ export class Memfd implements Disposable {
    * @example Shrinking drops bytes, growing adds zeros
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using fd = Memfd.create("scratch");
    * fd.write(new Uint8Array([1, 2, 3]));
    * fd.resize(1);
    * fd.resize(3);
    * const out = new Uint8Array(3);
    * fd.read(out);
-   * console.log(out); // Uint8Array(3) [ 1, 0, 0 ]
+   * assertEquals(out, new Uint8Array([1, 0, 0]));
    * ```
+   *
+   * @throws {RangeError} when `size` is negative, fractional or above
+   *   `Number.MAX_SAFE_INTEGER`.
+   * @throws {MemfdError} `EBUSY` when a live mapping would be cut; `EPERM`
+   *   when a `"shrink"` or `"grow"` seal forbids it; `EINVAL` through a
+   *   read-only fd; `EFBIG` past `RLIMIT_FSIZE`; `EBADF` when the memfd is
+   *   closed.
    */
   resize(size: number): void {
     const fd = this.#live("resize");
@@ -370,11 +433,20 @@ export class Memfd implements Disposable {
    * @example A short write at a "grow" seal
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using fd = Memfd.create("scratch", { size: 65536 });
    * fd.seal("grow");
    * // Only the 4 bytes before the end fit: the rest would grow the file.
-   * console.log(fd.write(new Uint8Array(8), 65532)); // 4
+   * assertEquals(fd.write(new Uint8Array(8), 65532), 4);
    * ```
+   *
+   * @throws {TypeError} when `data` is not a `Uint8Array`.
+   * @throws {RangeError} when `position` is negative, fractional or above
+   *   `Number.MAX_SAFE_INTEGER`, or the file would end past it.
+   * @throws {MemfdError} when nothing could be written: `EPERM` under a
+   *   `"write"` or `"future-write"` seal, or a `"grow"` seal at the end of
+   *   the file; `EBADF` through a read-only fd or when the memfd is closed;
+   *   `EFBIG` past `RLIMIT_FSIZE`.
    */
   write(data: Uint8Array, position = 0): number {
     const fd = this.#live("write");
@@ -392,13 +464,19 @@ export class Memfd implements Disposable {
    * @example Reads stop at the end of the file
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using fd = Memfd.create("scratch");
    * fd.write(new TextEncoder().encode("hello"));
    * const into = new Uint8Array(8);
-   * console.log(fd.read(into, 2)); // 3
-   * console.log(new TextDecoder().decode(into.subarray(0, 3))); // "llo"
-   * console.log(fd.read(into, 5)); // 0
+   * assertEquals(fd.read(into, 2), 3);
+   * assertEquals(new TextDecoder().decode(into.subarray(0, 3)), "llo");
+   * assertEquals(fd.read(into, 5), 0);
    * ```
+   *
+   * @throws {TypeError} when `into` is not a `Uint8Array`.
+   * @throws {RangeError} when `position` is negative, fractional or above
+   *   `Number.MAX_SAFE_INTEGER`.
+   * @throws {MemfdError} `EBADF` when the memfd is closed.
    */
   read(into: Uint8Array, position = 0): number {
     const fd = this.#live("read");
@@ -414,11 +492,17 @@ export class Memfd implements Disposable {
    * @example Write a large buffer without blocking the event loop
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using fd = Memfd.create("scratch");
    * const data = new Uint8Array(1 << 20).fill(1);
    * const written = await fd.writeAsync(data);
-   * console.log(written, fd.size); // 1048576 1048576
+   * assertEquals(written, 1 << 20);
+   * assertEquals(fd.size, 1 << 20);
    * ```
+   *
+   * @throws {TypeError} (as a rejection) when `data` is not a `Uint8Array`.
+   * @throws {RangeError} (as a rejection) as {@linkcode Memfd.write} does.
+   * @throws {MemfdError} (as a rejection) as {@linkcode Memfd.write} does.
    */
   writeAsync(data: Uint8Array, position = 0): Promise<number> {
     return this.#async(data, position, "write");
@@ -430,12 +514,18 @@ export class Memfd implements Disposable {
    * @example Read two halves concurrently
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using fd = Memfd.create("scratch");
    * fd.write(new Uint8Array([1, 2, 3, 4]));
    * const [a, b] = [new Uint8Array(2), new Uint8Array(2)];
    * await Promise.all([fd.readAsync(a, 0), fd.readAsync(b, 2)]);
-   * console.log(a, b); // Uint8Array(2) [ 1, 2 ] Uint8Array(2) [ 3, 4 ]
+   * assertEquals(a, new Uint8Array([1, 2]));
+   * assertEquals(b, new Uint8Array([3, 4]));
    * ```
+   *
+   * @throws {TypeError} (as a rejection) when `into` is not a `Uint8Array`.
+   * @throws {RangeError} (as a rejection) as {@linkcode Memfd.read} does.
+   * @throws {MemfdError} (as a rejection) as {@linkcode Memfd.read} does.
    */
   readAsync(into: Uint8Array, position = 0): Promise<number> {
     return this.#async(into, position, "read");
@@ -448,14 +538,21 @@ export class Memfd implements Disposable {
    * @example Writes fail once the "write" seal is set
    * ```ts
    * import { Memfd, MemfdError } from "@memfd/memfd";
+   * import { assertEquals, assertThrows } from "@std/assert";
    * using fd = Memfd.create("frozen", { size: 4 });
-   * console.log(fd.seal("write").has("write")); // true
-   * try {
-   *   fd.write(new Uint8Array([1]));
-   * } catch (e) {
-   *   console.log((e as MemfdError).code); // "EPERM"
-   * }
+   * assertEquals(fd.seal("write").has("write"), true);
+   * const error = assertThrows(
+   *   () => fd.write(new Uint8Array([1])),
+   *   MemfdError,
+   * );
+   * assertEquals(error.code, "EPERM");
    * ```
+   *
+   * @throws {TypeError} when a name is not a {@linkcode Seal}.
+   * @throws {MemfdError} `EPERM` when sealing is not allowed (the `"seal"`
+   *   seal is set, or the fd is read-only); `EBUSY` for `"write"` while a
+   *   shared mapping is alive; `EINVAL` for a seal this kernel lacks;
+   *   `EBADF` when the memfd is closed.
    */
   seal(...seals: Seal[]): ReadonlySet<Seal> {
     const fd = this.#live("seal");
@@ -470,11 +567,14 @@ export class Memfd implements Disposable {
    * @example Check for one seal
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using fd = Memfd.create("scratch");
-   * console.log(fd.seals.has("grow")); // false
+   * assertEquals(fd.seals.has("grow"), false);
    * fd.seal("grow");
-   * console.log(fd.seals.has("grow")); // true
+   * assertEquals(fd.seals.has("grow"), true);
    * ```
+   *
+   * @throws {MemfdError} `EBADF` when the memfd is closed.
    */
   get seals(): ReadonlySet<Seal> {
     return sealSet(
@@ -489,16 +589,22 @@ export class Memfd implements Disposable {
    * @example A receiver refuses a memfd that can still change
    * ```ts
    * import { Memfd, MemfdError } from "@memfd/memfd";
+   * import { assertEquals, assertThrows } from "@std/assert";
    * using fd = Memfd.create("frame", { size: 4096 });
    * fd.seal("shrink", "grow");
    * using received = Memfd.open(fd.path); // as the receiving side would
    * received.requireSeals("shrink", "grow"); // passes
-   * try {
-   *   received.requireSeals("shrink", "grow", "write");
-   * } catch (e) {
-   *   console.log((e as MemfdError).code); // "EPERM": "write" is missing
-   * }
+   * const error = assertThrows(
+   *   () => received.requireSeals("shrink", "grow", "write"),
+   *   MemfdError,
+   *   "write", // the message names the missing seal
+   * );
+   * assertEquals(error.code, "EPERM");
    * ```
+   *
+   * @throws {TypeError} when a name is not a {@linkcode Seal}.
+   * @throws {MemfdError} `EPERM` when a named seal is missing (the message
+   *   lists them); `EBADF` when the memfd is closed.
    */
   requireSeals(...seals: Seal[]): void {
     const required = sealBits(seals);
@@ -527,11 +633,26 @@ export class Memfd implements Disposable {
    * @example Map the second page of a file
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using fd = Memfd.create("frames", { size: 8192 });
    * fd.write(new Uint8Array([7]), 4096);
    * using page = fd.map({ offset: 4096, length: 4096 });
-   * console.log(page.bytes[0], page.byteLength); // 7 4096
+   * assertEquals(page.bytes[0], 7);
+   * assertEquals(page.byteLength, 4096);
    * ```
+   *
+   * @throws {TypeError} when an option has the wrong type or an unknown
+   *   key, or `access` is neither `"shared"` nor `"private"`.
+   * @throws {RangeError} when `offset` or `length` is not a whole
+   *   non-negative number, or the range is empty or passes the end of the
+   *   file.
+   * @throws {MemfdError} `EINVAL` when `offset` is not a multiple of the
+   *   page size; `EACCES` for a shared mapping through a read-only fd;
+   *   `EPERM` for a shared mapping of a write-sealed memfd (map it
+   *   `"private"`); `ENOMEM` when address space or huge pages run out;
+   *   `EBADF` when the memfd is closed.
+   * @throws {Deno.errors.NotCapable} when only a path-scoped `--allow-ffi`
+   *   is granted: mappings need the unscoped flag.
    */
   map(options?: MapOptions): Mapping {
     const fd = this.#live("map");
@@ -570,12 +691,24 @@ export class Memfd implements Disposable {
    * @example Both halves are the same memory
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using fd = Memfd.create("ring", { size: 4096 });
    * using ring = fd.mapRing();
-   * console.log(ring.byteLength); // 8192
+   * assertEquals(ring.byteLength, 8192);
    * ring.bytes[4096] = 42; // the second copy of byte 0
-   * console.log(ring.bytes[0]); // 42
+   * assertEquals(ring.bytes[0], 42);
    * ```
+   *
+   * @throws {TypeError} when an option has the wrong type or an unknown key.
+   * @throws {RangeError} when `offset` or `length` is not a whole
+   *   non-negative number, `length` is not a non-zero multiple of the page
+   *   size, or the region passes the end of the file.
+   * @throws {MemfdError} `EINVAL` when `offset` is not a multiple of the
+   *   page size; `EACCES` through a read-only fd; `EPERM` on a write-sealed
+   *   memfd; `ENOMEM` when address space runs out; `EBADF` when the memfd is
+   *   closed.
+   * @throws {Deno.errors.NotCapable} when only a path-scoped `--allow-ffi`
+   *   is granted: mappings need the unscoped flag.
    */
   mapRing(options?: RingOptions): Mapping {
     const fd = this.#live("mapRing");
@@ -608,16 +741,26 @@ export class Memfd implements Disposable {
    * @example Send a memfd, then close it
    * ```ts
    * import { Memfd, MemfdListener } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * const dir = Deno.makeTempDirSync();
    * using listener = MemfdListener.listen(`${dir}/in.sock`);
    * using fd = Memfd.create("frame", { size: 4096 });
    * await fd.sendTo(listener.path); // usually to another process
    * fd.close(); // the receiver gets an fd of its own
    * using received = await listener.receive();
-   * console.log(received.name, received.size); // frame 4096
+   * assertEquals(received.name, "frame");
+   * assertEquals(received.size, 4096);
    * listener.close();
    * Deno.removeSync(dir);
    * ```
+   *
+   * @throws {TypeError} (as a rejection) when `socketPath` is not a string.
+   * @throws {MemfdError} (as a rejection) `ENOENT` when no socket is at
+   *   `socketPath`; `ECONNREFUSED` when nobody listens there;
+   *   `ENAMETOOLONG` for a path over 107 bytes; `EBADF` when the memfd is
+   *   closed.
+   * @throws {Deno.errors.NotCapable} (as a rejection) when the permissions
+   *   `Deno.connect` would need for the socket path are missing.
    */
   async sendTo(socketPath: string): Promise<void> {
     return await sendMemfd(this.#live("send"), this.#name, socketPath);
@@ -629,13 +772,17 @@ export class Memfd implements Disposable {
    * @example Seals belong to the file, not the fd
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using fd = Memfd.create("scratch", { size: 16 });
    * using copy = fd.dup();
    * copy.seal("shrink");
-   * console.log(fd.seals.has("shrink")); // true
+   * assertEquals(fd.seals.has("shrink"), true);
    * fd.close();
-   * console.log(copy.size); // 16
+   * assertEquals(copy.size, 16);
    * ```
+   *
+   * @throws {MemfdError} `EMFILE` when the process has no fd left; `EBADF`
+   *   when the memfd is closed.
    */
   dup(): Memfd {
     const fd = check(dm_dup(this.#live("dup"), 1), "dup", this.#name);
@@ -649,12 +796,17 @@ export class Memfd implements Disposable {
    * @example Mappings outlive the fd
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using fd = Memfd.create("frames", { size: 4096 });
    * using map = fd.map();
    * fd.close();
    * map.bytes[0] = 1; // still mapped
-   * console.log(fd.closed, map.bytes[0]); // true 1
+   * assertEquals(fd.closed, true);
+   * assertEquals(map.bytes[0], 1);
    * ```
+   *
+   * @throws {MemfdError} only when the kernel refuses to close the fd
+   *   (`EBADF` when something else closed it behind this object's back).
    */
   close(): void {
     if (this.#closing) return;
@@ -668,13 +820,16 @@ export class Memfd implements Disposable {
    * @example Closed at the end of its block
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * let outer: Memfd;
    * {
    *   using fd = Memfd.create("scoped");
    *   outer = fd;
    * }
-   * console.log(outer.closed); // true
+   * assertEquals(outer.closed, true);
    * ```
+   *
+   * @throws {MemfdError} as {@linkcode Memfd.close} does.
    */
   [Symbol.dispose](): void {
     this.close();
