@@ -77,15 +77,17 @@ function notARing(memfd: Memfd, why: string): MemfdError {
  *
  * @example A ring shared with a child process
  * ```ts
- * import { Memfd, RingBuffer } from "@memfd/memfd";
+ * import { RingBuffer } from "@memfd/memfd";
+ * import { assertEquals } from "@std/assert";
  *
  * using ring = RingBuffer.create(64 * 1024);
  * // Another process: RingBuffer.open(Memfd.open(path, { write: true }))
- * console.log(ring.memfd.path, ring.capacity);
+ * // with path = ring.memfd.path.
+ * assertEquals(ring.capacity, 64 * 1024);
  * ring.write(new TextEncoder().encode("hello"));
  * const out = new Uint8Array(ring.available);
  * ring.read(out);
- * console.log(new TextDecoder().decode(out)); // "hello"
+ * assertEquals(new TextDecoder().decode(out), "hello");
  * ```
  */
 export class RingBuffer implements Disposable {
@@ -132,9 +134,19 @@ export class RingBuffer implements Disposable {
    * @example
    * ```ts
    * import { RingBuffer } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using ring = RingBuffer.create(1000);
-   * console.log(ring.capacity); // 4096 (one page)
+   * assertEquals(ring.capacity, 4096); // one page
    * ```
+   *
+   * @throws {TypeError} when `capacity` is not a number.
+   * @throws {RangeError} when `capacity` is not a whole number from 1 to
+   *   2^30 (1 GiB).
+   * @throws {MemfdError} `EMFILE` when the process has no fd left; `ENOMEM`
+   *   when memory or address space runs out.
+   * @throws {Deno.errors.NotCapable} when the unscoped `--allow-ffi` is
+   *   missing (a ring maps memory).
+   * @throws {Deno.errors.NotSupported} when not on Linux.
    */
   static create(capacity: number): RingBuffer {
     const size = page();
@@ -171,12 +183,21 @@ export class RingBuffer implements Disposable {
    * @example
    * ```ts
    * import { Memfd, RingBuffer } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using producer = RingBuffer.create(4096);
    * using fd = Memfd.open(producer.memfd.path, { write: true });
    * using consumer = RingBuffer.open(fd);
    * producer.write(new Uint8Array([1, 2, 3]));
-   * console.log(consumer.available); // 3
+   * assertEquals(consumer.available, 3);
    * ```
+   *
+   * @throws {TypeError} when `memfd` is not a {@linkcode Memfd}.
+   * @throws {MemfdError} `EINVAL` when the memfd is not a ring this library
+   *   can drive (the message says why); `EACCES` when the memfd is
+   *   read-only; `EBADF` when it is closed; `ENOMEM` when address space
+   *   runs out.
+   * @throws {Deno.errors.NotCapable} when the unscoped `--allow-ffi` is
+   *   missing (a ring maps memory).
    */
   static open(memfd: Memfd): RingBuffer {
     if (!(memfd instanceof Memfd)) {
@@ -241,9 +262,11 @@ export class RingBuffer implements Disposable {
    * @example A header page, then the data
    * ```ts
    * import { RingBuffer } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using ring = RingBuffer.create(4096);
-   * console.log(ring.memfd.size); // 8192
-   * ```
+   * assertEquals(ring.memfd.size, 8192);
+   * ```   *
+   * Never throws.
    */
   get memfd(): Memfd {
     return this.#memfd;
@@ -255,9 +278,12 @@ export class RingBuffer implements Disposable {
    * @example Rounded up to whole pages
    * ```ts
    * import { RingBuffer } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using ring = RingBuffer.create(5000);
-   * console.log(ring.capacity, ring.free); // 8192 8192
-   * ```
+   * assertEquals(ring.capacity, 8192);
+   * assertEquals(ring.free, 8192);
+   * ```   *
+   * Never throws.
    */
   get capacity(): number {
     return this.#capacity;
@@ -269,15 +295,18 @@ export class RingBuffer implements Disposable {
    * @example A closed ring refuses every call
    * ```ts
    * import { MemfdError, RingBuffer } from "@memfd/memfd";
+   * import { assertEquals, assertThrows } from "@std/assert";
    * using ring = RingBuffer.create(4096);
    * ring.close();
-   * console.log(ring.closed); // true
-   * try {
-   *   ring.write(new Uint8Array([1]));
-   * } catch (e) {
-   *   console.log((e as MemfdError).code); // "EBADF"
-   * }
-   * ```
+   * assertEquals(ring.closed, true);
+   * const error = assertThrows(
+   *   () => ring.write(new Uint8Array([1])),
+   *   MemfdError,
+   *   "closed",
+   * );
+   * assertEquals(error.code, "EBADF");
+   * ```   *
+   * Never throws.
    */
   get closed(): boolean {
     return this.#closed;
@@ -289,12 +318,15 @@ export class RingBuffer implements Disposable {
    * @example Pending bytes
    * ```ts
    * import { RingBuffer } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using ring = RingBuffer.create(4096);
    * ring.write(new Uint8Array([1, 2, 3]));
-   * console.log(ring.available); // 3
+   * assertEquals(ring.available, 3);
    * ring.read(new Uint8Array(1));
-   * console.log(ring.available); // 2
-   * ```
+   * assertEquals(ring.available, 2);
+   * ```   *
+   * @throws {MemfdError} `EBADF` when the ring is closed; `EINVAL` when the
+   *   indices in its header are corrupt (another process wrote them).
    */
   get available(): number {
     const h = this.#live();
@@ -307,10 +339,13 @@ export class RingBuffer implements Disposable {
    * @example Room left for the writer
    * ```ts
    * import { RingBuffer } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using ring = RingBuffer.create(4096);
    * ring.write(new Uint8Array(100));
-   * console.log(ring.free); // 3996
-   * ```
+   * assertEquals(ring.free, 3996);
+   * ```   *
+   * @throws {MemfdError} `EBADF` when the ring is closed; `EINVAL` when the
+   *   indices in its header are corrupt (another process wrote them).
    */
   get free(): number {
     return this.#capacity - this.available;
@@ -324,12 +359,16 @@ export class RingBuffer implements Disposable {
    * @example Encode text straight into the ring
    * ```ts
    * import { RingBuffer } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using ring = RingBuffer.create(4096);
    * const space = ring.writable();
    * const { written } = new TextEncoder().encodeInto("hello", space);
    * ring.commit(written);
-   * console.log(written, ring.available); // 5 5
-   * ```
+   * assertEquals(written, 5);
+   * assertEquals(ring.available, 5);
+   * ```   *
+   * @throws {MemfdError} `EBADF` when the ring is closed; `EINVAL` when the
+   *   indices in its header are corrupt (another process wrote them).
    */
   writable(): Uint8Array {
     const h = this.#live();
@@ -346,12 +385,19 @@ export class RingBuffer implements Disposable {
    * @example Nothing is visible before the commit
    * ```ts
    * import { RingBuffer } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using ring = RingBuffer.create(4096);
    * ring.writable().set([1, 2, 3]);
-   * console.log(ring.available); // 0
+   * assertEquals(ring.available, 0);
    * ring.commit(3);
-   * console.log(ring.available); // 3
+   * assertEquals(ring.available, 3);
    * ```
+   *
+   * @throws {TypeError} when `n` is not a number.
+   * @throws {RangeError} when `n` is not a whole number from 0 to
+   *   {@linkcode RingBuffer.free}; nothing is published.
+   * @throws {MemfdError} `EBADF` when the ring is closed; `EINVAL` when the
+   *   indices in its header are corrupt.
    */
   commit(n: number): void {
     const h = this.#live();
@@ -371,13 +417,17 @@ export class RingBuffer implements Disposable {
    * @example Data across the wrap point is one view
    * ```ts
    * import { RingBuffer } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using ring = RingBuffer.create(4096);
    * ring.write(new Uint8Array(4000));
    * ring.read(new Uint8Array(4000)); // now 96 bytes before the end
    * ring.write(new Uint8Array(200).fill(1));
    * const pending = ring.readable();
-   * console.log(pending.length, pending[199]); // 200 1
-   * ```
+   * assertEquals(pending.length, 200);
+   * assertEquals(pending[199], 1);
+   * ```   *
+   * @throws {MemfdError} `EBADF` when the ring is closed; `EINVAL` when the
+   *   indices in its header are corrupt (another process wrote them).
    */
   readable(): Uint8Array {
     const h = this.#live();
@@ -395,11 +445,18 @@ export class RingBuffer implements Disposable {
    * @example Take bytes from the front
    * ```ts
    * import { RingBuffer } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using ring = RingBuffer.create(4096);
    * ring.write(new Uint8Array([1, 2, 3]));
    * ring.consume(1);
-   * console.log(ring.readable()); // Uint8Array(2) [ 2, 3 ]
+   * assertEquals(ring.readable(), new Uint8Array([2, 3]));
    * ```
+   *
+   * @throws {TypeError} when `n` is not a number.
+   * @throws {RangeError} when `n` is not a whole number from 0 to
+   *   {@linkcode RingBuffer.available}; nothing is released.
+   * @throws {MemfdError} `EBADF` when the ring is closed; `EINVAL` when the
+   *   indices in its header are corrupt.
    */
   consume(n: number): void {
     const h = this.#live();
@@ -418,11 +475,15 @@ export class RingBuffer implements Disposable {
    * @example
    * ```ts
    * import { RingBuffer } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using ring = RingBuffer.create(4096);
    * setTimeout(() => ring.write(new Uint8Array([42])), 10);
-   * await ring.waitReadable();
-   * console.log(ring.readable()[0]); // 42
+   * assertEquals(await ring.waitReadable(), 1);
+   * assertEquals(ring.readable()[0], 42);
    * ```
+   *
+   * @throws {MemfdError} (as a rejection) `EBADF` when the ring is or gets
+   *   closed; `EINVAL` when the indices in its header are corrupt.
    */
   waitReadable(): Promise<number> {
     return this.#wait(SLOT_HEAD, SLOT_READER_WAITING, () => this.available);
@@ -437,11 +498,15 @@ export class RingBuffer implements Disposable {
    * @example
    * ```ts
    * import { RingBuffer } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using ring = RingBuffer.create(4096);
    * ring.write(new Uint8Array(4096));
    * setTimeout(() => ring.consume(100), 10);
-   * console.log(await ring.waitWritable()); // 100
+   * assertEquals(await ring.waitWritable(), 100);
    * ```
+   *
+   * @throws {MemfdError} (as a rejection) `EBADF` when the ring is or gets
+   *   closed; `EINVAL` when the indices in its header are corrupt.
    */
   waitWritable(): Promise<number> {
     return this.#wait(SLOT_TAIL, SLOT_WRITER_WAITING, () => this.free);
@@ -453,10 +518,15 @@ export class RingBuffer implements Disposable {
    * @example Only what fits is written
    * ```ts
    * import { RingBuffer } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using ring = RingBuffer.create(4096);
-   * console.log(ring.write(new Uint8Array(5000))); // 4096
-   * console.log(ring.write(new Uint8Array(1))); // 0
+   * assertEquals(ring.write(new Uint8Array(5000)), 4096);
+   * assertEquals(ring.write(new Uint8Array(1)), 0); // full
    * ```
+   *
+   * @throws {TypeError} when `data` is not a `Uint8Array`.
+   * @throws {MemfdError} `EBADF` when the ring is closed; `EINVAL` when the
+   *   indices in its header are corrupt.
    */
   write(data: Uint8Array): number {
     toBytes(data, "data");
@@ -474,12 +544,18 @@ export class RingBuffer implements Disposable {
    * @example Read part of the pending data
    * ```ts
    * import { RingBuffer } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using ring = RingBuffer.create(4096);
    * ring.write(new TextEncoder().encode("hello"));
    * const into = new Uint8Array(3);
-   * console.log(ring.read(into), ring.available); // 3 2
-   * console.log(new TextDecoder().decode(into)); // "hel"
+   * assertEquals(ring.read(into), 3);
+   * assertEquals(ring.available, 2);
+   * assertEquals(new TextDecoder().decode(into), "hel");
    * ```
+   *
+   * @throws {TypeError} when `into` is not a `Uint8Array`.
+   * @throws {MemfdError} `EBADF` when the ring is closed; `EINVAL` when the
+   *   indices in its header are corrupt.
    */
   read(into: Uint8Array): number {
     toBytes(into, "into");
@@ -498,14 +574,19 @@ export class RingBuffer implements Disposable {
    * @example An opened ring leaves its memfd open
    * ```ts
    * import { Memfd, RingBuffer } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using producer = RingBuffer.create(4096);
    * producer.write(new Uint8Array([1, 2, 3]));
    * using fd = Memfd.open(producer.memfd.path, { write: true });
    * using consumer = RingBuffer.open(fd);
    * const view = consumer.readable();
    * consumer.close();
-   * console.log(view.length, fd.closed); // 0 false
+   * assertEquals(view.length, 0); // detached
+   * assertEquals(fd.closed, false);
    * ```
+   *
+   * @throws {MemfdError} only as {@linkcode Mapping.unmap} and
+   *   {@linkcode Memfd.close} do.
    */
   close(): void {
     if (this.#closed) return;
@@ -528,13 +609,16 @@ export class RingBuffer implements Disposable {
    * @example A created ring closes its memfd
    * ```ts
    * import { type Memfd, RingBuffer } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * let memfd: Memfd;
    * {
    *   using ring = RingBuffer.create(4096);
    *   memfd = ring.memfd;
    * }
-   * console.log(memfd.closed); // true
+   * assertEquals(memfd.closed, true);
    * ```
+   *
+   * @throws {MemfdError} as {@linkcode RingBuffer.close} does.
    */
   [Symbol.dispose](): void {
     this.close();
