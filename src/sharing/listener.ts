@@ -35,6 +35,7 @@ import { encodeSocketPath, SocketErrno, socketFailure } from "./socket.ts";
  * @example Receive one memfd from a child process
  * ```ts
  * import { Memfd, MemfdListener } from "@memfd/memfd";
+ * import { assertEquals } from "@std/assert";
  *
  * const dir = await Deno.makeTempDir();
  * using listener = MemfdListener.listen(`${dir}/memfd.sock`);
@@ -48,7 +49,7 @@ import { encodeSocketPath, SocketErrno, socketFailure } from "./socket.ts";
  * received.requireSeals("shrink", "grow", "write");
  * const text = new Uint8Array(received.size);
  * received.read(text);
- * console.log(new TextDecoder().decode(text)); // "hello"
+ * assertEquals(new TextDecoder().decode(text), "hello");
  * listener.close();
  * await Deno.remove(dir);
  * ```
@@ -83,12 +84,24 @@ export class MemfdListener implements Disposable {
    * @example
    * ```ts
    * import { MemfdListener } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * const dir = await Deno.makeTempDir();
    * using listener = MemfdListener.listen(`${dir}/in.sock`);
-   * console.log(listener.path);
+   * assertEquals(listener.path, `${dir}/in.sock`);
    * listener.close();
    * await Deno.remove(dir);
    * ```
+   *
+   * @throws {TypeError} when `socketPath` is not a string or holds a NUL
+   *   character.
+   * @throws {MemfdError} `EADDRINUSE` when something exists at the path (a
+   *   stale socket, say); `ENAMETOOLONG` for a path over 107 bytes;
+   *   `ENOENT` or `EACCES` when its directory is missing or not writable;
+   *   `EMFILE` when the process has no fd left.
+   * @throws {Deno.errors.NotCapable} when the permissions
+   *   `Deno.listen({ transport: "unix" })` would need for the path, or FFI
+   *   permission for the native library, are missing.
+   * @throws {Deno.errors.NotSupported} when not on Linux.
    */
   static listen(socketPath: string): MemfdListener {
     ensureLoaded();
@@ -111,12 +124,15 @@ export class MemfdListener implements Disposable {
    * @example The socket is a file at the path
    * ```ts
    * import { MemfdListener } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * const dir = Deno.makeTempDirSync();
    * using listener = MemfdListener.listen(`${dir}/in.sock`);
-   * console.log(Deno.statSync(listener.path).isSocket); // true
+   * assertEquals(Deno.statSync(listener.path).isSocket, true);
    * listener.close();
    * Deno.removeSync(dir);
    * ```
+   *
+   * Never throws.
    */
   get path(): string {
     return this.#path;
@@ -127,14 +143,18 @@ export class MemfdListener implements Disposable {
    *
    * @example A closed listener refuses to receive
    * ```ts
-   * import { MemfdListener } from "@memfd/memfd";
+   * import { MemfdError, MemfdListener } from "@memfd/memfd";
+   * import { assertEquals, assertRejects } from "@std/assert";
    * const dir = Deno.makeTempDirSync();
    * using listener = MemfdListener.listen(`${dir}/in.sock`);
    * listener.close();
-   * console.log(listener.closed); // true
-   * await listener.receive().catch((e) => console.log(e.code)); // "EBADF"
+   * assertEquals(listener.closed, true);
+   * const error = await assertRejects(() => listener.receive(), MemfdError);
+   * assertEquals(error.code, "EBADF");
    * Deno.removeSync(dir);
    * ```
+   *
+   * Never throws.
    */
   get closed(): boolean {
     return this.#closed;
@@ -151,16 +171,23 @@ export class MemfdListener implements Disposable {
    * @example Wait for a memfd while it is sent
    * ```ts
    * import { Memfd, MemfdListener } from "@memfd/memfd";
+   * import { assertEquals, assertNotEquals } from "@std/assert";
    * const dir = Deno.makeTempDirSync();
    * using listener = MemfdListener.listen(`${dir}/in.sock`);
    * const next = listener.receive(); // waits off the event loop
    * using fd = Memfd.create("frame");
    * await fd.sendTo(listener.path);
    * using received = await next;
-   * console.log(received.name, received.fd !== fd.fd); // frame true
+   * assertEquals(received.name, "frame");
+   * assertNotEquals(received.fd, fd.fd); // an fd of its own
    * listener.close();
    * Deno.removeSync(dir);
    * ```
+   *
+   * @throws {MemfdError} (as a rejection) `EINVAL` when the peer sent an fd
+   *   that is not a memfd; `EBADMSG` when a message or connection carried
+   *   no fd; `ECANCELED` when the listener is closed while waiting; `EBADF`
+   *   when it was closed before; `EMFILE` when the process has no fd left.
    */
   receive(): Promise<Memfd> {
     if (this.#closed) {
@@ -181,14 +208,18 @@ export class MemfdListener implements Disposable {
    *
    * @example
    * ```ts
-   * import { MemfdListener } from "@memfd/memfd";
+   * import { MemfdError, MemfdListener } from "@memfd/memfd";
+   * import { assertEquals, assertRejects } from "@std/assert";
    * const dir = await Deno.makeTempDir();
    * const listener = MemfdListener.listen(`${dir}/in.sock`);
    * const pending = listener.receive();
    * listener.close();
-   * await pending.catch((e) => console.log(e.code)); // "ECANCELED"
+   * const error = await assertRejects(() => pending, MemfdError);
+   * assertEquals(error.code, "ECANCELED");
    * await Deno.remove(dir);
    * ```
+   *
+   * Never throws.
    */
   close(): void {
     if (this.#closed) return;
@@ -210,6 +241,8 @@ export class MemfdListener implements Disposable {
    * }
    * Deno.removeSync(dir); // would throw if the socket file were still there
    * ```
+   *
+   * Never throws.
    */
   [Symbol.dispose](): void {
     this.close();
