@@ -17,13 +17,15 @@
  * @example Share a sealed buffer
  * ```ts
  * import { Memfd } from "@memfd/memfd";
+ * import { assertEquals } from "@std/assert";
  *
  * using fd = Memfd.create("frames", { size: 1 << 20 });
  * using map = fd.map();
  * map.bytes.fill(7);
- * map.unmap();
+ * map.unmap(); // a "write" seal needs every shared mapping gone
  * fd.seal("shrink", "grow", "write");
- * console.log(fd.path, fd.seals.has("write"));
+ * assertEquals(fd.seals.has("write"), true);
+ * // Another process can now open fd.path and trust that it never changes.
  * ```
  *
  * @module

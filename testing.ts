@@ -11,11 +11,13 @@
  * ```ts
  * import { Memfd } from "@memfd/memfd";
  * import { noMemfdLeaks } from "@memfd/memfd/testing";
+ * import { assertEquals } from "@std/assert";
  *
  * Deno.test("frames are released", noMemfdLeaks(() => {
  *   using fd = Memfd.create("frames", { size: 4096 });
  *   using map = fd.map();
  *   map.bytes[0] = 1;
+ *   assertEquals(fd.size, 4096);
  * }));
  * ```
  *
@@ -34,15 +36,22 @@ import { addTracker, type ResourceKind } from "./src/tracking.ts";
  * @example What a leaking function left behind
  * ```ts
  * import { Memfd } from "@memfd/memfd";
- * import { assertNoMemfdLeaks, type MemfdLeak } from "@memfd/memfd/testing";
+ * import {
+ *   assertNoMemfdLeaks,
+ *   type MemfdLeak,
+ *   MemfdLeakError,
+ * } from "@memfd/memfd/testing";
+ * import { assertEquals, assertRejects } from "@std/assert";
  *
- * let leaks: readonly MemfdLeak[] = [];
- * await assertNoMemfdLeaks(() => {
- *   Memfd.create("forgotten", { size: 4096 }).map();
- * }).catch((e) => {
- *   leaks = e.leaks;
- * });
- * console.log(leaks.map((leak) => leak.kind)); // [ "memfd", "mapping" ]
+ * const error = await assertRejects(
+ *   () =>
+ *     assertNoMemfdLeaks(() => {
+ *       Memfd.create("forgotten", { size: 4096 }).map();
+ *     }),
+ *   MemfdLeakError,
+ * );
+ * const leaks: readonly MemfdLeak[] = error.leaks;
+ * assertEquals(leaks.map((leak) => leak.kind), ["memfd", "mapping"]);
  * ```
  */
 export interface MemfdLeak {
@@ -62,15 +71,17 @@ export interface MemfdLeak {
  * ```ts
  * import { Memfd } from "@memfd/memfd";
  * import { assertNoMemfdLeaks, MemfdLeakError } from "@memfd/memfd/testing";
+ * import { assertRejects, assertStringIncludes } from "@std/assert";
  *
- * try {
- *   await assertNoMemfdLeaks(() => {
- *     Memfd.create("forgotten");
- *   });
- * } catch (e) {
- *   if (!(e instanceof MemfdLeakError)) throw e;
- *   console.log(e.leaks[0].description); // memfd 'forgotten' (fd …)
- * }
+ * const error = await assertRejects(
+ *   () =>
+ *     assertNoMemfdLeaks(() => {
+ *       Memfd.create("forgotten");
+ *     }),
+ *   MemfdLeakError,
+ * );
+ * assertStringIncludes(error.leaks[0].description, "memfd 'forgotten'");
+ * assertStringIncludes(error.message, "created at");
  * ```
  */
 export class MemfdLeakError extends Error {
@@ -83,6 +94,8 @@ export class MemfdLeakError extends Error {
    *
    * @param leaks what was left open or mapped
    * @param nativeOnly native mappings no `Mapping` accounts for
+   *
+   * Never throws.
    */
   constructor(leaks: MemfdLeak[], nativeOnly: number) {
     const lines = leaks.map((l) =>
@@ -106,15 +119,21 @@ export class MemfdLeakError extends Error {
  * @example Keep leaked resources open to inspect them
  * ```ts
  * import { Memfd } from "@memfd/memfd";
- * import { assertNoMemfdLeaks } from "@memfd/memfd/testing";
- * import type { LeakCheckOptions } from "@memfd/memfd/testing";
+ * import {
+ *   assertNoMemfdLeaks,
+ *   type LeakCheckOptions,
+ *   MemfdLeakError,
+ * } from "@memfd/memfd/testing";
+ * import { assertEquals, assertRejects } from "@std/assert";
  *
  * const kept: Memfd[] = [];
  * const options: LeakCheckOptions = { cleanup: false };
- * await assertNoMemfdLeaks(() => kept.push(Memfd.create("kept")), options)
- *   .catch(() => {});
+ * await assertRejects(
+ *   () => assertNoMemfdLeaks(() => kept.push(Memfd.create("kept")), options),
+ *   MemfdLeakError,
+ * );
  * using fd = kept[0];
- * console.log(fd.closed); // false
+ * assertEquals(fd.closed, false); // left open to inspect
  * ```
  */
 export interface LeakCheckOptions {
@@ -186,14 +205,21 @@ function describe(resource: object, entry: Entry): string {
  * ```ts
  * import { Memfd } from "@memfd/memfd";
  * import { assertNoMemfdLeaks } from "@memfd/memfd/testing";
+ * import { assertEquals } from "@std/assert";
  *
  * Deno.test("the helper closes what it opens", async () => {
- *   await assertNoMemfdLeaks(() => {
+ *   const written = await assertNoMemfdLeaks(() => {
  *     using fd = Memfd.create("scratch", { size: 16 });
- *     fd.write(new Uint8Array([1, 2, 3]));
+ *     return fd.write(new Uint8Array([1, 2, 3]));
  *   });
+ *   assertEquals(written, 3); // what fn returned
  * });
  * ```
+ *
+ * @throws {MemfdLeakError} (as a rejection) when `fn` left a memfd open or
+ *   a mapping mapped.
+ * @throws {unknown} (as a rejection) whatever `fn` threw, which wins over
+ *   leaks.
  */
 export async function assertNoMemfdLeaks<T>(
   fn: () => T | Promise<T>,
@@ -250,12 +276,19 @@ export async function assertNoMemfdLeaks<T>(
  * ```ts
  * import { Memfd } from "@memfd/memfd";
  * import { noMemfdLeaks } from "@memfd/memfd/testing";
+ * import { assertEquals } from "@std/assert";
  *
  * Deno.test("writes and reads back", noMemfdLeaks(() => {
  *   using fd = Memfd.create("scratch", { size: 4 });
  *   fd.write(new Uint8Array([1, 2, 3, 4]));
+ *   const back = new Uint8Array(4);
+ *   fd.read(back);
+ *   assertEquals(back, new Uint8Array([1, 2, 3, 4]));
  * }));
  * ```
+ *
+ * Never throws; the returned test function rejects as
+ * {@linkcode assertNoMemfdLeaks} does.
  */
 export function noMemfdLeaks(
   fn: (t: Deno.TestContext) => void | Promise<void>,

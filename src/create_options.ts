@@ -11,8 +11,18 @@ import { toBoolean, toOptions } from "./validate.ts";
  *
  * @example
  * ```ts
- * import type { HugePageSize } from "@memfd/memfd";
+ * import { type HugePageSize, Memfd, MemfdError } from "@memfd/memfd";
+ * import { assert, assertEquals } from "@std/assert";
  * const size: HugePageSize = "2MB";
+ * try {
+ *   using fd = Memfd.create("huge", { hugetlb: size, size: 2 << 20 });
+ *   assertEquals(fd.size, 2 << 20);
+ * } catch (e) {
+ *   // No pool of that size here (ENODEV), an empty one (ENOMEM), or a
+ *   // kernel without MFD_HUGETLB (EINVAL).
+ *   if (!(e instanceof MemfdError)) throw e;
+ *   assert(["ENODEV", "ENOMEM", "EINVAL"].includes(e.code), e.code);
+ * }
  * ```
  */
 export type HugePageSize =
@@ -35,8 +45,11 @@ export type HugePageSize =
  * @example
  * ```ts
  * import { type CreateOptions, Memfd } from "@memfd/memfd";
+ * import { assertEquals } from "@std/assert";
  * const options: CreateOptions = { size: 1 << 20, allowSealing: true };
  * using fd = Memfd.create("frames", options);
+ * assertEquals(fd.size, 1 << 20);
+ * assertEquals(fd.seals.has("seal"), false); // seals can still be added
  * ```
  */
 export interface CreateOptions {

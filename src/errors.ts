@@ -11,15 +11,14 @@ import { errnoName } from "./errno.ts";
  * @example Telling a sealed memfd from other failures
  * ```ts
  * import { Memfd, MemfdError } from "@memfd/memfd";
+ * import { assertEquals, assertThrows } from "@std/assert";
  *
  * using fd = Memfd.create("frozen", { size: 4096 });
  * fd.seal("shrink");
- * try {
- *   fd.resize(0);
- * } catch (e) {
- *   if (!(e instanceof MemfdError) || e.code !== "EPERM") throw e;
- *   console.log(e.message);
- * }
+ * const error = assertThrows(() => fd.resize(0), MemfdError);
+ * assertEquals(error.code, "EPERM");
+ * assertEquals(error.syscall, "ftruncate");
+ * assertEquals(fd.size, 4096); // a refused call changes nothing
  * ```
  */
 export class MemfdError extends Error {
@@ -37,6 +36,8 @@ export class MemfdError extends Error {
    * @param errno the Linux errno number
    * @param syscall the system call, e.g. `"mmap"`
    * @param message what was attempted and why it was refused
+   *
+   * Never throws.
    */
   constructor(errno: number, syscall: string, message: string) {
     const code = errnoName(errno);

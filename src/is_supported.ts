@@ -13,10 +13,14 @@ import { tryLoadQuietly } from "./loader/library.ts";
  * @example
  * ```ts
  * import { isSupported, Memfd } from "@memfd/memfd";
+ * import { assertEquals } from "@std/assert";
  * if (isSupported()) {
- *   using fd = Memfd.create("maybe");
+ *   using fd = Memfd.create("maybe", { size: 1 });
+ *   assertEquals(fd.size, 1);
  * }
  * ```
+ *
+ * Never throws.
  */
 export function isSupported(): boolean {
   return tryLoadQuietly();

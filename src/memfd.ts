@@ -201,9 +201,9 @@ export class Memfd implements Disposable {
    * @throws {RangeError} when `size` is negative, fractional or above
    *   `Number.MAX_SAFE_INTEGER`.
    * @throws {MemfdError} `EINVAL` for a name longer than 249 UTF-8 bytes or
-   *   a flag or huge page size this kernel lacks; `EMFILE` when the process
-   *   has no fd left; `ENOMEM` when huge pages or memory run out; `EFBIG`
-   *   for a size past `RLIMIT_FSIZE`.
+   *   a flag this kernel lacks; `ENODEV` for a huge page size without a
+   *   pool; `EMFILE` when the process has no fd left; `ENOMEM` when huge
+   *   pages or memory run out; `EFBIG` for a size past `RLIMIT_FSIZE`.
    * @throws {Deno.errors.NotCapable} when FFI permission for the native
    *   library (or `--allow-read` for it) is missing; the message names the
    *   flags.

@@ -16,8 +16,13 @@
  *
  * @example
  * ```ts
- * import type { Seal } from "@memfd/memfd";
+ * import { Memfd, type Seal } from "@memfd/memfd";
+ * import { assert } from "@std/assert";
  * const immutable: Seal[] = ["shrink", "grow", "write"];
+ * using fd = Memfd.create("frame", { size: 16 });
+ * const seals = fd.seal(...immutable);
+ * // A superset: a memfd made with MFD_NOEXEC_SEAL also carries "exec".
+ * assert(immutable.every((seal) => seals.has(seal)));
  * ```
  */
 export type Seal =

@@ -45,11 +45,21 @@ function resolveHere(): Source {
  * @example Use a library named by the program's own setting
  * ```ts
  * import { loadLibrary, Memfd } from "@memfd/memfd";
+ * import { assertEquals } from "@std/assert";
  *
  * const path = Deno.env.get("MY_APP_MEMFD_LIB");
  * if (path !== undefined) loadLibrary(path);
  * using fd = Memfd.create("configured");
+ * assertEquals(fd.closed, false);
  * ```
+ *
+ * @throws {TypeError} when `path` is not a non-empty string.
+ * @throws {Deno.errors.NotCapable} when `--allow-ffi` or `--allow-read` for
+ *   `path` is missing; the message names the flags.
+ * @throws {Deno.errors.NotFound} when no file is at `path`.
+ * @throws {Error} when the file is not a complete ELF shared library, or
+ *   `dlopen` refuses it (the message says which).
+ * @throws {Deno.errors.NotSupported} when not on Linux.
  */
 export function loadLibrary(path: string): void {
   if (typeof path !== "string" || path === "") {
