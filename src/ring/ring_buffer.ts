@@ -475,15 +475,11 @@ export class RingBuffer implements Disposable {
    * @example
    * ```ts
    * import { RingBuffer } from "@memfd/memfd";
-   * import { assertEquals } from "@std/assert";
    * using ring = RingBuffer.create(4096);
    * setTimeout(() => ring.write(new Uint8Array([42])), 10);
-   * assertEquals(await ring.waitReadable(), 1);
-   * assertEquals(ring.readable()[0], 42);
+   * await ring.waitReadable();
+   * console.log(ring.readable()[0]); // 42
    * ```
-   *
-   * @throws {MemfdError} (as a rejection) `EBADF` when the ring is or gets
-   *   closed; `EINVAL` when the indices in its header are corrupt.
    */
   waitReadable(): Promise<number> {
     return this.#wait(SLOT_HEAD, SLOT_READER_WAITING, () => this.available);
@@ -498,15 +494,11 @@ export class RingBuffer implements Disposable {
    * @example
    * ```ts
    * import { RingBuffer } from "@memfd/memfd";
-   * import { assertEquals } from "@std/assert";
    * using ring = RingBuffer.create(4096);
    * ring.write(new Uint8Array(4096));
    * setTimeout(() => ring.consume(100), 10);
-   * assertEquals(await ring.waitWritable(), 100);
+   * console.log(await ring.waitWritable()); // 100
    * ```
-   *
-   * @throws {MemfdError} (as a rejection) `EBADF` when the ring is or gets
-   *   closed; `EINVAL` when the indices in its header are corrupt.
    */
   waitWritable(): Promise<number> {
     return this.#wait(SLOT_TAIL, SLOT_WRITER_WAITING, () => this.free);
