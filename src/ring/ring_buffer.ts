@@ -475,10 +475,11 @@ export class RingBuffer implements Disposable {
    * @example
    * ```ts
    * import { RingBuffer } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using ring = RingBuffer.create(4096);
    * setTimeout(() => ring.write(new Uint8Array([42])), 10);
-   * await ring.waitReadable();
-   * console.log(ring.readable()[0]); // 42
+   * assertEquals(await ring.waitReadable(), 1);
+   * assertEquals(ring.readable()[0], 42);
    * ```
    */
   waitReadable(): Promise<number> {
@@ -494,10 +495,11 @@ export class RingBuffer implements Disposable {
    * @example
    * ```ts
    * import { RingBuffer } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using ring = RingBuffer.create(4096);
    * ring.write(new Uint8Array(4096));
    * setTimeout(() => ring.consume(100), 10);
-   * console.log(await ring.waitWritable()); // 100
+   * assertEquals(await ring.waitWritable(), 100);
    * ```
    */
   waitWritable(): Promise<number> {

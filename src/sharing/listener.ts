@@ -235,11 +235,13 @@ export class MemfdListener implements Disposable {
    * @example The socket file goes at the end of the block
    * ```ts
    * import { MemfdListener } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * const dir = Deno.makeTempDirSync();
    * {
    *   using _listener = MemfdListener.listen(`${dir}/in.sock`);
    * }
-   * Deno.removeSync(dir); // would throw if the socket file were still there
+   * assertEquals([...Deno.readDirSync(dir)], []); // the socket file is gone
+   * Deno.removeSync(dir);
    * ```
    *
    * Never throws.
