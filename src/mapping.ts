@@ -141,7 +141,8 @@ export class Mapping implements Disposable {
    * const out = new Uint8Array(4);
    * fd.read(out);
    * assertEquals(out, new Uint8Array([1, 2, 3, 4]));
-   * ```   *
+   * ```
+   *
    * Never throws.
    */
   get buffer(): ArrayBuffer {
@@ -159,7 +160,8 @@ export class Mapping implements Disposable {
    * using map = fd.map();
    * fd.write(new TextEncoder().encode("hello"));
    * assertEquals(new TextDecoder().decode(map.bytes.subarray(0, 5)), "hello");
-   * ```   *
+   * ```
+   *
    * Never throws.
    */
   get bytes(): Uint8Array {
@@ -178,7 +180,8 @@ export class Mapping implements Disposable {
    * assertEquals(map.byteLength, 4096);
    * map.unmap();
    * assertEquals(map.byteLength, 0);
-   * ```   *
+   * ```
+   *
    * Never throws.
    */
   get byteLength(): number {
@@ -196,7 +199,8 @@ export class Mapping implements Disposable {
    * using tail = fd.map({ offset: 4096 });
    * assertEquals(tail.offset, 4096);
    * assertEquals(tail.byteLength, 8192);
-   * ```   *
+   * ```
+   *
    * Never throws.
    */
   get offset(): number {
@@ -216,7 +220,8 @@ export class Mapping implements Disposable {
    * copy.bytes[0] = 1; // changes this mapping only
    * assertEquals(copy.access, "private");
    * assertEquals(copy.bytes[0], 1);
-   * ```   *
+   * ```
+   *
    * Never throws.
    */
   get access(): MapAccess {
@@ -235,7 +240,8 @@ export class Mapping implements Disposable {
    * assertEquals(map.unmapped, false);
    * map.unmap();
    * assertEquals(map.unmapped, true);
-   * ```   *
+   * ```
+   *
    * Never throws.
    */
   get unmapped(): boolean {

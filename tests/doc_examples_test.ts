@@ -57,3 +57,17 @@ Deno.test("every JSDoc example asserts its result and prints nothing", () => {
   // The scan must have found the examples, or it checks nothing.
   assertEquals(count > 50, true, `only ${count} examples found`);
 });
+
+Deno.test("every JSDoc code fence is an opening with a language or a bare close", () => {
+  const malformed: string[] = [];
+  for (const file of libraryFiles()) {
+    const lines = Deno.readTextFileSync(ROOT + file).split("\n");
+    lines.forEach((line, i) => {
+      const fence = line.match(/^\s*\* ?(.*```.*)$/);
+      if (fence && !/^```(\w+( \w+)*)?$/.test(fence[1].trimEnd())) {
+        malformed.push(`${file}:${i + 1}: ${fence[1]}`);
+      }
+    });
+  }
+  assertEquals(malformed, []);
+});

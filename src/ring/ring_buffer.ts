@@ -265,7 +265,8 @@ export class RingBuffer implements Disposable {
    * import { assertEquals } from "@std/assert";
    * using ring = RingBuffer.create(4096);
    * assertEquals(ring.memfd.size, 8192);
-   * ```   *
+   * ```
+   *
    * Never throws.
    */
   get memfd(): Memfd {
@@ -282,7 +283,8 @@ export class RingBuffer implements Disposable {
    * using ring = RingBuffer.create(5000);
    * assertEquals(ring.capacity, 8192);
    * assertEquals(ring.free, 8192);
-   * ```   *
+   * ```
+   *
    * Never throws.
    */
   get capacity(): number {
@@ -305,7 +307,8 @@ export class RingBuffer implements Disposable {
    *   "closed",
    * );
    * assertEquals(error.code, "EBADF");
-   * ```   *
+   * ```
+   *
    * Never throws.
    */
   get closed(): boolean {
@@ -324,7 +327,8 @@ export class RingBuffer implements Disposable {
    * assertEquals(ring.available, 3);
    * ring.read(new Uint8Array(1));
    * assertEquals(ring.available, 2);
-   * ```   *
+   * ```
+   *
    * @throws {MemfdError} `EBADF` when the ring is closed; `EINVAL` when the
    *   indices in its header are corrupt (another process wrote them).
    */
@@ -343,7 +347,8 @@ export class RingBuffer implements Disposable {
    * using ring = RingBuffer.create(4096);
    * ring.write(new Uint8Array(100));
    * assertEquals(ring.free, 3996);
-   * ```   *
+   * ```
+   *
    * @throws {MemfdError} `EBADF` when the ring is closed; `EINVAL` when the
    *   indices in its header are corrupt (another process wrote them).
    */
@@ -366,7 +371,8 @@ export class RingBuffer implements Disposable {
    * ring.commit(written);
    * assertEquals(written, 5);
    * assertEquals(ring.available, 5);
-   * ```   *
+   * ```
+   *
    * @throws {MemfdError} `EBADF` when the ring is closed; `EINVAL` when the
    *   indices in its header are corrupt (another process wrote them).
    */
@@ -425,7 +431,8 @@ export class RingBuffer implements Disposable {
    * const pending = ring.readable();
    * assertEquals(pending.length, 200);
    * assertEquals(pending[199], 1);
-   * ```   *
+   * ```
+   *
    * @throws {MemfdError} `EBADF` when the ring is closed; `EINVAL` when the
    *   indices in its header are corrupt (another process wrote them).
    */
