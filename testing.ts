@@ -92,10 +92,10 @@ export class MemfdLeakError extends Error {
    * Lists `leaks`, and `nativeOnly` native mappings no `Mapping` object
    * accounts for, in the message.
    *
+   * Never throws.
+   *
    * @param leaks what was left open or mapped
    * @param nativeOnly native mappings no `Mapping` accounts for
-   *
-   * Never throws.
    */
   constructor(leaks: MemfdLeak[], nativeOnly: number) {
     const lines = leaks.map((l) =>
@@ -272,6 +272,9 @@ export async function assertNoMemfdLeaks<T>(
  * Wraps a `Deno.test` function so that the test fails when it leaves a
  * `Memfd` open or a `Mapping` mapped (see {@linkcode assertNoMemfdLeaks}).
  *
+ * Never throws; the returned test function rejects as
+ * {@linkcode assertNoMemfdLeaks} does.
+ *
  * @example
  * ```ts
  * import { Memfd } from "@memfd/memfd";
@@ -286,9 +289,6 @@ export async function assertNoMemfdLeaks<T>(
  *   assertEquals(back, new Uint8Array([1, 2, 3, 4]));
  * }));
  * ```
- *
- * Never throws; the returned test function rejects as
- * {@linkcode assertNoMemfdLeaks} does.
  */
 export function noMemfdLeaks(
   fn: (t: Deno.TestContext) => void | Promise<void>,

@@ -33,11 +33,11 @@ export class MemfdError extends Error {
    * Makes the error for `errno` from `syscall`; `message` gets the errno
    * name and the system call appended.
    *
+   * Never throws.
+   *
    * @param errno the Linux errno number
    * @param syscall the system call, e.g. `"mmap"`
    * @param message what was attempted and why it was refused
-   *
-   * Never throws.
    */
   constructor(errno: number, syscall: string, message: string) {
     const code = errnoName(errno);

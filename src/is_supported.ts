@@ -19,8 +19,6 @@ import { tryLoadQuietly } from "./loader/library.ts";
  *   assertEquals(fd.size, 1);
  * }
  * ```
- *
- * Never throws.
  */
 export function isSupported(): boolean {
   return tryLoadQuietly();

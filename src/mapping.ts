@@ -131,6 +131,8 @@ export class Mapping implements Disposable {
   /**
    * The mapped memory (detached, length 0, once unmapped).
    *
+   * Never throws.
+   *
    * @example Any typed view of the memory
    * ```ts
    * import { Memfd } from "@memfd/memfd";
@@ -142,8 +144,6 @@ export class Mapping implements Disposable {
    * fd.read(out);
    * assertEquals(out, new Uint8Array([1, 2, 3, 4]));
    * ```
-   *
-   * Never throws.
    */
   get buffer(): ArrayBuffer {
     return this.#buffer;
@@ -151,6 +151,8 @@ export class Mapping implements Disposable {
 
   /**
    * A byte view of all of {@linkcode Mapping.buffer}.
+   *
+   * Never throws.
    *
    * @example See what was written to the file
    * ```ts
@@ -161,8 +163,6 @@ export class Mapping implements Disposable {
    * fd.write(new TextEncoder().encode("hello"));
    * assertEquals(new TextDecoder().decode(map.bytes.subarray(0, 5)), "hello");
    * ```
-   *
-   * Never throws.
    */
   get bytes(): Uint8Array {
     return this.#bytes;
@@ -170,6 +170,8 @@ export class Mapping implements Disposable {
 
   /**
    * Length of the mapping in bytes; 0 once unmapped.
+   *
+   * Never throws.
    *
    * @example Zero once unmapped
    * ```ts
@@ -181,8 +183,6 @@ export class Mapping implements Disposable {
    * map.unmap();
    * assertEquals(map.byteLength, 0);
    * ```
-   *
-   * Never throws.
    */
   get byteLength(): number {
     return this.#buffer.byteLength;
@@ -190,6 +190,8 @@ export class Mapping implements Disposable {
 
   /**
    * Where in the memfd the mapping starts.
+   *
+   * Never throws.
    *
    * @example A mapping of the rest of the file
    * ```ts
@@ -200,8 +202,6 @@ export class Mapping implements Disposable {
    * assertEquals(tail.offset, 4096);
    * assertEquals(tail.byteLength, 8192);
    * ```
-   *
-   * Never throws.
    */
   get offset(): number {
     return this.#offset;
@@ -209,6 +209,8 @@ export class Mapping implements Disposable {
 
   /**
    * `"shared"` (`MAP_SHARED`) or `"private"` (copy-on-write).
+   *
+   * Never throws.
    *
    * @example A private mapping of a write-sealed memfd
    * ```ts
@@ -221,8 +223,6 @@ export class Mapping implements Disposable {
    * assertEquals(copy.access, "private");
    * assertEquals(copy.bytes[0], 1);
    * ```
-   *
-   * Never throws.
    */
   get access(): MapAccess {
     return this.#access;
@@ -230,6 +230,8 @@ export class Mapping implements Disposable {
 
   /**
    * Whether {@linkcode Mapping.unmap} was called.
+   *
+   * Never throws.
    *
    * @example Before and after unmap
    * ```ts
@@ -241,8 +243,6 @@ export class Mapping implements Disposable {
    * map.unmap();
    * assertEquals(map.unmapped, true);
    * ```
-   *
-   * Never throws.
    */
   get unmapped(): boolean {
     return this.#unmapRequested;

@@ -298,6 +298,8 @@ export class Memfd implements Disposable {
   /**
    * The fd number, or -1 once closed.
    *
+   * Never throws.
+   *
    * @example The fd number is -1 once closed
    * ```ts
    * import { Memfd } from "@memfd/memfd";
@@ -307,8 +309,6 @@ export class Memfd implements Disposable {
    * fd.close();
    * assertEquals(fd.fd, -1);
    * ```
-   *
-   * Never throws.
    */
   get fd(): number {
     return this.#closing ? -1 : this.#fd;
@@ -316,6 +316,8 @@ export class Memfd implements Disposable {
 
   /**
    * The name the memfd was created with.
+   *
+   * Never throws.
    *
    * @example The name travels with the file
    * ```ts
@@ -325,8 +327,6 @@ export class Memfd implements Disposable {
    * using reopened = Memfd.open(fd.path); // read back from the kernel
    * assertEquals(reopened.name, "frames");
    * ```
-   *
-   * Never throws.
    */
   get name(): string {
     return this.#name;
@@ -334,6 +334,8 @@ export class Memfd implements Disposable {
 
   /**
    * Whether {@linkcode Memfd.close} was called.
+   *
+   * Never throws.
    *
    * @example A closed memfd refuses every call
    * ```ts
@@ -345,8 +347,6 @@ export class Memfd implements Disposable {
    * const error = assertThrows(() => fd.resize(1), MemfdError, "closed");
    * assertEquals(error.code, "EBADF");
    * ```
-   *
-   * Never throws.
    */
   get closed(): boolean {
     return this.#closing;

@@ -259,6 +259,8 @@ export class RingBuffer implements Disposable {
   /**
    * The memfd holding the ring: share its `path` or send it.
    *
+   * Never throws.
+   *
    * @example A header page, then the data
    * ```ts
    * import { RingBuffer } from "@memfd/memfd";
@@ -266,8 +268,6 @@ export class RingBuffer implements Disposable {
    * using ring = RingBuffer.create(4096);
    * assertEquals(ring.memfd.size, 8192);
    * ```
-   *
-   * Never throws.
    */
   get memfd(): Memfd {
     return this.#memfd;
@@ -275,6 +275,8 @@ export class RingBuffer implements Disposable {
 
   /**
    * Bytes of data the ring holds when full.
+   *
+   * Never throws.
    *
    * @example Rounded up to whole pages
    * ```ts
@@ -284,8 +286,6 @@ export class RingBuffer implements Disposable {
    * assertEquals(ring.capacity, 8192);
    * assertEquals(ring.free, 8192);
    * ```
-   *
-   * Never throws.
    */
   get capacity(): number {
     return this.#capacity;
@@ -293,6 +293,8 @@ export class RingBuffer implements Disposable {
 
   /**
    * Whether {@linkcode RingBuffer.close} was called.
+   *
+   * Never throws.
    *
    * @example A closed ring refuses every call
    * ```ts
@@ -308,8 +310,6 @@ export class RingBuffer implements Disposable {
    * );
    * assertEquals(error.code, "EBADF");
    * ```
-   *
-   * Never throws.
    */
   get closed(): boolean {
     return this.#closed;

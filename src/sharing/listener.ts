@@ -121,6 +121,8 @@ export class MemfdListener implements Disposable {
   /**
    * The socket path given to {@linkcode MemfdListener.listen}.
    *
+   * Never throws.
+   *
    * @example The socket is a file at the path
    * ```ts
    * import { MemfdListener } from "@memfd/memfd";
@@ -131,8 +133,6 @@ export class MemfdListener implements Disposable {
    * listener.close();
    * Deno.removeSync(dir);
    * ```
-   *
-   * Never throws.
    */
   get path(): string {
     return this.#path;
@@ -140,6 +140,8 @@ export class MemfdListener implements Disposable {
 
   /**
    * Whether {@linkcode MemfdListener.close} was called.
+   *
+   * Never throws.
    *
    * @example A closed listener refuses to receive
    * ```ts
@@ -153,8 +155,6 @@ export class MemfdListener implements Disposable {
    * assertEquals(error.code, "EBADF");
    * Deno.removeSync(dir);
    * ```
-   *
-   * Never throws.
    */
   get closed(): boolean {
     return this.#closed;
@@ -206,6 +206,8 @@ export class MemfdListener implements Disposable {
    * with `ECANCELED`, and closes the socket. Idempotent. Memfds queued by
    * senders but not yet received are dropped by the kernel.
    *
+   * Never throws.
+   *
    * @example
    * ```ts
    * import { MemfdError, MemfdListener } from "@memfd/memfd";
@@ -218,8 +220,6 @@ export class MemfdListener implements Disposable {
    * assertEquals(error.code, "ECANCELED");
    * await Deno.remove(dir);
    * ```
-   *
-   * Never throws.
    */
   close(): void {
     if (this.#closed) return;
@@ -232,6 +232,8 @@ export class MemfdListener implements Disposable {
   /**
    * Same as {@linkcode MemfdListener.close}.
    *
+   * Never throws.
+   *
    * @example The socket file goes at the end of the block
    * ```ts
    * import { MemfdListener } from "@memfd/memfd";
@@ -243,8 +245,6 @@ export class MemfdListener implements Disposable {
    * assertEquals([...Deno.readDirSync(dir)], []); // the socket file is gone
    * Deno.removeSync(dir);
    * ```
-   *
-   * Never throws.
    */
   [Symbol.dispose](): void {
     this.close();
