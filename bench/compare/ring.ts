@@ -27,7 +27,15 @@ interface Peer {
 
 function spawnPeer(args: string[], stdin: "piped" | "null"): Peer {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--allow-ffi", "--allow-read", PEER, ...args],
+    args: [
+      "run",
+      "--quiet",
+      "--allow-ffi",
+      "--allow-read",
+      "--allow-write=/proc",
+      PEER,
+      ...args,
+    ],
     stdin,
     stdout: "piped",
     stderr: "inherit",

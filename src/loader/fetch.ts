@@ -16,17 +16,17 @@ export function cacheDirOf(source: RemoteSource): string {
 }
 
 /**
- * What fetching `source` into the cache needs: net for its host, read for
- * the cached file (an existing copy is checked, not fetched again), write
- * for its directory (the download lands under a temporary name there and
- * is renamed into place).
+ * What fetching `source` into the cache needs: net for its host, read and
+ * write for its directory (an existing copy is checked, not fetched again;
+ * the download lands under a temporary name there and is renamed into
+ * place, and `Deno.rename` wants both grants on both names).
  */
 export function fetchNeeds(source: RemoteSource): Need[] {
   const dir = cacheDirOf(source);
   return [{
     grants: [
       netGrant(source.url.host),
-      readGrant(source.path),
+      readGrant(dir),
       writeGrant(dir),
     ],
   }];

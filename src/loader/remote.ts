@@ -31,10 +31,11 @@ export function openCached(
     throw new Deno.errors.NotFound(
       `deno_memfd's library is not installed yet at ${source.path}: run ` +
         `\`deno run --allow-net=${source.url.host} ${envFlag} ` +
-        `--allow-read=${source.path} --allow-write=${dir} ` +
+        `--allow-read=${dir} --allow-write=${dir} ` +
         `${installUrl(root)}\` once, which downloads and verifies it. ` +
         `(Trusted code only: a program granted --allow-net=` +
-        `${source.url.host} --allow-write=${dir} as well fetches it itself ` +
+        `${source.url.host} --allow-read=${dir} --allow-write=${dir} as ` +
+        `well fetches it itself ` +
         `at import, but write and FFI access to one directory let any code ` +
         `in it load a library of its own)`,
     );
