@@ -16,6 +16,7 @@ import {
 import { Memfd, MemfdError, MemfdListener } from "../mod.ts";
 import { dm_cloexec } from "../src/native.ts";
 import {
+  DENO_FLAGS,
   fdTargets,
   MOD,
   openFds,
@@ -39,6 +40,15 @@ function textOf(fd: Memfd): string {
   const bytes = new Uint8Array(fd.size);
   fd.read(bytes);
   return decoder.decode(bytes);
+}
+
+/** A child's flags: FFI, reads, and what Deno.connect/listen need for `path`. */
+function socketGrants(path: string): string[] {
+  return [
+    ...DENO_FLAGS,
+    `--allow-write=${path}`,
+    `--allow-net=unix:${path}`,
+  ];
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -267,7 +277,7 @@ test("between two deno processes, both directions", async () => {
     fd.seal("shrink", "grow", "write");
     await fd.sendTo(Deno.args[0]);
     `,
-    undefined,
+    socketGrants(listener.path),
     [listener.path],
   );
   assertEquals(sender.stderr, "");
@@ -288,7 +298,7 @@ test("between two deno processes, both directions", async () => {
     fd.read(bytes);
     console.log(fd.name, new TextDecoder().decode(bytes));
     `,
-    undefined,
+    socketGrants(path),
     [path],
   );
   assertEquals(await receiver.readLine(), "ready");
