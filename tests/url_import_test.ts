@@ -56,7 +56,11 @@ function paths(denoDir: string) {
   return { cache, library: `${cache}/${PIN.sha256}.so` };
 }
 
-/** The narrowest flags for a first run: fetch, cache, open. */
+/**
+ * Fetch and run in one go: the narrowest flags for it. For trusted code
+ * only, since it grants write and FFI on one directory (docs/security.md);
+ * {@linkcode installFlags} then {@linkcode programFlags} never do.
+ */
 function firstRunFlags(server: RepoServer, denoDir: string): string[] {
   const { cache, library } = paths(denoDir);
   return [
@@ -352,5 +356,37 @@ Deno.test("install.ts: a changed byte is refused and nothing is cached", async (
     assertStringIncludes(out.stderr, "checksum mismatch");
     assertStringIncludes(out.stderr, "Nothing was cached or opened");
     assertEquals(cacheEntries(denoDir), []);
+  });
+});
+
+Deno.test("URL import without grants: each first call names every flag it still needs, in one message", async () => {
+  await withDenoDir(async (denoDir) => {
+    await using server = serveRepo();
+    const { library } = paths(denoDir);
+    const importOnly = [`--allow-import=${server.host}`];
+    const bare = await child(useFrom(server), importOnly, denoDir);
+    assertEquals(bare.stderr, "");
+    assertStringIncludes(
+      bare.stdout,
+      "false false NotCapable: deno_memfd keeps its library in the Deno " +
+        "cache directory and needs to know where that is: run with " +
+        "--allow-env=DENO_DIR,XDG_CACHE_HOME,HOME. With it, the library " +
+        "needs --allow-read and --allow-ffi for <deno cache>/deno_memfd/" +
+        `${PIN.sha256}.so; \`deno run ${server.origin}/install.ts\``,
+    );
+
+    const withEnv = await child(
+      useFrom(server),
+      [...importOnly, "--allow-env=DENO_DIR"],
+      denoDir,
+    );
+    assertEquals(withEnv.stderr, "");
+    assertStringIncludes(
+      withEnv.stdout,
+      `false false NotCapable: deno_memfd needs permission to open its ` +
+        `library ${library}: run with --allow-ffi=${library} ` +
+        `--allow-read=${library}.`,
+    );
+    assertEquals(server.requests.includes(LIBRARY_PATH), false);
   });
 });
