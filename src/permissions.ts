@@ -10,6 +10,7 @@
 
 /** A grant a call needs: what to ask Deno, and the flag that gives it. */
 export interface Grant {
+  /** What `Deno.permissions.querySync` is asked. */
   descriptor: Deno.PermissionDescriptor;
   /** The command-line flag that grants it, e.g. `--allow-read=/tmp/x`. */
   flag: string;
@@ -147,6 +148,7 @@ export function unixSocketGrants(path: string): Grant[] {
 
 /** Grants wanted for one reason; `why` is said when any of them is missing. */
 export interface Need {
+  /** The grants, each of which must be held. */
   grants: readonly Grant[];
   /** A sentence on why these are needed, e.g. "Deno.listen needs the same". */
   why?: string;

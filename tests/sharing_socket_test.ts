@@ -42,13 +42,19 @@ function textOf(fd: Memfd): string {
   return decoder.decode(bytes);
 }
 
-/** A child's flags: FFI, reads, and what Deno.connect/listen need for `path`. */
+/**
+ * A child's flags: FFI, reads, and what Deno.connect/listen need for
+ * `path` (net for `unix:<path>` only where this Deno scopes sockets so).
+ */
 function socketGrants(path: string): string[] {
-  return [
-    ...DENO_FLAGS,
-    `--allow-write=${path}`,
-    `--allow-net=unix:${path}`,
-  ];
+  let net: string[] = [];
+  try {
+    Deno.permissions.querySync({ name: "net", host: "unix:/" });
+    net = [`--allow-net=unix:${path}`];
+  } catch {
+    // An older Deno: Deno.listen asks for read and write only.
+  }
+  return [...DENO_FLAGS, `--allow-write=${path}`, ...net];
 }
 
 async function exists(path: string): Promise<boolean> {
