@@ -327,6 +327,9 @@ export function connectNeeds(path: string): Need[] {
  * ```
  */
 export function memfdOpenNeeds(path: string, write: boolean): Need[] {
+  // An empty path names nothing (the kernel says ENOENT for every caller);
+  // as a scope it would read as the current directory.
+  if (path === "") return [];
   const absolute = absolutePath(path);
   const grants = [readGrant(absolute)];
   if (write) grants.push(writeGrant(absolute));

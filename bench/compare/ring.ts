@@ -32,7 +32,8 @@ function spawnPeer(args: string[], stdin: "piped" | "null"): Peer {
       "--quiet",
       "--allow-ffi",
       "--allow-read",
-      "--allow-write=/proc",
+      // The ring peer opens the ring's memfd for writing by its path.
+      ...(args[0] === "ring" ? [`--allow-write=${args[1]}`] : []),
       PEER,
       ...args,
     ],
