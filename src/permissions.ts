@@ -49,7 +49,15 @@ export function granted(descriptor: Deno.PermissionDescriptor): boolean {
  */
 export function absolutePath(path: string): string {
   if (path.startsWith("/")) return path;
-  return `${Deno.cwd().replace(/\/$/, "")}/${path}`;
+  let cwd: string;
+  try {
+    cwd = Deno.cwd();
+  } catch {
+    // A deleted current directory (or a Deno that guards cwd): Deno's own
+    // check then resolves the relative path itself.
+    return path;
+  }
+  return `${cwd.replace(/\/$/, "")}/${path}`;
 }
 
 /**
