@@ -21,7 +21,7 @@ Deno.test("dist/ holds the pinned build of this checkout", () => {
   assertEquals(sha256Hex(Deno.readFileSync(LIB)), pin.sha256);
 });
 
-Deno.test("the JSR package builds offline and carries the library and testing.ts", async () => {
+Deno.test("the JSR package builds offline and carries the library, testing.ts and install.ts", async () => {
   const out = await run(Deno.execPath(), [
     "publish",
     "--dry-run",
@@ -31,7 +31,13 @@ Deno.test("the JSR package builds offline and carries the library and testing.ts
   assertEquals(out.code, 0, said);
   const pin = ARTIFACTS[Deno.build.target];
   for (
-    const file of [`dist/${pin.file}`, "testing.ts", "mod.ts", "ffi/mod.ts"]
+    const file of [
+      `dist/${pin.file}`,
+      "testing.ts",
+      "install.ts",
+      "mod.ts",
+      "ffi/mod.ts",
+    ]
   ) {
     assertEquals(
       said.includes(`${ROOT}${file}`),
