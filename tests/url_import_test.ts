@@ -387,6 +387,16 @@ Deno.test("URL import without grants: each first call names every flag it still 
         `library ${library}: run with --allow-ffi=${library} ` +
         `--allow-read=${library}.`,
     );
+    // Whether it is installed is unknown without read: the install step is
+    // named in the same message.
+    const { cache } = paths(denoDir);
+    assertStringIncludes(
+      withEnv.stdout,
+      `Unless the library is installed already, install it first with ` +
+        `\`deno run --allow-net=${server.host} --allow-env=DENO_DIR ` +
+        `--allow-read=${cache} --allow-write=${cache} ` +
+        `${server.origin}/install.ts\``,
+    );
     assertEquals(server.requests.includes(LIBRARY_PATH), false);
   });
 });

@@ -12,14 +12,19 @@
  * @module
  */
 
-import { missingFor, type Need, requireAll } from "../permissions.ts";
+import {
+  missingFor,
+  type Need,
+  readGrant,
+  requireAll,
+} from "../permissions.ts";
 import { ARTIFACTS } from "./artifacts.ts";
 import { envConsulted } from "./cache_dir.ts";
 import { fetchIntoCache, fetchNeeds } from "./fetch.ts";
 import { granted, probeFile, readGrantedEnv } from "./grants.ts";
 import { openable, openLibraryFile, openNeeds } from "./open.ts";
 import { requireLinux } from "./platform.ts";
-import { openCached } from "./remote.ts";
+import { installCommand, openCached } from "./remote.ts";
 import { resolveSource, type Source } from "./resolve.ts";
 
 const ROOT = new URL("../../", import.meta.url);
@@ -89,7 +94,16 @@ export function ensureLoaded(what = "", needs: readonly Need[] = []): string {
     }
     throw e;
   }
+  const env = `--allow-env=${envConsulted(readGrantedEnv).join(",")}`;
   const library = openNeeds(source.path);
+  if (source.kind === "remote") {
+    // Whether it is installed is for the read grant to tell.
+    library.push({
+      grants: [readGrant(source.path)],
+      why: `Unless the library is installed already, install it first with ` +
+        `\`${installCommand(source, ROOT, env)}\``,
+    });
+  }
   const subject = what === ""
     ? `deno_memfd needs permission to open its library ${source.path}`
     : missingFor(library).flags.length === 0
@@ -98,10 +112,7 @@ export function ensureLoaded(what = "", needs: readonly Need[] = []): string {
       source.path;
   requireAll(subject, [...library, ...needs]);
   if (source.kind === "file") openLibraryFile(source.path, source.origin);
-  else {
-    const env = `--allow-env=${envConsulted(readGrantedEnv).join(",")}`;
-    openCached(source, ROOT, env);
-  }
+  else openCached(source, ROOT, env);
   loadedFrom = source.path;
   return source.path;
 }

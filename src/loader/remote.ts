@@ -15,6 +15,21 @@ export function installUrl(root: URL): URL {
 }
 
 /**
+ * The command line that installs `source` into the cache once, for a
+ * program importing deno_memfd from `root`; `envFlag` is the `--allow-env`
+ * flag that finds the cache directory.
+ */
+export function installCommand(
+  source: RemoteSource,
+  root: URL,
+  envFlag: string,
+): string {
+  const dir = cacheDirOf(source);
+  return `deno run --allow-net=${source.url.host} ${envFlag} ` +
+    `--allow-read=${dir} --allow-write=${dir} ${installUrl(root)}`;
+}
+
+/**
  * Opens the cached artifact, checking it against its pin first. `root` is
  * where deno_memfd was imported from, `envFlag` the `--allow-env` flag that
  * found the cache directory (both for the message when it is missing).
@@ -30,9 +45,8 @@ export function openCached(
     const dir = cacheDirOf(source);
     throw new Deno.errors.NotFound(
       `deno_memfd's library is not installed yet at ${source.path}: run ` +
-        `\`deno run --allow-net=${source.url.host} ${envFlag} ` +
-        `--allow-read=${dir} --allow-write=${dir} ` +
-        `${installUrl(root)}\` once, which downloads and verifies it. ` +
+        `\`${installCommand(source, root, envFlag)}\` once, which ` +
+        `downloads and verifies it. ` +
         `(Trusted code only: a program granted --allow-net=` +
         `${source.url.host} --allow-read=${dir} --allow-write=${dir} as ` +
         `well fetches it itself ` +
