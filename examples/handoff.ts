@@ -43,6 +43,9 @@ if (Deno.args[0] === "send") {
         "run",
         "--allow-ffi",
         "--allow-read",
+        // What Deno.connect would need for this socket, and nothing more.
+        `--allow-write=${listener.path}`,
+        `--allow-net=unix:${listener.path}`,
         new URL(import.meta.url).pathname,
         "send",
         listener.path,

@@ -72,11 +72,14 @@ function pipeOut(total: number): void {
 }
 
 function child(args: string[]): Deno.ChildProcess {
+  // The producer opens the ring's memfd for writing by its /proc path.
+  const write = args[0] === "produce" ? [`--allow-write=${args[1]}`] : [];
   return new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "--allow-ffi",
       "--allow-read",
+      ...write,
       new URL(import.meta.url).pathname,
       ...args,
     ],

@@ -28,6 +28,7 @@ import { type CreateOptions, planCreate } from "./create_options.ts";
 import { Errno } from "./errno.ts";
 import { MemfdError } from "./errors.ts";
 import { ensureLoaded } from "./loader/library.ts";
+import { memfdOpenNeeds } from "./permissions.ts";
 import {
   adoptMapping,
   type MapAccess,
@@ -264,8 +265,12 @@ export class Memfd implements Disposable {
   /**
    * Opens a memfd by path, normally `/proc/<pid>/fd/<n>` (see
    * {@linkcode Memfd.path}): read-only unless `write: true`. The open is
-   * done natively, so Deno's `--allow-all` rule for `/proc` does not apply.
-   * A path that is not a memfd is `EINVAL`.
+   * done natively, so Deno's `--allow-all` rule for `/proc` does not apply
+   * (it can only ever open a memfd); instead it needs `--allow-read` for
+   * the path, and `--allow-write` too with `write: true`, else
+   * `Deno.errors.NotCapable` naming them, before anything is looked up (the
+   * answer is the same whether the path exists or not). A path that is not
+   * a memfd is `EINVAL`.
    *
    * @example
    * ```ts
@@ -287,10 +292,13 @@ export class Memfd implements Disposable {
    * @throws {Deno.errors.NotSupported} when not on Linux.
    */
   static open(path: string, options?: { write?: boolean }): Memfd {
-    ensureLoaded();
     const bytes = encodePath(path);
     const o = toOptions(options, "options");
     const write = toBoolean(o.write, false, "write");
+    ensureLoaded(
+      `Memfd.open(${JSON.stringify(path)}${write ? ", { write: true }" : ""})`,
+      memfdOpenNeeds(path, write),
+    );
     const fd = check(dm_open(bytes, write ? 1 : 0), "open", path);
     return new Memfd(fd, nameOf(fd), true);
   }
@@ -736,7 +744,11 @@ export class Memfd implements Disposable {
    * `socket.recv_fds`) listening at `socketPath`. Resolves once the memfd
    * is on its way: the receiver gets its own fd for the same file, so this
    * one may be closed right after the call. A path that does not exist is
-   * `MemfdError` `ENOENT`, one nobody listens on `ECONNREFUSED`.
+   * `MemfdError` `ENOENT`, one nobody listens on `ECONNREFUSED`. Needs what
+   * `Deno.connect({ transport: "unix", path })` needs (Deno 2.9:
+   * `--allow-read`, `--allow-write` and `--allow-net=unix:<absolute path>`),
+   * else the promise rejects with `Deno.errors.NotCapable` naming every
+   * missing flag, and nothing is connected to or sent.
    *
    * @example Send a memfd, then close it
    * ```ts

@@ -7,7 +7,7 @@
 import { test } from "./support/leak_checked.ts";
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { Memfd } from "../mod.ts";
-import { MOD, ROOT, runDeno } from "./support/run.ts";
+import { DENO_FLAGS, MOD, ROOT, runDeno } from "./support/run.ts";
 
 const PAGE = 4096;
 const LIB = `${ROOT}target/release/libdeno_memfd.so`;
@@ -64,6 +64,7 @@ test("a child deno opens a sealed memfd by path and verifies seals and content",
     }));
   `,
     [fd.path],
+    [...DENO_FLAGS, `--allow-write=${fd.path}`],
   );
   assertEquals(result, {
     name: "sealed-frame",
@@ -91,6 +92,7 @@ test("a child deno and this process share a mapping both ways", async () => {
     console.log(JSON.stringify({ seen }));
   `,
     [fd.path],
+    [...DENO_FLAGS, `--allow-write=${fd.path}`],
   );
   assertEquals(result, { seen: [1, 2, 3] });
   assertEquals(Array.from(map.bytes.subarray(10, 13)), [7, 8, 9]);
@@ -154,7 +156,11 @@ test("with --allow-ffi scoped to the library, open/read work and map() names the
     console.log(JSON.stringify({ size: fd.size, map }));
   `,
     [fd.path],
-    [`--allow-ffi=${LIB}`, `--allow-read=${ROOT}`],
+    [
+      `--allow-ffi=${LIB}`,
+      `--allow-read=${ROOT},${fd.path}`,
+      `--allow-write=${fd.path}`,
+    ],
   );
   assertEquals(result.size, PAGE);
   assertStringIncludes(result.map as string, "NotCapable");

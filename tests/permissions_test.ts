@@ -39,9 +39,12 @@ attempt("basics", () => {
   fd.read(back, 10);
   fd.seal("shrink");
   using copy = fd.dup();
+  return [fd.size, back.join(""), copy.seals.has("shrink")].join(" ");
+});
+attempt("open", () => {
+  using fd = Memfd.create("open", { size: 16 });
   using reopened = Memfd.open(fd.path);
-  return [fd.size, back.join(""), copy.seals.has("shrink"), reopened.size]
-    .join(" ");
+  return reopened.size;
 });
 attempt("from", () => ensureLoaded());
 attempt("map", () => {
@@ -83,7 +86,10 @@ async function probe(
   };
 }
 
-const BASICS = "8192 123 true 8192";
+const BASICS = "8192 123 true";
+/** What Memfd.open of the process's own memfd says without read for it. */
+const OPEN_REFUSED =
+  /^NotCapable: Memfd\.open\("\/proc\/\d+\/fd\/\d+"\) needs permission: run with --allow-read=\/proc\/\d+\/fd\/\d+$/;
 const scoped = [`--allow-ffi=${LIB}`, `--allow-read=${LIB}`];
 
 Deno.test("--allow-ffi=<lib> --allow-read=<lib>: everything but mappings", async () => {
@@ -92,6 +98,7 @@ Deno.test("--allow-ffi=<lib> --allow-read=<lib>: everything but mappings", async
   assertEquals(result.supported, true);
   assertEquals(result.basics, BASICS);
   assertEquals(result.from, LIB);
+  assertMatch(String(result.open), OPEN_REFUSED);
   for (const op of ["map", "mapRing"]) {
     assertMatch(String(result[op]), /^NotCapable: .*unscoped --allow-ffi/);
   }
@@ -103,12 +110,23 @@ Deno.test("--allow-ffi=<lib> --allow-read=<repo>: the same", async () => {
     `--allow-read=${ROOT}`,
   ]);
   assertEquals(result.basics, BASICS);
+  assertMatch(String(result.open), OPEN_REFUSED);
   assertMatch(String(result.map), /^NotCapable/);
+});
+
+Deno.test("--allow-ffi=<lib> --allow-read=<lib>,/proc: Memfd.open too", async () => {
+  const { result } = await probe([
+    `--allow-ffi=${LIB}`,
+    `--allow-read=${LIB},/proc`,
+  ]);
+  assertEquals(result.basics, BASICS);
+  assertEquals(result.open, 16);
 });
 
 Deno.test("--allow-ffi --allow-read=<lib>: mappings too", async () => {
   const { result } = await probe(["--allow-ffi", `--allow-read=${LIB}`]);
   assertEquals(result.basics, BASICS);
+  assertMatch(String(result.open), OPEN_REFUSED);
   assertEquals(result.map, "mapped");
   assertEquals(result.mapRing, 8192);
 });
@@ -120,9 +138,10 @@ Deno.test("no flags: import works, nothing prompts, the first call names both fl
   assertEquals(
     result.basics,
     `NotCapable: deno_memfd needs permission to open its library ${LIB}: ` +
-      `run with --allow-ffi=${LIB} --allow-read=${LIB} (it reads the file ` +
-      `before opening it: opening a truncated library would crash the ` +
-      `process). Plain --allow-ffi covers it too, and map() needs that`,
+      `run with --allow-ffi=${LIB} --allow-read=${LIB}. Plain --allow-ffi ` +
+      `covers the library too, and map() needs that. The library is read ` +
+      `before it is opened: opening a truncated library would crash the ` +
+      `process`,
   );
   // A prompt in a process without a terminal is answered "no", which would
   // show here as "denied".
@@ -141,12 +160,19 @@ Deno.test("--allow-read only: the first call names --allow-ffi=<lib>", async () 
   assertStringIncludes(String(result.basics), `run with --allow-ffi=${LIB}.`);
 });
 
-Deno.test("--allow-ffi=<lib> only: the import fails, naming --allow-read=<lib>", async () => {
-  const out = await runDeno(`import "${MOD}";`, [`--allow-ffi=${LIB}`]);
-  assertEquals(out.code, 1);
-  assertStringIncludes(out.stderr, `NotCapable`);
-  assertStringIncludes(out.stderr, `run with --allow-read=${LIB} (`);
-});
+for (const ffi of [`--allow-ffi=${LIB}`, "--allow-ffi"]) {
+  Deno.test(`${ffi} alone: isSupported() is false, the first call names only --allow-read=<lib>`, async () => {
+    const { result } = await probe([ffi]);
+    assertEquals(result.loadedAtImport, false);
+    assertEquals(result.supported, false);
+    assertEquals(
+      result.basics,
+      `NotCapable: deno_memfd needs permission to open its library ${LIB}: ` +
+        `run with --allow-read=${LIB}. The library is read before it is ` +
+        `opened: opening a truncated library would crash the process`,
+    );
+  });
+}
 
 Deno.test("DENO_MEMFD_LIB: ignored unless readable, used when it is", async () => {
   const dir = await Deno.makeTempDir();

@@ -22,7 +22,7 @@ Deno.test("dist/ holds the pinned build of this checkout", () => {
   assertEquals(sha256Hex(Deno.readFileSync(LIB)), pin.sha256);
 });
 
-Deno.test("the JSR package builds offline and carries the library, testing.ts and LICENSE", async () => {
+Deno.test("the JSR package builds offline and carries the library, testing.ts, install.ts and LICENSE", async () => {
   const out = await run(Deno.execPath(), [
     "publish",
     "--dry-run",
@@ -40,6 +40,7 @@ Deno.test("the JSR package builds offline and carries the library, testing.ts an
       "LICENSE",
       "CHANGELOG.md",
       "README.md",
+      "install.ts",
     ]
   ) {
     assertEquals(

@@ -297,7 +297,7 @@ test("32 MiB from a producer in a child deno, checksummed", async () => {
     }
     console.log(sent, sum >>> 0);
     `,
-    ["--allow-ffi", "--allow-read"],
+    ["--allow-ffi", "--allow-read", `--allow-write=${ring.memfd.path}`],
     [ring.memfd.path, String(TOTAL)],
   );
   assertEquals(await producer.readLine(), "ready");

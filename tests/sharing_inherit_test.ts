@@ -136,7 +136,7 @@ with mmap.mmap(fd, os.fstat(fd).st_size) as m:
     fd.write(new TextEncoder().encode("ok"), 3);
     console.log(fd.name);
     `,
-    undefined,
+    ["--allow-ffi", "--allow-read", `--allow-write=${fd.path}`],
     [fd.path],
   );
   assertEquals(deno.stderr, "");

@@ -16,6 +16,7 @@ import {
 import { Memfd, MemfdError, MemfdListener } from "../mod.ts";
 import { dm_cloexec } from "../src/native.ts";
 import {
+  DENO_FLAGS,
   fdTargets,
   MOD,
   openFds,
@@ -39,6 +40,21 @@ function textOf(fd: Memfd): string {
   const bytes = new Uint8Array(fd.size);
   fd.read(bytes);
   return decoder.decode(bytes);
+}
+
+/**
+ * A child's flags: FFI, reads, and what Deno.connect/listen need for
+ * `path` (net for `unix:<path>` only where this Deno scopes sockets so).
+ */
+function socketGrants(path: string): string[] {
+  let net: string[] = [];
+  try {
+    Deno.permissions.querySync({ name: "net", host: "unix:/" });
+    net = [`--allow-net=unix:${path}`];
+  } catch {
+    // An older Deno: Deno.listen asks for read and write only.
+  }
+  return [...DENO_FLAGS, `--allow-write=${path}`, ...net];
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -267,7 +283,7 @@ test("between two deno processes, both directions", async () => {
     fd.seal("shrink", "grow", "write");
     await fd.sendTo(Deno.args[0]);
     `,
-    undefined,
+    socketGrants(listener.path),
     [listener.path],
   );
   assertEquals(sender.stderr, "");
@@ -288,7 +304,7 @@ test("between two deno processes, both directions", async () => {
     fd.read(bytes);
     console.log(fd.name, new TextDecoder().decode(bytes));
     `,
-    undefined,
+    socketGrants(path),
     [path],
   );
   assertEquals(await receiver.readLine(), "ready");

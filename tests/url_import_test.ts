@@ -11,7 +11,13 @@ import {
 } from "@std/assert";
 import { ARTIFACTS } from "../src/loader/artifacts.ts";
 import { sha256Hex } from "../src/loader/checksum.ts";
-import { isolatedEnv, type Outcome, runDeno } from "./support/run.ts";
+import {
+  denoRun,
+  isolatedEnv,
+  type Outcome,
+  run,
+  runDeno,
+} from "./support/run.ts";
 import { deadPort, type RepoServer, serveRepo } from "./support/server.ts";
 
 const PIN = ARTIFACTS[Deno.build.target];
@@ -50,7 +56,11 @@ function paths(denoDir: string) {
   return { cache, library: `${cache}/${PIN.sha256}.so` };
 }
 
-/** The narrowest flags for a first run: fetch, cache, open. */
+/**
+ * Fetch and run in one go: the narrowest flags for it. For trusted code
+ * only, since it grants write and FFI on one directory (docs/security.md);
+ * {@linkcode installFlags} then {@linkcode programFlags} never do.
+ */
 function firstRunFlags(server: RepoServer, denoDir: string): string[] {
   const { cache, library } = paths(denoDir);
   return [
@@ -116,7 +126,7 @@ Deno.test("URL import: downloads once, verifies, then runs with the server gone"
       lazy.stdout.trim(),
       `false false NotCapable: deno_memfd needs permission to open its ` +
         `library ${library}: run with --allow-ffi=${library}. Plain ` +
-        `--allow-ffi covers it too, and map() needs that`,
+        `--allow-ffi covers the library too, and map() needs that`,
     );
   });
 });
@@ -212,20 +222,180 @@ Deno.test("URL import: an unreachable library URL is named, with the ways around
   });
 });
 
-Deno.test("URL import: missing download permissions are named, not prompted for", async () => {
+Deno.test("URL import before install: the import works, the first call says how to install; nothing is fetched", async () => {
+  await withDenoDir(async (denoDir) => {
+    await using server = serveRepo();
+    const { cache, library } = paths(denoDir);
+    const flags = programFlags(server, denoDir);
+    const out = await child(useFrom(server), flags, denoDir);
+    assertEquals(out.stderr, "");
+    assertEquals(
+      out.stdout.trim(),
+      `false false NotFound: deno_memfd's library is not installed yet at ` +
+        `${library}: run \`deno run --allow-net=${server.host} ` +
+        `--allow-env=DENO_DIR --allow-read=${cache} --allow-write=${cache} ` +
+        `${server.origin}/install.ts\` once, which downloads and verifies ` +
+        `it. (Trusted code only: a program granted --allow-net=` +
+        `${server.host} --allow-read=${cache} --allow-write=${cache} as ` +
+        `well fetches it itself at import, but write and FFI access to one ` +
+        `directory let any code in it load a library of its own)`,
+    );
+    assertEquals(server.requests.includes(LIBRARY_PATH), false);
+    assertEquals(cacheEntries(denoDir), []);
+  });
+});
+
+/** What a program needs once the library is installed: read+ffi on it. */
+function programFlags(server: RepoServer, denoDir: string): string[] {
+  const { library } = paths(denoDir);
+  return [
+    `--allow-import=${server.host}`,
+    "--allow-env=DENO_DIR",
+    `--allow-read=${library}`,
+    `--allow-ffi=${library}`,
+  ];
+}
+
+/** Runs `install.ts` from the server, as a user would run it once. */
+function runInstall(
+  server: RepoServer,
+  flags: string[],
+  env: Record<string, string>,
+): Promise<Outcome> {
+  const [deno, ...args] = denoRun(`${server.origin}/install.ts`, [
+    `--allow-import=${server.host}`,
+    ...flags,
+  ]);
+  return run(deno, args, isolatedEnv(env));
+}
+
+function installFlags(server: RepoServer, denoDir: string): string[] {
+  const { cache } = paths(denoDir);
+  return [
+    `--allow-net=${server.host}`,
+    "--allow-env=DENO_DIR",
+    `--allow-read=${cache}`,
+    `--allow-write=${cache}`,
+  ];
+}
+
+Deno.test("install.ts: downloads, verifies and caches once; programs then need read+ffi on that file only", async () => {
+  await withDenoDir(async (denoDir) => {
+    await using server = serveRepo();
+    const { library } = paths(denoDir);
+    const flags = installFlags(server, denoDir);
+    // No FFI grant at all, and none needed.
+    assertEquals(flags.some((f) => f.startsWith("--allow-ffi")), false);
+    const first = await runInstall(server, flags, { DENO_DIR: denoDir });
+    assertEquals(first.stderr, "");
+    const printed = programFlags(server, denoDir).slice(1);
+    assertEquals(first.stdout.trim().split("\n").slice(0, 2), [
+      `deno_memfd: library downloaded ${server.origin}${LIBRARY_PATH}, ` +
+      `verified it and cached it: ${library}`,
+      `Programs that import deno_memfd need: ${printed.join(" ")}`,
+    ]);
+    assertEquals(cacheEntries(denoDir), [`${PIN.sha256}.so`]);
+    assertEquals(sha256Hex(Deno.readFileSync(library)), PIN.sha256);
+    assertEquals(server.requests.filter((p) => p === LIBRARY_PATH).length, 1);
+
+    // The program: no write, no net; the library from the cache.
+    const program = programFlags(server, denoDir);
+    assertEquals(program.some((f) => /^--allow-(write|net)/.test(f)), false);
+    const used = await child(useFrom(server), program, denoDir);
+    assertEquals(used.stderr, "");
+    assertEquals(used.stdout.trim(), "true true hello");
+
+    // Again: the cached copy is checked, nothing downloaded.
+    const again = await runInstall(server, flags, { DENO_DIR: denoDir });
+    assertEquals(again.stderr, "");
+    assertStringIncludes(again.stdout, "already cached and verified");
+    assertEquals(server.requests.filter((p) => p === LIBRARY_PATH).length, 1);
+  });
+});
+
+Deno.test("install.ts: every missing grant named at once, before anything is fetched", async () => {
   await withDenoDir(async (denoDir) => {
     await using server = serveRepo();
     const { cache } = paths(denoDir);
-    const flags = firstRunFlags(server, denoDir).filter((flag) =>
-      !flag.startsWith("--allow-net") && !flag.startsWith("--allow-write")
-    );
-    const out = await child(useFrom(server), flags, denoDir);
+    const out = await runInstall(server, ["--allow-env=DENO_DIR"], {
+      DENO_DIR: denoDir,
+    });
     assertNotEquals(out.code, 0);
     assertStringIncludes(
       out.stderr,
-      `NotCapable: deno_memfd needs to download its library from ` +
-        `${server.origin}${LIBRARY_PATH} into ${cache} once: run with ` +
-        `--allow-net=${server.host} --allow-write=${cache}`,
+      `NotCapable: deno_memfd's install step needs permission to download ` +
+        `${server.origin}${LIBRARY_PATH} into ${cache}: run with ` +
+        `--allow-net=${server.host} --allow-read=${cache} ` +
+        `--allow-write=${cache}`,
+    );
+    assertEquals(server.requests.includes(LIBRARY_PATH), false);
+    assertEquals(cacheEntries(denoDir), []);
+
+    const noEnv = await runInstall(server, [], { DENO_DIR: denoDir });
+    assertNotEquals(noEnv.code, 0);
+    assertStringIncludes(
+      noEnv.stderr,
+      "run with --allow-env=DENO_DIR,XDG_CACHE_HOME,HOME, plus --allow-net",
+    );
+    assertEquals(server.requests.includes(LIBRARY_PATH), false);
+  });
+});
+
+Deno.test("install.ts: a changed byte is refused and nothing is cached", async () => {
+  await withDenoDir(async (denoDir) => {
+    await using server = serveRepo((path, bytes) => {
+      if (path !== LIBRARY_PATH) return undefined;
+      const flipped = bytes.slice();
+      flipped[100] ^= 0x80;
+      return flipped;
+    });
+    const out = await runInstall(server, installFlags(server, denoDir), {
+      DENO_DIR: denoDir,
+    });
+    assertNotEquals(out.code, 0);
+    assertStringIncludes(out.stderr, "checksum mismatch");
+    assertStringIncludes(out.stderr, "Nothing was cached or opened");
+    assertEquals(cacheEntries(denoDir), []);
+  });
+});
+
+Deno.test("URL import without grants: each first call names every flag it still needs, in one message", async () => {
+  await withDenoDir(async (denoDir) => {
+    await using server = serveRepo();
+    const { library } = paths(denoDir);
+    const importOnly = [`--allow-import=${server.host}`];
+    const bare = await child(useFrom(server), importOnly, denoDir);
+    assertEquals(bare.stderr, "");
+    assertStringIncludes(
+      bare.stdout,
+      "false false NotCapable: deno_memfd keeps its library in the Deno " +
+        "cache directory and needs to know where that is: run with " +
+        "--allow-env=DENO_DIR,XDG_CACHE_HOME,HOME. With it, the library " +
+        "needs --allow-read and --allow-ffi for <deno cache>/deno_memfd/" +
+        `${PIN.sha256}.so; \`deno run ${server.origin}/install.ts\``,
+    );
+
+    const withEnv = await child(
+      useFrom(server),
+      [...importOnly, "--allow-env=DENO_DIR"],
+      denoDir,
+    );
+    assertEquals(withEnv.stderr, "");
+    assertStringIncludes(
+      withEnv.stdout,
+      `false false NotCapable: deno_memfd needs permission to open its ` +
+        `library ${library}: run with --allow-ffi=${library} ` +
+        `--allow-read=${library}.`,
+    );
+    // Whether it is installed is unknown without read: the install step is
+    // named in the same message.
+    const { cache } = paths(denoDir);
+    assertStringIncludes(
+      withEnv.stdout,
+      `Unless the library is installed already, install it first with ` +
+        `\`deno run --allow-net=${server.host} --allow-env=DENO_DIR ` +
+        `--allow-read=${cache} --allow-write=${cache} ` +
+        `${server.origin}/install.ts\``,
     );
     assertEquals(server.requests.includes(LIBRARY_PATH), false);
   });

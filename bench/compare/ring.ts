@@ -27,7 +27,16 @@ interface Peer {
 
 function spawnPeer(args: string[], stdin: "piped" | "null"): Peer {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--allow-ffi", "--allow-read", PEER, ...args],
+    args: [
+      "run",
+      "--quiet",
+      "--allow-ffi",
+      "--allow-read",
+      // The ring peer opens the ring's memfd for writing by its path.
+      ...(args[0] === "ring" ? [`--allow-write=${args[1]}`] : []),
+      PEER,
+      ...args,
+    ],
     stdin,
     stdout: "piped",
     stderr: "inherit",

@@ -3,7 +3,7 @@
  * a ring (opened by path) or from stdin, saying `ready` before the first
  * byte and `done` after the last, so that start-up is not timed.
  *
- *     deno run --allow-ffi --allow-read ring_peer.ts ring <path> <bytes>
+ *     deno run --allow-ffi --allow-read --allow-write=<path> ring_peer.ts ring <path> <bytes>
  *     deno run --allow-ffi --allow-read ring_peer.ts pipe <bytes>
  *
  * @module

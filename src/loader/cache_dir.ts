@@ -35,3 +35,18 @@ export function denoCacheDir(env: EnvReader): CacheDirLookup {
 export function cachedLibraryPath(cacheDir: string, sha256: string): string {
   return `${cacheDir}/deno_memfd/${sha256}.so`;
 }
+
+/**
+ * The variables {@linkcode denoCacheDir} reads to find the directory with
+ * this environment: the chain up to the first one that is set (all three
+ * when none is). A program that opens the cached library needs
+ * `--allow-env` for exactly these.
+ */
+export function envConsulted(env: EnvReader): string[] {
+  const chain = ["DENO_DIR", "XDG_CACHE_HOME", "HOME"];
+  const set = chain.findIndex((name) => {
+    const value = env(name);
+    return value !== DENIED && value !== undefined;
+  });
+  return set < 0 ? chain : chain.slice(0, set + 1);
+}

@@ -5,14 +5,9 @@
  * @module
  */
 
-/** Whether `descriptor` is granted right now. Never prompts. */
-export function granted(descriptor: Deno.PermissionDescriptor): boolean {
-  try {
-    return Deno.permissions.querySync(descriptor).state === "granted";
-  } catch {
-    return false;
-  }
-}
+import { granted } from "../permissions.ts";
+
+export { granted };
 
 /** Marks an environment variable this process may not read. */
 export const DENIED: unique symbol = Symbol("denied");

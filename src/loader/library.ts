@@ -4,17 +4,27 @@
  * Order: {@linkcode loadLibrary}, then `DENO_MEMFD_LIB`, then a local build
  * next to `mod.ts` (`file:` imports) or the pinned release artifact from
  * `dist/` next to `mod.ts` (`http(s):` imports). When FFI permission for
- * the library is already granted at import, it is opened while this module
- * is evaluated, so that failures surface at import and nothing is loaded
- * or downloaded inside a user's test; otherwise on first use.
+ * the library (and read permission, which checks it first) is already
+ * granted at import, it is opened while this module is evaluated, so that
+ * failures surface at import and nothing is loaded or downloaded inside a
+ * user's test; otherwise on first use, whose `NotCapable` names every
+ * missing flag (the library's and the call's own) at once.
  * @module
  */
 
+import {
+  missingFor,
+  type Need,
+  readGrant,
+  requireAll,
+} from "../permissions.ts";
 import { ARTIFACTS } from "./artifacts.ts";
+import { envConsulted } from "./cache_dir.ts";
+import { fetchIntoCache, fetchNeeds } from "./fetch.ts";
 import { granted, probeFile, readGrantedEnv } from "./grants.ts";
-import { openLibraryFile } from "./open.ts";
+import { openable, openLibraryFile, openNeeds } from "./open.ts";
 import { requireLinux } from "./platform.ts";
-import { fetchIntoCache, openCached } from "./remote.ts";
+import { installCommand, openCached } from "./remote.ts";
 import { resolveSource, type Source } from "./resolve.ts";
 
 const ROOT = new URL("../../", import.meta.url);
@@ -70,13 +80,49 @@ export function loadLibrary(path: string): void {
   loadedFrom = path;
 }
 
-/** The path the library was opened from, opening it first if needed. */
-export function ensureLoaded(): string {
-  if (loadedFrom !== undefined) return loadedFrom;
+/**
+ * The path the library was opened from, opening it first if needed. A call
+ * that needs grants of its own passes them as `needs`, with `what` naming
+ * the call: they are checked together with the library's, before anything
+ * is opened, so that one `NotCapable` names every missing flag.
+ */
+export function ensureLoaded(what = "", needs: readonly Need[] = []): string {
+  if (loadedFrom !== undefined) {
+    requireAll(`${what} needs permission`, needs);
+    return loadedFrom;
+  }
   requireLinux();
-  const source = resolveHere();
+  let source: Source;
+  try {
+    source = resolveHere();
+  } catch (e) {
+    const { flags } = missingFor(needs);
+    if (e instanceof Deno.errors.NotCapable && flags.length > 0) {
+      throw new Deno.errors.NotCapable(
+        `${e.message}. ${what} needs ${flags.join(" ")} as well`,
+      );
+    }
+    throw e;
+  }
+  const env = `--allow-env=${envConsulted(readGrantedEnv).join(",")}`;
+  const library = openNeeds(source.path);
+  if (source.kind === "remote") {
+    // Whether it is installed is for the read grant to tell.
+    library.push({
+      grants: [readGrant(source.path)],
+      why: `Unless the library is installed already, install it first with ` +
+        `\`${installCommand(source, ROOT, env)}\``,
+    });
+  }
+  const subject = what === ""
+    ? `deno_memfd needs permission to open its library ${source.path}`
+    : missingFor(library).flags.length === 0
+    ? `${what} needs permission`
+    : `${what} needs permission, and deno_memfd to open its library ` +
+      source.path;
+  requireAll(subject, [...library, ...needs]);
   if (source.kind === "file") openLibraryFile(source.path, source.origin);
-  else openCached(source);
+  else openCached(source, ROOT, env);
   loadedFrom = source.path;
   return source.path;
 }
@@ -94,10 +140,7 @@ export function tryLoadQuietly(): boolean {
   if (loadedFrom !== undefined) return true;
   if (Deno.build.os !== "linux") return false;
   try {
-    const { path } = resolveHere();
-    if (!granted({ name: "ffi", path }) || !granted({ name: "read", path })) {
-      return false;
-    }
+    if (!openable(resolveHere().path)) return false;
     ensureLoaded();
     return true;
   } catch {
@@ -105,7 +148,12 @@ export function tryLoadQuietly(): boolean {
   }
 }
 
-/** The eager half: runs once, while this module is evaluated. */
+/**
+ * The eager half: runs once, while this module is evaluated. A permission
+ * that is missing defers opening to the first use, which names every flag
+ * (and `isSupported()` answers `false` meanwhile); any other failure
+ * surfaces here.
+ */
 async function openAtImport(): Promise<void> {
   if (Deno.build.os !== "linux") return;
   let source: Source;
@@ -113,11 +161,18 @@ async function openAtImport(): Promise<void> {
     source = resolveHere();
   } catch (e) {
     // Without knowing the path, only an unscoped grant says FFI is meant.
-    if (granted({ name: "ffi" })) throw e;
-    return;
+    if (e instanceof Deno.errors.NotCapable || !granted({ name: "ffi" })) {
+      return;
+    }
+    throw e;
   }
-  if (!granted({ name: "ffi", path: source.path })) return;
-  if (source.kind === "remote") await fetchIntoCache(source);
+  if (!openable(source.path)) return;
+  if (source.kind === "remote" && probeFile(source.path) === "absent") {
+    // Fetch-and-run in one go: only for trusted code, since it takes write
+    // and FFI grants on one directory (see docs/security.md).
+    if (missingFor(fetchNeeds(source)).flags.length > 0) return;
+    await fetchIntoCache(source);
+  }
   ensureLoaded();
 }
 

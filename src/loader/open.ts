@@ -5,25 +5,43 @@
  */
 
 import { load } from "../native.ts";
-import { granted } from "./grants.ts";
+import {
+  ffiGrant,
+  granted,
+  type Need,
+  readGrant,
+  requireAll,
+} from "../permissions.ts";
 import { requireElf } from "./verify.ts";
 
+/**
+ * What opening the library at `path` needs: FFI for it, and read, since
+ * the file is checked before it is opened.
+ */
+export function openNeeds(path: string): Need[] {
+  return [
+    {
+      grants: [ffiGrant(path)],
+      why: "Plain --allow-ffi covers the library too, and map() needs that",
+    },
+    {
+      grants: [readGrant(path)],
+      why: "The library is read before it is opened: opening a truncated " +
+        "library would crash the process",
+    },
+  ];
+}
+
+/** Whether the library at `path` may be opened with the grants held. */
+export function openable(path: string): boolean {
+  return granted({ name: "ffi", path }) && granted({ name: "read", path });
+}
+
 /** Throws `NotCapable` naming every flag missing to open `path`. */
-export function requireOpenable(path: string, readScope = path): void {
-  const missing: string[] = [];
-  if (!granted({ name: "ffi", path })) missing.push(`--allow-ffi=${path}`);
-  if (!granted({ name: "read", path })) {
-    missing.push(`--allow-read=${readScope}`);
-  }
-  if (missing.length === 0) return;
-  const why = missing.some((flag) => flag.startsWith("--allow-read"))
-    ? " (it reads the file before opening it: opening a truncated library " +
-      "would crash the process)"
-    : "";
-  throw new Deno.errors.NotCapable(
-    `deno_memfd needs permission to open its library ${path}: run with ` +
-      `${missing.join(" ")}${why}. Plain --allow-ffi covers it too, and ` +
-      `map() needs that`,
+export function requireOpenable(path: string): void {
+  requireAll(
+    `deno_memfd needs permission to open its library ${path}`,
+    openNeeds(path),
   );
 }
 

@@ -1,65 +1,57 @@
 /**
- * The release artifact for an `http(s):` import: fetched once into the
- * cache, opened from there.
+ * The release artifact for an `http(s):` import, opened from the cache
+ * that `install.ts` (or, for trusted code, the import itself) filled.
  * @module
  */
 
-import { readCached, storeAtomically } from "./cache.ts";
-import { downloadArtifact } from "./download.ts";
-import { granted } from "./grants.ts";
+import { readCached } from "./cache.ts";
+import { cacheDirOf } from "./fetch.ts";
 import { openLibraryFile, requireOpenable } from "./open.ts";
 import type { RemoteSource } from "./resolve.ts";
 
-function dirOf(path: string): string {
-  return path.slice(0, path.lastIndexOf("/"));
+/** The URL of `install.ts` next to the `mod.ts` at `root`. */
+export function installUrl(root: URL): URL {
+  return new URL("install.ts", root);
 }
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
+/**
+ * The command line that installs `source` into the cache once, for a
+ * program importing deno_memfd from `root`; `envFlag` is the `--allow-env`
+ * flag that finds the cache directory.
+ */
+export function installCommand(
+  source: RemoteSource,
+  root: URL,
+  envFlag: string,
+): string {
+  const dir = cacheDirOf(source);
+  return `deno run --allow-net=${source.url.host} ${envFlag} ` +
+    `--allow-read=${dir} --allow-write=${dir} ${installUrl(root)}`;
 }
 
-/** Downloads the artifact into the cache unless it is there already. */
-export async function fetchIntoCache(source: RemoteSource): Promise<void> {
-  const dir = dirOf(source.path);
-  requireOpenable(source.path, dir);
-  if (exists(source.path)) return;
-  const missing: string[] = [];
-  if (!granted({ name: "net", host: source.url.host })) {
-    missing.push(`--allow-net=${source.url.host}`);
-  }
-  if (!granted({ name: "write", path: dir })) {
-    missing.push(`--allow-write=${dir}`);
-  }
-  if (missing.length > 0) {
-    throw new Deno.errors.NotCapable(
-      `deno_memfd needs to download its library from ${source.url} into ` +
-        `${dir} once: run with ${missing.join(" ")}`,
-    );
-  }
-  storeAtomically(
-    source.path,
-    await downloadArtifact(source.url, source.artifact),
-  );
-}
-
-/** Opens the cached artifact, checking it against its pin first. */
-export function openCached(source: RemoteSource): void {
-  const dir = dirOf(source.path);
-  requireOpenable(source.path, dir);
+/**
+ * Opens the cached artifact, checking it against its pin first. `root` is
+ * where deno_memfd was imported from, `envFlag` the `--allow-env` flag that
+ * found the cache directory (both for the message when it is missing).
+ */
+export function openCached(
+  source: RemoteSource,
+  root: URL,
+  envFlag: string,
+): void {
+  requireOpenable(source.path);
   const bytes = readCached(source.path, source.artifact);
   if (bytes === undefined) {
+    const dir = cacheDirOf(source);
     throw new Deno.errors.NotFound(
-      `deno_memfd's library is not downloaded yet: it is fetched from ` +
-        `${source.url} into ${source.path} while deno_memfd is imported, ` +
-        `when FFI permission for it is granted at that point ` +
-        `(--allow-ffi=${source.path} --allow-net=${source.url.host} ` +
-        `--allow-read=${dir} --allow-write=${dir})`,
+      `deno_memfd's library is not installed yet at ${source.path}: run ` +
+        `\`${installCommand(source, root, envFlag)}\` once, which ` +
+        `downloads and verifies it. ` +
+        `(Trusted code only: a program granted --allow-net=` +
+        `${source.url.host} --allow-read=${dir} --allow-write=${dir} as ` +
+        `well fetches it itself ` +
+        `at import, but write and FFI access to one directory let any code ` +
+        `in it load a library of its own)`,
     );
   }
   openLibraryFile(source.path, source.url.href, bytes);

@@ -102,7 +102,12 @@ function localBuild(input: ResolveInput): FileSource {
   return { kind: "file", path: pick, origin: "local build" };
 }
 
-function releaseArtifact(input: ResolveInput): RemoteSource {
+/**
+ * The pinned release artifact for `input.target`, from `dist/` next to
+ * `input.root` (or `DENO_MEMFD_BASE_URL`), cached in Deno's cache
+ * directory; what an `http(s):` import uses, and what `install.ts` fetches.
+ */
+export function releaseArtifact(input: ResolveInput): RemoteSource {
   const artifact = input.artifacts[input.target];
   if (artifact === undefined) {
     throw new Deno.errors.NotSupported(
@@ -121,10 +126,15 @@ function releaseArtifact(input: ResolveInput): RemoteSource {
           "library in: DENO_DIR, XDG_CACHE_HOME and HOME are all unset; set DENO_DIR",
       );
     }
+    const library = cachedLibraryPath("<deno cache>", artifact.sha256);
     throw new Deno.errors.NotCapable(
       `deno_memfd keeps its library in the Deno cache directory and needs to ` +
-        `know where that is: run with --allow-env=${cache.needEnv.join(",")} ` +
-        `(or set DENO_MEMFD_LIB, readable with --allow-env=DENO_MEMFD_LIB)`,
+        `know where that is: run with --allow-env=${cache.needEnv.join(",")}` +
+        `. With it, the library needs --allow-read and --allow-ffi for ` +
+        `${library}; \`deno run ${new URL("install.ts", input.root)}\` ` +
+        `downloads it once and prints the exact flags. (Or set ` +
+        `DENO_MEMFD_LIB=<path of a libdeno_memfd.so>, readable with ` +
+        `--allow-env=DENO_MEMFD_LIB)`,
     );
   }
   return {

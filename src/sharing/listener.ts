@@ -15,6 +15,7 @@ import {
 } from "../native.ts";
 import { ensureLoaded } from "../loader/library.ts";
 import { adoptMemfd, type Memfd, nameOf } from "../memfd.ts";
+import { listenNeeds } from "../permissions.ts";
 import { encodeSocketPath, SocketErrno, socketFailure } from "./socket.ts";
 
 /**
@@ -80,6 +81,10 @@ export class MemfdListener implements Disposable {
    * Creates a socket at `socketPath` and listens on it. The path must not
    * exist (`MemfdError` `EADDRINUSE`) and is at most 107 bytes
    * (`ENAMETOOLONG`); {@linkcode MemfdListener.close} removes it again.
+   * Needs what `Deno.listen({ transport: "unix", path })` needs (Deno 2.9:
+   * `--allow-read`, `--allow-write` and `--allow-net=unix:<absolute path>`),
+   * else `Deno.errors.NotCapable` naming every missing flag, and nothing is
+   * created.
    *
    * @example
    * ```ts
@@ -104,8 +109,11 @@ export class MemfdListener implements Disposable {
    * @throws {Deno.errors.NotSupported} when not on Linux.
    */
   static listen(socketPath: string): MemfdListener {
-    ensureLoaded();
     const path = encodeSocketPath(socketPath, "listen");
+    ensureLoaded(
+      `MemfdListener.listen(${JSON.stringify(socketPath)})`,
+      listenNeeds(socketPath),
+    );
     const id = new Uint8Array(16);
     const fd = dm_listen(path, id);
     if (fd < 0) throw socketFailure("listen", -fd, socketPath);

@@ -5,13 +5,16 @@
 
 import { dm_close, dm_dup, dm_send } from "../native.ts";
 import { check } from "../failures.ts";
+import { connectNeeds, requireAll } from "../permissions.ts";
 import { encodeSocketPath, socketFailure } from "./socket.ts";
 
 /**
  * Sends the memfd open as `fd` (called `name`) to the listener at
  * `socketPath` as `SCM_RIGHTS`. The fd is duplicated before this returns,
  * so the caller may close its memfd at once; the copy is closed when the
- * send is done. Connecting and sending run off the event loop.
+ * send is done. Connecting and sending run off the event loop. Needs what
+ * `Deno.connect({ transport: "unix", path })` needs; without it,
+ * `NotCapable` and nothing is connected to or sent.
  */
 export async function sendMemfd(
   fd: number,
@@ -19,6 +22,10 @@ export async function sendMemfd(
   socketPath: string,
 ): Promise<void> {
   const path = encodeSocketPath(socketPath, "send");
+  requireAll(
+    `sendTo(${JSON.stringify(socketPath)}) needs permission`,
+    connectNeeds(socketPath),
+  );
   const copy = check(dm_dup(fd, 1), "dup", name);
   let result: number;
   try {

@@ -8,7 +8,7 @@ import { ROOT } from "./run.ts";
 
 /** What the server is allowed to hand out: what a package would carry. */
 const SERVED =
-  /^\/(mod\.ts|deno\.json|(src|ffi)\/[\w/.-]+\.ts|dist\/[\w.-]+\.so)$/;
+  /^\/(mod\.ts|install\.ts|deno\.json|(src|ffi)\/[\w/.-]+\.ts|dist\/[\w.-]+\.so)$/;
 
 const TYPES: Readonly<Record<string, string>> = {
   ts: "application/typescript",
