@@ -35,28 +35,30 @@ function errno<const N extends string>(names: readonly N[]): Record<N, number> {
  * assertEquals(Errno.EBADF, 9);
  * ```
  */
-export const Errno = errno([
-  "EPERM",
-  "ENOENT",
-  "EINTR",
-  "ENXIO",
-  "EBADF",
-  "EAGAIN",
-  "ENOMEM",
-  "EACCES",
-  "EFAULT",
-  "EBUSY",
-  "ENODEV",
-  "EINVAL",
-  "ENFILE",
-  "EMFILE",
-  "EFBIG",
-  "ENAMETOOLONG",
-  "ENODATA",
-  "EBADMSG",
-  "ETIMEDOUT",
-  "ECANCELED",
-] as const);
+export const Errno = errno(
+  [
+    "EPERM",
+    "ENOENT",
+    "EINTR",
+    "ENXIO",
+    "EBADF",
+    "EAGAIN",
+    "ENOMEM",
+    "EACCES",
+    "EFAULT",
+    "EBUSY",
+    "ENODEV",
+    "EINVAL",
+    "ENFILE",
+    "EMFILE",
+    "EFBIG",
+    "ENAMETOOLONG",
+    "ENODATA",
+    "EBADMSG",
+    "ETIMEDOUT",
+    "ECANCELED",
+  ] as const,
+);
 
 /**
  * The symbolic name of a Linux errno (`"EPERM"`), or `"E<n>"`.

@@ -26,15 +26,17 @@ export * from "../ffi/mod.ts";
  * assertEquals(MemfdFlags.MFD_CLOEXEC | MemfdFlags.MFD_ALLOW_SEALING, 3);
  * ```
  */
-export const MemfdFlags = Object.freeze({
-  MFD_CLOEXEC: 0x1,
-  MFD_ALLOW_SEALING: 0x2,
-  MFD_HUGETLB: 0x4,
-  MFD_NOEXEC_SEAL: 0x8,
-  MFD_EXEC: 0x10,
-  MFD_HUGE_SHIFT: 26,
-  MFD_HUGE_MASK: 0x3f,
-} as const);
+export const MemfdFlags = Object.freeze(
+  {
+    MFD_CLOEXEC: 0x1,
+    MFD_ALLOW_SEALING: 0x2,
+    MFD_HUGETLB: 0x4,
+    MFD_NOEXEC_SEAL: 0x8,
+    MFD_EXEC: 0x10,
+    MFD_HUGE_SHIFT: 26,
+    MFD_HUGE_MASK: 0x3f,
+  } as const,
+);
 
 /**
  * File seal bits (`F_SEAL_*`), as `dm_add_seals` takes and `dm_get_seals`
@@ -47,15 +49,17 @@ export const MemfdFlags = Object.freeze({
  * assertEquals(SealBits.F_SEAL_WRITE, 8);
  * ```
  */
-export const SealBits = Object.freeze({
-  F_SEAL_SEAL: 0x1,
-  F_SEAL_SHRINK: 0x2,
-  F_SEAL_GROW: 0x4,
-  F_SEAL_WRITE: 0x8,
-  F_SEAL_FUTURE_WRITE: 0x10,
-  F_SEAL_EXEC: 0x20,
-  F_SEAL_KNOWN: 0x3f,
-} as const);
+export const SealBits = Object.freeze(
+  {
+    F_SEAL_SEAL: 0x1,
+    F_SEAL_SHRINK: 0x2,
+    F_SEAL_GROW: 0x4,
+    F_SEAL_WRITE: 0x8,
+    F_SEAL_FUTURE_WRITE: 0x10,
+    F_SEAL_EXEC: 0x20,
+    F_SEAL_KNOWN: 0x3f,
+  } as const,
+);
 
 /**
  * `flags` bits of `dm_map` / `dm_map_rest`.
@@ -67,12 +71,14 @@ export const SealBits = Object.freeze({
  * assertEquals(MapFlags.MAP_FLAG_PRIVATE, 1);
  * ```
  */
-export const MapFlags = Object.freeze({
-  /** Copy-on-write (`MAP_PRIVATE`) instead of `MAP_SHARED`. */
-  MAP_FLAG_PRIVATE: 0x1,
-  /** Pre-fault the pages (`MAP_POPULATE`). */
-  MAP_FLAG_POPULATE: 0x2,
-} as const);
+export const MapFlags = Object.freeze(
+  {
+    /** Copy-on-write (`MAP_PRIVATE`) instead of `MAP_SHARED`. */
+    MAP_FLAG_PRIVATE: 0x1,
+    /** Pre-fault the pages (`MAP_POPULATE`). */
+    MAP_FLAG_POPULATE: 0x2,
+  } as const,
+);
 
 /**
  * Longest memfd name `memfd_create` accepts, in bytes (255 − `"memfd:"`).
