@@ -25,6 +25,52 @@ function errno<const N extends string>(names: readonly N[]): Record<N, number> {
   return Object.freeze(out);
 }
 
+/** An errno name the library refers to itself. */
+export type ErrnoName =
+  | "EPERM"
+  | "ENOENT"
+  | "EINTR"
+  | "ENXIO"
+  | "EBADF"
+  | "EAGAIN"
+  | "ENOMEM"
+  | "EACCES"
+  | "EFAULT"
+  | "EBUSY"
+  | "ENODEV"
+  | "EINVAL"
+  | "ENFILE"
+  | "EMFILE"
+  | "EFBIG"
+  | "ENAMETOOLONG"
+  | "ENODATA"
+  | "EBADMSG"
+  | "ETIMEDOUT"
+  | "ECANCELED";
+
+const USED: readonly ErrnoName[] = [
+  "EPERM",
+  "ENOENT",
+  "EINTR",
+  "ENXIO",
+  "EBADF",
+  "EAGAIN",
+  "ENOMEM",
+  "EACCES",
+  "EFAULT",
+  "EBUSY",
+  "ENODEV",
+  "EINVAL",
+  "ENFILE",
+  "EMFILE",
+  "EFBIG",
+  "ENAMETOOLONG",
+  "ENODATA",
+  "EBADMSG",
+  "ETIMEDOUT",
+  "ECANCELED",
+];
+
 /**
  * Numbers for the errno names the library refers to itself.
  *
@@ -35,30 +81,7 @@ function errno<const N extends string>(names: readonly N[]): Record<N, number> {
  * assertEquals(Errno.EBADF, 9);
  * ```
  */
-export const Errno = errno(
-  [
-    "EPERM",
-    "ENOENT",
-    "EINTR",
-    "ENXIO",
-    "EBADF",
-    "EAGAIN",
-    "ENOMEM",
-    "EACCES",
-    "EFAULT",
-    "EBUSY",
-    "ENODEV",
-    "EINVAL",
-    "ENFILE",
-    "EMFILE",
-    "EFBIG",
-    "ENAMETOOLONG",
-    "ENODATA",
-    "EBADMSG",
-    "ETIMEDOUT",
-    "ECANCELED",
-  ] as const,
-);
+export const Errno: Readonly<Record<ErrnoName, number>> = errno(USED);
 
 /**
  * The symbolic name of a Linux errno (`"EPERM"`), or `"E<n>"`.
