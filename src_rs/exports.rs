@@ -1,9 +1,12 @@
 //! The FFI surface: every function Deno can call, generated into `ffi/` by
 //! `deno_bindgen`. This is the only place that turns an [`Errno`] into the
 //! `-errno` integer Deno sees, and the only place fds cross into the
-//! library: every fd argument is borrowed from [`owned_fds`] as the kind the
-//! export works on (any other fd is `-EBADF` before a system call touches
-//! it), and every fd handed out is registered there first. Each export runs
+//! library: every fd argument is checked against [`owned_fds`] as the kind
+//! the export works on (any other fd is `-EBADF` before a system call
+//! touches it), and every fd handed out is registered there first. Calls
+//! that act on an fd (write, read, resize, seal, map, dup, send, accept,
+//! receive, wake) borrow it, which keeps it open until they return; calls
+//! that only read its metadata (size, seals, cloexec, name) peek. Each export runs
 //! its body behind the panic barrier; the behaviour is documented on the
 //! module function it calls.
 
@@ -11,7 +14,7 @@ use deno_bindgen::deno_bindgen;
 
 use crate::errno::{Errno, Result};
 use crate::js_number::index;
-use crate::owned_fds::{borrow, register, Kind};
+use crate::owned_fds::{borrow, peek, register, Kind};
 use crate::panic_barrier::shielded;
 use crate::{
     bench, cloexec, duplicate, fd_passing, file_size, futex, memfd_create, memfd_link, mmap,
@@ -71,7 +74,7 @@ fn dm_adopt(fd: i32) -> i32 {
 
 #[deno_bindgen]
 fn dm_name(fd: i32, out: &mut [u8]) -> i32 {
-    int32(run(|| memfd_link::name(borrow(fd, Kind::Memfd)?.fd(), out)))
+    int32(run(|| memfd_link::name(peek(fd, Kind::Memfd)?, out)))
 }
 
 #[deno_bindgen]
@@ -81,7 +84,7 @@ fn dm_open(path: &[u8], write: i32) -> i32 {
 
 #[deno_bindgen]
 fn dm_size(fd: i32) -> f64 {
-    number(run(|| file_size::size(borrow(fd, Kind::Memfd)?.fd())))
+    number(run(|| file_size::size(peek(fd, Kind::Memfd)?)))
 }
 
 #[deno_bindgen]
@@ -110,7 +113,7 @@ fn dm_close(fd: i32) -> i32 {
 
 #[deno_bindgen]
 fn dm_cloexec(fd: i32) -> i32 {
-    int32(run(|| cloexec::cloexec(borrow(fd, Kind::Memfd)?.fd())))
+    int32(run(|| cloexec::cloexec(peek(fd, Kind::Memfd)?)))
 }
 
 fn pwrite(fd: i32, data: &[u8], offset: f64) -> f64 {
@@ -156,7 +159,7 @@ fn dm_add_seals(fd: i32, seals: i64) -> i32 {
 
 #[deno_bindgen]
 fn dm_get_seals(fd: i32) -> i32 {
-    int32(run(|| seals::get(borrow(fd, Kind::Memfd)?.fd())))
+    int32(run(|| seals::get(peek(fd, Kind::Memfd)?)))
 }
 
 #[deno_bindgen]
