@@ -389,6 +389,34 @@ mod tests {
     }
 
     #[test]
+    fn the_process_own_fds_are_never_closed_or_touched() {
+        // Closing fds 3-5 of a Deno process made it panic, before ownership.
+        let _lock = test_lock();
+        for fd in 0..3 {
+            assert_eq!(dm_close(fd), EBADF, "fd {fd}");
+            assert_eq!(dm_resize(fd, 0.0), EBADF, "fd {fd}");
+            assert_eq!(dm_cloexec(fd), EBADF, "fd {fd}");
+            assert!(crate::fstat::fstat(fd).is_ok(), "fd {fd} still open");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_fd_number_not_handed_out_is_ebadf(fd in proptest::prelude::any::<i32>()) {
+            let _lock = test_lock();
+            // Under the lock nothing else registers, so none is ours.
+            proptest::prop_assume!(owned_fds::kind_of(fd).is_none());
+            proptest::prop_assert_eq!(dm_size(fd), f64::from(EBADF));
+            proptest::prop_assert_eq!(dm_dup(fd, 1), EBADF);
+            proptest::prop_assert_eq!(dm_add_seals(fd, 1), EBADF);
+            proptest::prop_assert_eq!(dm_map(fd, 0.0, 4096.0, 0), f64::from(EBADF));
+            proptest::prop_assert_eq!(dm_wake(fd), EBADF);
+            proptest::prop_assert_eq!(dm_unlink_socket(fd), EBADF);
+            proptest::prop_assert_eq!(dm_close(fd), EBADF);
+        }
+    }
+
+    #[test]
     fn results_too_wide_for_i32_are_eoverflow() {
         assert_eq!(int32(Ok(i64::from(i32::MAX) + 1)), -libc::EOVERFLOW);
         assert_eq!(int32(Err(Errno::EPERM)), -libc::EPERM);
