@@ -10,7 +10,19 @@
  * @module
  */
 
-/** `source` with `load()`'s default path removed; throws when not found. */
+/**
+ * `source` with `load()`'s default path removed; throws when not found.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { stripDefaultPath } from "./strip_bindgen_path.ts";
+ * assertEquals(
+ *   stripDefaultPath('export function load(path: string = "/a/lib.so") {}'),
+ *   "export function load(path: string) {}",
+ * );
+ * ```
+ */
 export function stripDefaultPath(source: string): string {
   const pattern = /export function load\(path: string = "[^"]*"\)/;
   if (!pattern.test(source)) {
