@@ -5,229 +5,10 @@
 
 let symbols: any;
 
-export function load(path: string = "/work/main/target/release/libdeno_memfd.so") {
+export function load(path: string) {
   const { dlopen } = Deno;
 
   const { symbols: symbols_ } = dlopen(path, {
-    dm_retire: {
-      parameters: [
-        'f64',
-      ],
-      result: 'i32',
-      nonblocking: false
-    },
-    dm_add_seals: {
-      parameters: [
-        'i32',
-        'i64',
-      ],
-      result: 'i32',
-      nonblocking: false
-    },
-    dm_sync: {
-      parameters: [
-        'f64',
-      ],
-      result: 'i32',
-      nonblocking: false
-    },
-    dm_pwrite_async: {
-      parameters: [
-        'i32',
-        'buffer',
-        'usize',
-        'f64',
-      ],
-      result: 'f64',
-      nonblocking: true
-    },
-    dm_get_seals: {
-      parameters: [
-        'i32',
-      ],
-      result: 'i32',
-      nonblocking: false
-    },
-    dm_bench_map_unmap: {
-      parameters: [
-        'i32',
-        'i64',
-      ],
-      result: 'i64',
-      nonblocking: false
-    },
-    dm_map_ring: {
-      parameters: [
-        'i32',
-        'f64',
-        'f64',
-      ],
-      result: 'f64',
-      nonblocking: false
-    },
-    dm_close: {
-      parameters: [
-        'i32',
-      ],
-      result: 'i32',
-      nonblocking: false
-    },
-    dm_map_rest: {
-      parameters: [
-        'i32',
-        'f64',
-        'i32',
-      ],
-      result: 'f64',
-      nonblocking: false
-    },
-    dm_receive: {
-      parameters: [
-        'i32',
-        'i32',
-      ],
-      result: 'i32',
-      nonblocking: true
-    },
-    dm_view_length: {
-      parameters: [
-        'f64',
-      ],
-      result: 'f64',
-      nonblocking: false
-    },
-    dm_size: {
-      parameters: [
-        'i32',
-      ],
-      result: 'f64',
-      nonblocking: false
-    },
-    dm_live_mappings: {
-      parameters: [],
-      result: 'i32',
-      nonblocking: false
-    },
-    dm_dup: {
-      parameters: [
-        'i32',
-        'i32',
-      ],
-      result: 'i32',
-      nonblocking: false
-    },
-    dm_bench_memcpy: {
-      parameters: [
-        'buffer',
-        'usize',
-        'buffer',
-        'usize',
-        'i32',
-      ],
-      result: 'i64',
-      nonblocking: false
-    },
-    dm_name: {
-      parameters: [
-        'i32',
-        'buffer',
-        'usize',
-      ],
-      result: 'i32',
-      nonblocking: false
-    },
-    dm_page_size: {
-      parameters: [],
-      result: 'i32',
-      nonblocking: false
-    },
-    dm_create: {
-      parameters: [
-        'buffer',
-        'usize',
-        'u32',
-      ],
-      result: 'i32',
-      nonblocking: false
-    },
-    dm_futex_wake: {
-      parameters: [
-        'f64',
-      ],
-      result: 'i32',
-      nonblocking: false
-    },
-    dm_pread: {
-      parameters: [
-        'i32',
-        'buffer',
-        'usize',
-        'f64',
-      ],
-      result: 'f64',
-      nonblocking: false
-    },
-    dm_open: {
-      parameters: [
-        'buffer',
-        'usize',
-        'i32',
-      ],
-      result: 'i32',
-      nonblocking: false
-    },
-    dm_futex_wait: {
-      parameters: [
-        'f64',
-        'i32',
-        'i32',
-      ],
-      result: 'i32',
-      nonblocking: true
-    },
-    dm_resize: {
-      parameters: [
-        'i32',
-        'f64',
-      ],
-      result: 'i32',
-      nonblocking: false
-    },
-    dm_bench_lifecycle: {
-      parameters: [
-        'i32',
-        'i64',
-      ],
-      result: 'i64',
-      nonblocking: false
-    },
-    dm_bench_get_seals: {
-      parameters: [
-        'i32',
-      ],
-      result: 'i64',
-      nonblocking: false
-    },
-    dm_listen: {
-      parameters: [
-        'buffer',
-        'usize',
-        'buffer',
-        'usize',
-      ],
-      result: 'i32',
-      nonblocking: false
-    },
-    dm_pread_async: {
-      parameters: [
-        'i32',
-        'buffer',
-        'usize',
-        'f64',
-      ],
-      result: 'f64',
-      nonblocking: true
-    },
     dm_pwrite: {
       parameters: [
         'i32',
@@ -238,60 +19,11 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'f64',
       nonblocking: false
     },
-    dm_is_memfd: {
+    dm_bench_get_seals: {
       parameters: [
         'i32',
       ],
-      result: 'i32',
-      nonblocking: false
-    },
-    dm_wake_fd: {
-      parameters: [],
-      result: 'i32',
-      nonblocking: false
-    },
-    dm_accept: {
-      parameters: [
-        'i32',
-        'i32',
-      ],
-      result: 'i32',
-      nonblocking: true
-    },
-    dm_unlink_socket: {
-      parameters: [
-        'buffer',
-        'usize',
-        'buffer',
-        'usize',
-      ],
-      result: 'i32',
-      nonblocking: false
-    },
-    dm_send: {
-      parameters: [
-        'buffer',
-        'usize',
-        'i32',
-      ],
-      result: 'i32',
-      nonblocking: true
-    },
-    dm_map: {
-      parameters: [
-        'i32',
-        'f64',
-        'f64',
-        'i32',
-      ],
-      result: 'f64',
-      nonblocking: false
-    },
-    dm_cloexec: {
-      parameters: [
-        'i32',
-      ],
-      result: 'i32',
+      result: 'i64',
       nonblocking: false
     },
     dm_unmap: {
@@ -308,26 +40,308 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
       result: 'i32',
       nonblocking: false
     },
+    dm_sync: {
+      parameters: [
+        'f64',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_name: {
+      parameters: [
+        'i32',
+        'buffer',
+        'usize',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_map_ring: {
+      parameters: [
+        'i32',
+        'f64',
+        'f64',
+      ],
+      result: 'f64',
+      nonblocking: false
+    },
+    dm_send: {
+      parameters: [
+        'buffer',
+        'usize',
+        'i32',
+      ],
+      result: 'i32',
+      nonblocking: true
+    },
+    dm_pread: {
+      parameters: [
+        'i32',
+        'buffer',
+        'usize',
+        'f64',
+      ],
+      result: 'f64',
+      nonblocking: false
+    },
+    dm_close: {
+      parameters: [
+        'i32',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_open: {
+      parameters: [
+        'buffer',
+        'usize',
+        'i32',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_accept: {
+      parameters: [
+        'i32',
+        'i32',
+      ],
+      result: 'i32',
+      nonblocking: true
+    },
+    dm_wake_fd: {
+      parameters: [],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_page_size: {
+      parameters: [],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_futex_wake: {
+      parameters: [
+        'f64',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_listen: {
+      parameters: [
+        'buffer',
+        'usize',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_dup: {
+      parameters: [
+        'i32',
+        'i32',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_unlink_socket: {
+      parameters: [
+        'i32',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_create: {
+      parameters: [
+        'buffer',
+        'usize',
+        'u32',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_pread_async: {
+      parameters: [
+        'i32',
+        'buffer',
+        'usize',
+        'f64',
+      ],
+      result: 'f64',
+      nonblocking: true
+    },
+    dm_bench_map_unmap: {
+      parameters: [
+        'i32',
+        'i64',
+      ],
+      result: 'i64',
+      nonblocking: false
+    },
+    dm_cloexec: {
+      parameters: [
+        'i32',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_receive: {
+      parameters: [
+        'i32',
+        'i32',
+      ],
+      result: 'i32',
+      nonblocking: true
+    },
+    dm_futex_wait: {
+      parameters: [
+        'f64',
+        'i32',
+        'i32',
+      ],
+      result: 'i32',
+      nonblocking: true
+    },
+    dm_view_length: {
+      parameters: [
+        'f64',
+      ],
+      result: 'f64',
+      nonblocking: false
+    },
+    dm_map: {
+      parameters: [
+        'i32',
+        'f64',
+        'f64',
+        'i32',
+      ],
+      result: 'f64',
+      nonblocking: false
+    },
+    dm_get_seals: {
+      parameters: [
+        'i32',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_live_mappings: {
+      parameters: [],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_resize: {
+      parameters: [
+        'i32',
+        'f64',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_map_rest: {
+      parameters: [
+        'i32',
+        'f64',
+        'i32',
+      ],
+      result: 'f64',
+      nonblocking: false
+    },
+    dm_bench_lifecycle: {
+      parameters: [
+        'i32',
+        'i64',
+      ],
+      result: 'i64',
+      nonblocking: false
+    },
+    dm_pwrite_async: {
+      parameters: [
+        'i32',
+        'buffer',
+        'usize',
+        'f64',
+      ],
+      result: 'f64',
+      nonblocking: true
+    },
+    dm_bench_memcpy: {
+      parameters: [
+        'buffer',
+        'usize',
+        'buffer',
+        'usize',
+        'i32',
+      ],
+      result: 'i64',
+      nonblocking: false
+    },
+    dm_add_seals: {
+      parameters: [
+        'i32',
+        'i64',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_unmap_leaving_zeros: {
+      parameters: [
+        'f64',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
+    dm_size: {
+      parameters: [
+        'i32',
+      ],
+      result: 'f64',
+      nonblocking: false
+    },
+    dm_adopt: {
+      parameters: [
+        'i32',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
   });
   
   symbols = symbols_;
 }
 
-export function dm_retire(
+export function dm_pwrite(
+  arg0: number,
+  arg1: Uint8Array,
+  arg2: number,
+): number {
+  return symbols.dm_pwrite(
+    arg0,
+    arg1,
+    arg1.byteLength,
+    arg2,
+  )
+}
+
+export function dm_bench_get_seals(
   arg0: number,
 ): number {
-  return symbols.dm_retire(
+  return symbols.dm_bench_get_seals(
     arg0,
   )
 }
 
-export function dm_add_seals(
+export function dm_unmap(
   arg0: number,
-  arg1: number,
 ): number {
-  return symbols.dm_add_seals(
+  return symbols.dm_unmap(
     arg0,
-    arg1,
+  )
+}
+
+export function dm_wake(
+  arg0: number,
+): number {
+  return symbols.dm_wake(
+    arg0,
   )
 }
 
@@ -339,34 +353,14 @@ export function dm_sync(
   )
 }
 
-export function dm_pwrite_async(
+export function dm_name(
   arg0: number,
   arg1: Uint8Array,
-  arg2: number,
-): Promise<number> {
-  return symbols.dm_pwrite_async(
+): number {
+  return symbols.dm_name(
     arg0,
     arg1,
     arg1.byteLength,
-    arg2,
-  )
-}
-
-export function dm_get_seals(
-  arg0: number,
-): number {
-  return symbols.dm_get_seals(
-    arg0,
-  )
-}
-
-export function dm_bench_map_unmap(
-  arg0: number,
-  arg1: number,
-): number {
-  return symbols.dm_bench_map_unmap(
-    arg0,
-    arg1,
   )
 }
 
@@ -382,111 +376,14 @@ export function dm_map_ring(
   )
 }
 
-export function dm_close(
-  arg0: number,
-): number {
-  return symbols.dm_close(
-    arg0,
-  )
-}
-
-export function dm_map_rest(
-  arg0: number,
-  arg1: number,
-  arg2: number,
-): number {
-  return symbols.dm_map_rest(
-    arg0,
-    arg1,
-    arg2,
-  )
-}
-
-export function dm_receive(
-  arg0: number,
+export function dm_send(
+  arg0: Uint8Array,
   arg1: number,
 ): Promise<number> {
-  return symbols.dm_receive(
-    arg0,
-    arg1,
-  )
-}
-
-export function dm_view_length(
-  arg0: number,
-): number {
-  return symbols.dm_view_length(
-    arg0,
-  )
-}
-
-export function dm_size(
-  arg0: number,
-): number {
-  return symbols.dm_size(
-    arg0,
-  )
-}
-
-export function dm_live_mappings(): number {
-  return symbols.dm_live_mappings()
-}
-
-export function dm_dup(
-  arg0: number,
-  arg1: number,
-): number {
-  return symbols.dm_dup(
-    arg0,
-    arg1,
-  )
-}
-
-export function dm_bench_memcpy(
-  arg0: Uint8Array,
-  arg1: Uint8Array,
-  arg2: number,
-): number {
-  return symbols.dm_bench_memcpy(
+  return symbols.dm_send(
     arg0,
     arg0.byteLength,
     arg1,
-    arg1.byteLength,
-    arg2,
-  )
-}
-
-export function dm_name(
-  arg0: number,
-  arg1: Uint8Array,
-): number {
-  return symbols.dm_name(
-    arg0,
-    arg1,
-    arg1.byteLength,
-  )
-}
-
-export function dm_page_size(): number {
-  return symbols.dm_page_size()
-}
-
-export function dm_create(
-  arg0: Uint8Array,
-  arg1: number,
-): number {
-  return symbols.dm_create(
-    arg0,
-    arg0.byteLength,
-    arg1,
-  )
-}
-
-export function dm_futex_wake(
-  arg0: number,
-): number {
-  return symbols.dm_futex_wake(
-    arg0,
   )
 }
 
@@ -503,6 +400,14 @@ export function dm_pread(
   )
 }
 
+export function dm_close(
+  arg0: number,
+): number {
+  return symbols.dm_close(
+    arg0,
+  )
+}
+
 export function dm_open(
   arg0: Uint8Array,
   arg1: number,
@@ -514,55 +419,67 @@ export function dm_open(
   )
 }
 
-export function dm_futex_wait(
+export function dm_accept(
   arg0: number,
   arg1: number,
-  arg2: number,
 ): Promise<number> {
-  return symbols.dm_futex_wait(
-    arg0,
-    arg1,
-    arg2,
-  )
-}
-
-export function dm_resize(
-  arg0: number,
-  arg1: number,
-): number {
-  return symbols.dm_resize(
+  return symbols.dm_accept(
     arg0,
     arg1,
   )
 }
 
-export function dm_bench_lifecycle(
-  arg0: number,
-  arg1: number,
-): number {
-  return symbols.dm_bench_lifecycle(
-    arg0,
-    arg1,
-  )
+export function dm_wake_fd(): number {
+  return symbols.dm_wake_fd()
 }
 
-export function dm_bench_get_seals(
+export function dm_page_size(): number {
+  return symbols.dm_page_size()
+}
+
+export function dm_futex_wake(
   arg0: number,
 ): number {
-  return symbols.dm_bench_get_seals(
+  return symbols.dm_futex_wake(
     arg0,
   )
 }
 
 export function dm_listen(
   arg0: Uint8Array,
-  arg1: Uint8Array,
 ): number {
   return symbols.dm_listen(
     arg0,
     arg0.byteLength,
+  )
+}
+
+export function dm_dup(
+  arg0: number,
+  arg1: number,
+): number {
+  return symbols.dm_dup(
+    arg0,
     arg1,
-    arg1.byteLength,
+  )
+}
+
+export function dm_unlink_socket(
+  arg0: number,
+): number {
+  return symbols.dm_unlink_socket(
+    arg0,
+  )
+}
+
+export function dm_create(
+  arg0: Uint8Array,
+  arg1: number,
+): number {
+  return symbols.dm_create(
+    arg0,
+    arg0.byteLength,
+    arg1,
   )
 }
 
@@ -579,61 +496,51 @@ export function dm_pread_async(
   )
 }
 
-export function dm_pwrite(
+export function dm_bench_map_unmap(
   arg0: number,
-  arg1: Uint8Array,
-  arg2: number,
+  arg1: number,
 ): number {
-  return symbols.dm_pwrite(
+  return symbols.dm_bench_map_unmap(
     arg0,
     arg1,
-    arg1.byteLength,
+  )
+}
+
+export function dm_cloexec(
+  arg0: number,
+): number {
+  return symbols.dm_cloexec(
+    arg0,
+  )
+}
+
+export function dm_receive(
+  arg0: number,
+  arg1: number,
+): Promise<number> {
+  return symbols.dm_receive(
+    arg0,
+    arg1,
+  )
+}
+
+export function dm_futex_wait(
+  arg0: number,
+  arg1: number,
+  arg2: number,
+): Promise<number> {
+  return symbols.dm_futex_wait(
+    arg0,
+    arg1,
     arg2,
   )
 }
 
-export function dm_is_memfd(
+export function dm_view_length(
   arg0: number,
 ): number {
-  return symbols.dm_is_memfd(
+  return symbols.dm_view_length(
     arg0,
-  )
-}
-
-export function dm_wake_fd(): number {
-  return symbols.dm_wake_fd()
-}
-
-export function dm_accept(
-  arg0: number,
-  arg1: number,
-): Promise<number> {
-  return symbols.dm_accept(
-    arg0,
-    arg1,
-  )
-}
-
-export function dm_unlink_socket(
-  arg0: Uint8Array,
-  arg1: Uint8Array,
-): number {
-  return symbols.dm_unlink_socket(
-    arg0,
-    arg0.byteLength,
-    arg1,
-    arg1.byteLength,
-  )
-}
-
-export function dm_send(
-  arg0: Uint8Array,
-  arg1: number,
-): Promise<number> {
-  return symbols.dm_send(
-    arg0,
-    arg0.byteLength,
-    arg1,
   )
 }
 
@@ -651,26 +558,107 @@ export function dm_map(
   )
 }
 
-export function dm_cloexec(
+export function dm_get_seals(
   arg0: number,
 ): number {
-  return symbols.dm_cloexec(
+  return symbols.dm_get_seals(
     arg0,
   )
 }
 
-export function dm_unmap(
+export function dm_live_mappings(): number {
+  return symbols.dm_live_mappings()
+}
+
+export function dm_resize(
+  arg0: number,
+  arg1: number,
+): number {
+  return symbols.dm_resize(
+    arg0,
+    arg1,
+  )
+}
+
+export function dm_map_rest(
+  arg0: number,
+  arg1: number,
+  arg2: number,
+): number {
+  return symbols.dm_map_rest(
+    arg0,
+    arg1,
+    arg2,
+  )
+}
+
+export function dm_bench_lifecycle(
+  arg0: number,
+  arg1: number,
+): number {
+  return symbols.dm_bench_lifecycle(
+    arg0,
+    arg1,
+  )
+}
+
+export function dm_pwrite_async(
+  arg0: number,
+  arg1: Uint8Array,
+  arg2: number,
+): Promise<number> {
+  return symbols.dm_pwrite_async(
+    arg0,
+    arg1,
+    arg1.byteLength,
+    arg2,
+  )
+}
+
+export function dm_bench_memcpy(
+  arg0: Uint8Array,
+  arg1: Uint8Array,
+  arg2: number,
+): number {
+  return symbols.dm_bench_memcpy(
+    arg0,
+    arg0.byteLength,
+    arg1,
+    arg1.byteLength,
+    arg2,
+  )
+}
+
+export function dm_add_seals(
+  arg0: number,
+  arg1: number,
+): number {
+  return symbols.dm_add_seals(
+    arg0,
+    arg1,
+  )
+}
+
+export function dm_unmap_leaving_zeros(
   arg0: number,
 ): number {
-  return symbols.dm_unmap(
+  return symbols.dm_unmap_leaving_zeros(
     arg0,
   )
 }
 
-export function dm_wake(
+export function dm_size(
   arg0: number,
 ): number {
-  return symbols.dm_wake(
+  return symbols.dm_size(
+    arg0,
+  )
+}
+
+export function dm_adopt(
+  arg0: number,
+): number {
+  return symbols.dm_adopt(
     arg0,
   )
 }

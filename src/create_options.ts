@@ -3,6 +3,7 @@
  * @module
  */
 
+import { MemfdFlags } from "./native.ts";
 import { toBoolean, toOptions } from "./validate.ts";
 
 /**
@@ -76,12 +77,14 @@ export interface CreateOptions {
   hugetlb?: boolean | HugePageSize;
 }
 
-const MFD_CLOEXEC = 0x1;
-const MFD_ALLOW_SEALING = 0x2;
-const MFD_HUGETLB = 0x4;
-const MFD_NOEXEC_SEAL = 0x8;
-const MFD_EXEC = 0x10;
-const MFD_HUGE_SHIFT = 26;
+const {
+  MFD_CLOEXEC,
+  MFD_ALLOW_SEALING,
+  MFD_HUGETLB,
+  MFD_NOEXEC_SEAL,
+  MFD_EXEC,
+  MFD_HUGE_SHIFT,
+} = MemfdFlags;
 
 const HUGE_LOG2: Readonly<Record<HugePageSize, number>> = {
   "64KB": 16,

@@ -1,72 +1,99 @@
 /**
- * Linux errno numbers and their names, for the errors a memfd call can meet.
+ * Linux errno numbers and their names, from the runtime's own table
+ * (`node:os` `constants.errno`, which needs no permission): the one source
+ * of errno numbers in the TypeScript code.
  * @module
  */
 
-const NAMES: Readonly<Record<number, string>> = {
-  1: "EPERM",
-  2: "ENOENT",
-  3: "ESRCH",
-  4: "EINTR",
-  5: "EIO",
-  6: "ENXIO",
-  7: "E2BIG",
-  9: "EBADF",
-  11: "EAGAIN",
-  12: "ENOMEM",
-  13: "EACCES",
-  14: "EFAULT",
-  16: "EBUSY",
-  17: "EEXIST",
-  19: "ENODEV",
-  20: "ENOTDIR",
-  21: "EISDIR",
-  22: "EINVAL",
-  23: "ENFILE",
-  24: "EMFILE",
-  26: "ETXTBSY",
-  27: "EFBIG",
-  28: "ENOSPC",
-  29: "ESPIPE",
-  30: "EROFS",
-  32: "EPIPE",
-  34: "ERANGE",
-  36: "ENAMETOOLONG",
-  38: "ENOSYS",
-  40: "ELOOP",
-  61: "ENODATA",
-  74: "EBADMSG",
-  75: "EOVERFLOW",
-  88: "ENOTSOCK",
-  90: "EMSGSIZE",
-  91: "EPROTOTYPE",
-  95: "EOPNOTSUPP",
-  98: "EADDRINUSE",
-  104: "ECONNRESET",
-  107: "ENOTCONN",
-  110: "ETIMEDOUT",
-  111: "ECONNREFUSED",
-  125: "ECANCELED",
-};
+import { constants } from "node:os";
 
-/** Numbers for the names the library refers to itself. */
-export const Errno = {
-  EPERM: 1,
-  ENOENT: 2,
-  ENXIO: 6,
-  EBADF: 9,
-  ENOMEM: 12,
-  EACCES: 13,
-  EFAULT: 14,
-  EBUSY: 16,
-  ENODEV: 19,
-  EINVAL: 22,
-  ENFILE: 23,
-  EMFILE: 24,
-  EFBIG: 27,
-} as const;
+const TABLE: Readonly<Record<string, number>> = constants.errno;
 
-/** The symbolic name of a Linux errno (`"EPERM"`), or `"E<n>"`. */
+const NAMES = new Map<number, string>();
+for (const [name, number] of Object.entries(TABLE)) {
+  // Aliases (EWOULDBLOCK = EAGAIN, EDEADLOCK = EDEADLK) keep the first name.
+  if (!NAMES.has(number)) NAMES.set(number, name);
+}
+
+function errno<const N extends string>(names: readonly N[]): Record<N, number> {
+  const out = {} as Record<N, number>;
+  for (const name of names) {
+    const number = TABLE[name];
+    if (number === undefined) throw new Error(`node:os lacks errno ${name}`);
+    out[name] = number;
+  }
+  return Object.freeze(out);
+}
+
+/** An errno name the library refers to itself. */
+export type ErrnoName =
+  | "EPERM"
+  | "ENOENT"
+  | "EINTR"
+  | "ENXIO"
+  | "EBADF"
+  | "EAGAIN"
+  | "ENOMEM"
+  | "EACCES"
+  | "EFAULT"
+  | "EBUSY"
+  | "ENODEV"
+  | "EINVAL"
+  | "ENFILE"
+  | "EMFILE"
+  | "EFBIG"
+  | "ENAMETOOLONG"
+  | "ENODATA"
+  | "EBADMSG"
+  | "ETIMEDOUT"
+  | "ECANCELED";
+
+const USED: readonly ErrnoName[] = [
+  "EPERM",
+  "ENOENT",
+  "EINTR",
+  "ENXIO",
+  "EBADF",
+  "EAGAIN",
+  "ENOMEM",
+  "EACCES",
+  "EFAULT",
+  "EBUSY",
+  "ENODEV",
+  "EINVAL",
+  "ENFILE",
+  "EMFILE",
+  "EFBIG",
+  "ENAMETOOLONG",
+  "ENODATA",
+  "EBADMSG",
+  "ETIMEDOUT",
+  "ECANCELED",
+];
+
+/**
+ * Numbers for the errno names the library refers to itself.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { Errno } from "./errno.ts";
+ * assertEquals(Errno.EBADF, 9);
+ * ```
+ */
+export const Errno: Readonly<Record<ErrnoName, number>> = errno(USED);
+
+/**
+ * The symbolic name of a Linux errno (`"EPERM"`), or `"E<n>"`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { errnoName } from "./errno.ts";
+ * assertEquals(errnoName(1), "EPERM");
+ * assertEquals(errnoName(100000), "E100000");
+ * ```
+ */
 export function errnoName(errno: number): string {
-  return NAMES[errno] ?? `E${errno}`;
+  return NAMES.get(errno) ?? `E${errno}`;
 }

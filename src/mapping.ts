@@ -3,7 +3,7 @@
  * @module
  */
 
-import { dm_retire, dm_sync, dm_unmap } from "./native.ts";
+import { dm_sync, dm_unmap, dm_unmap_leaving_zeros } from "./native.ts";
 import { check } from "./failures.ts";
 import { acquired, released } from "./tracking.ts";
 
@@ -36,7 +36,7 @@ export type MapAccess = "shared" | "private";
  * or detach, would fault the process on its next touch of unmapped pages.
  */
 const finalizer = new FinalizationRegistry<number>((addr) => {
-  dm_retire(addr);
+  dm_unmap_leaving_zeros(addr);
 });
 
 let adopt: (
@@ -81,7 +81,7 @@ export class Mapping implements Disposable {
   #name: string;
   #pinned = 0;
   #unmapRequested = false;
-  /** The buffer was moved out (see the finalizer): retire, never unmap. */
+  /** The buffer was moved out (see the finalizer): replace with zeros, never unmap. */
   #moved = false;
 
   static {
@@ -311,7 +311,7 @@ export class Mapping implements Disposable {
   }
 
   #release(): void {
-    const release = this.#moved ? dm_retire : dm_unmap;
+    const release = this.#moved ? dm_unmap_leaving_zeros : dm_unmap;
     check(release(this.#addr), "unmap", this.#name);
     released(this);
   }

@@ -5,11 +5,11 @@
 
 import {
   dm_add_seals,
+  dm_adopt,
   dm_close,
   dm_create,
   dm_dup,
   dm_get_seals,
-  dm_is_memfd,
   dm_map,
   dm_map_rest,
   dm_map_ring,
@@ -23,6 +23,9 @@ import {
   dm_resize,
   dm_size,
   dm_view_length,
+  MapFlags,
+  NAME_MAX,
+  SealBits,
 } from "./native.ts";
 import { type CreateOptions, planCreate } from "./create_options.ts";
 import { Errno } from "./errno.ts";
@@ -88,10 +91,9 @@ export interface RingOptions {
   length?: number;
 }
 
-const SEAL_SEAL = 0x1;
-const MAP_PRIVATE = 0x1;
-const MAP_POPULATE = 0x2;
-const NAME_MAX = 249;
+const SEAL_SEAL = SealBits.F_SEAL_SEAL;
+const MAP_PRIVATE = MapFlags.MAP_FLAG_PRIVATE;
+const MAP_POPULATE = MapFlags.MAP_FLAG_POPULATE;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -258,7 +260,9 @@ export class Memfd implements Disposable {
     const owned = toBoolean(o.owned, true, "owned");
     toIndex(fd, "fd");
     if (fd > 0x7fffffff) throw failure("adopt", Errno.EBADF, `fd ${fd}`);
-    check(dm_is_memfd(fd), "adopt", `fd ${fd}`);
+    // Checks it is a memfd, then the library owns it: only then do the
+    // other exports act on it.
+    check(dm_adopt(fd), "adopt", `fd ${fd}`);
     return new Memfd(fd, nameOf(fd), owned);
   }
 

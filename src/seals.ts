@@ -3,6 +3,8 @@
  * @module
  */
 
+import { SealBits } from "./native.ts";
+
 /**
  * A file seal (`fcntl(F_ADD_SEALS)`), named after its `F_SEAL_*` constant:
  * - `"seal"`: no further seals can be added.
@@ -34,12 +36,12 @@ export type Seal =
   | "exec";
 
 const BITS: Readonly<Record<Seal, number>> = {
-  "seal": 0x1,
-  "shrink": 0x2,
-  "grow": 0x4,
-  "write": 0x8,
-  "future-write": 0x10,
-  "exec": 0x20,
+  "seal": SealBits.F_SEAL_SEAL,
+  "shrink": SealBits.F_SEAL_SHRINK,
+  "grow": SealBits.F_SEAL_GROW,
+  "write": SealBits.F_SEAL_WRITE,
+  "future-write": SealBits.F_SEAL_FUTURE_WRITE,
+  "exec": SealBits.F_SEAL_EXEC,
 };
 
 const NAMES = Object.keys(BITS) as Seal[];

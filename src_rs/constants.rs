@@ -1,5 +1,11 @@
 //! Kernel constants, defined here because Debian 12's glibc headers (and so
-//! some `libc` targets) lack the 6.3 additions.
+//! some `libc` targets) lack the 6.3 additions, and the library's own flag
+//! bits. `tests/constants_test.ts` checks that the TypeScript side
+//! (`src/seals.ts`, `src/native.ts`) uses the same numbers.
+
+// The kernel's whole seal and flag table is kept, whether or not the library
+// itself names every bit: it is the Rust half of the one definition.
+#![allow(dead_code)]
 
 pub const MFD_CLOEXEC: u32 = 0x1;
 pub const MFD_ALLOW_SEALING: u32 = 0x2;
@@ -24,3 +30,8 @@ pub const F_SEAL_KNOWN: u32 = 0x3f;
 
 /// Longest name `memfd_create` accepts: 255 − `"memfd:".len()`.
 pub const NAME_MAX: usize = 249;
+
+/// `dm_map` flags bit: copy-on-write (`MAP_PRIVATE`) instead of `MAP_SHARED`.
+pub const MAP_FLAG_PRIVATE: i32 = 0x1;
+/// `dm_map` flags bit: pre-fault the pages (`MAP_POPULATE`).
+pub const MAP_FLAG_POPULATE: i32 = 0x2;

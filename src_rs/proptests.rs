@@ -9,7 +9,7 @@
 //! never the harness's own fds, nor a closed number another test thread may
 //! since have been given.
 //!
-//! Tests that map take [`mapping::test_lock`], so that an address one of
+//! Tests that map take [`crate::live_mappings::test_lock`], so that an address one of
 //! them fuzzes can never be another test's live mapping.
 //!
 //! The case count is proptest's (256, or `PROPTEST_CASES`).
@@ -19,8 +19,13 @@ use std::sync::MutexGuard;
 use proptest::prelude::*;
 
 use crate::constants::{F_SEAL_KNOWN, F_SEAL_WRITE, MFD_ALLOW_SEALING, MFD_CLOEXEC, NAME_MAX};
-use crate::guard::{call, call32};
-use crate::{create, fd, io, mapping, seals, socket, wait};
+use crate::errno::{Errno, Result};
+use crate::live_mappings::live_mappings;
+use crate::panic_barrier::shielded;
+use crate::{
+    cloexec, duplicate, fd_passing, file_size, futex, memfd_create, memfd_link, mmap, open_by_path,
+    positional_io, ring_mapping, seals, socket_listener, wakeable_wait,
+};
 
 const EBADF: i64 = -(libc::EBADF as i64);
 const EINVAL: i64 = -(libc::EINVAL as i64);
@@ -28,7 +33,51 @@ const EBUSY: i64 = -(libc::EBUSY as i64);
 const PAGE: i64 = 4096;
 
 fn map_lock() -> MutexGuard<'static, ()> {
-    mapping::test_lock()
+    crate::live_mappings::test_lock()
+}
+
+/// A module result as the `>= 0` or `-errno` integer an export returns.
+trait IntoInt {
+    fn into_int(self) -> i64;
+}
+
+impl IntoInt for i64 {
+    fn into_int(self) -> i64 {
+        self
+    }
+}
+
+impl IntoInt for i32 {
+    fn into_int(self) -> i64 {
+        self.into()
+    }
+}
+
+impl IntoInt for bool {
+    fn into_int(self) -> i64 {
+        self.into()
+    }
+}
+
+impl IntoInt for () {
+    fn into_int(self) -> i64 {
+        0
+    }
+}
+
+fn int<T: IntoInt>(x: Result<T>) -> i64 {
+    x.map_or_else(|e| -i64::from(e.raw()), IntoInt::into_int)
+}
+
+/// 1 for a memfd, else `-errno`.
+fn is_memfd(fd: i32) -> i64 {
+    int(memfd_link::check_memfd(fd).map(|()| 1i64))
+}
+
+/// `close(fd)`: 0 or `-errno`.
+fn close(fd: i32) -> i64 {
+    // SAFETY: closes an fd the test case owns (or a number no one has).
+    int(crate::errno::check(i64::from(unsafe { libc::close(fd) })))
 }
 
 /// A result the exports may return: success or a plausible `-errno`.
@@ -76,10 +125,9 @@ struct Own(i32);
 
 impl Own {
     fn memfd(size: i64) -> Own {
-        let fd = create::create(b"proptest", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-        assert!(fd >= 0, "memfd_create failed: {fd}");
-        assert_eq!(fd::resize(fd as i32, size), 0);
-        Own(fd as i32)
+        let fd = memfd_create::create(b"proptest", MFD_CLOEXEC | MFD_ALLOW_SEALING).unwrap();
+        assert_eq!(file_size::resize(fd, size), Ok(()));
+        Own(fd)
     }
 
     fn pipe() -> (Own, Own) {
@@ -99,7 +147,7 @@ impl Own {
 
 impl Drop for Own {
     fn drop(&mut self) {
-        fd::close(self.0);
+        close(self.0);
     }
 }
 
@@ -177,17 +225,17 @@ proptest! {
         name in prop::collection::vec(any::<u8>(), 0..300),
         flags in prop_oneof![any::<u32>(), 0u32..0x40],
     ) {
-        let fd = create::create(&name, flags);
+        let fd = int(memfd_create::create(&name, flags));
         prop_assert!(is_result(fd));
         if name.len() > NAME_MAX || name.contains(&0) {
             prop_assert_eq!(fd, EINVAL);
         }
         if fd >= 0 {
-            prop_assert_eq!(create::is_memfd(fd as i32), 1);
+            prop_assert_eq!(is_memfd(fd as i32), 1);
             let mut out = vec![0u8; name.len()];
-            prop_assert_eq!(create::name(fd as i32, &mut out), name.len() as i64);
+            prop_assert_eq!(int(memfd_link::name(fd as i32, &mut out)), name.len() as i64);
             prop_assert_eq!(&out, &name);
-            prop_assert_eq!(fd::close(fd as i32), 0);
+            prop_assert_eq!(close(fd as i32), 0);
         }
     }
 
@@ -197,30 +245,30 @@ proptest! {
         let fd = fds.fd;
         let memfd = matches!(t, Target::Memfd);
         let invalid = matches!(t, Target::Invalid(_));
-        let is = create::is_memfd(fd);
+        let is = is_memfd(fd);
         prop_assert_eq!(is, if memfd { 1 } else if invalid { EBADF } else { EINVAL });
         let mut out = vec![0u8; out_len];
-        let n = create::name(fd, &mut out);
+        let n = int(memfd_link::name(fd, &mut out));
         prop_assert!(is_result(n));
         if memfd {
             prop_assert_eq!(n, 8);
             prop_assert_eq!(&out[..out_len.min(8)], &b"proptest"[..out_len.min(8)]);
         }
-        for r in [fd::size(fd), fd::cloexec(fd), seals::get(fd)] {
+        for r in [int(file_size::size(fd)), int(cloexec::cloexec(fd)), int(seals::get(fd))] {
             prop_assert!(is_result(r));
             if invalid {
                 prop_assert_eq!(r, EBADF);
             }
         }
-        let d = fd::dup(fd, cloexec);
+        let d = int(duplicate::dup(fd, cloexec));
         prop_assert!(is_result(d));
         if invalid {
             prop_assert_eq!(d, EBADF);
-            prop_assert_eq!(fd::close(fd), EBADF);
+            prop_assert_eq!(close(fd), EBADF);
         } else {
             prop_assert!(d >= 0);
-            prop_assert_eq!(fd::cloexec(d as i32), i64::from(cloexec));
-            prop_assert_eq!(fd::close(d as i32), 0);
+            prop_assert_eq!(int(cloexec::cloexec(d as i32)), i64::from(cloexec));
+            prop_assert_eq!(close(d as i32), 0);
         }
     }
 
@@ -234,14 +282,14 @@ proptest! {
         ],
         write: bool,
     ) {
-        let fd = create::open(&path, write);
+        let fd = int(open_by_path::open(&path, write));
         prop_assert!(is_result(fd));
         if path.len() >= libc::PATH_MAX as usize || path.contains(&0) {
             prop_assert_eq!(fd, EINVAL);
         }
         if fd >= 0 {
-            prop_assert_eq!(create::is_memfd(fd as i32), 1);
-            fd::close(fd as i32);
+            prop_assert_eq!(is_memfd(fd as i32), 1);
+            close(fd as i32);
         }
     }
 
@@ -249,12 +297,12 @@ proptest! {
     fn open_by_proc_path_of_own_and_invalid_fds(t in target(), write: bool) {
         let fds = open_target(t, 16);
         let path = format!("/proc/self/fd/{}", fds.fd);
-        let fd = create::open(path.as_bytes(), write);
+        let fd = int(open_by_path::open(path.as_bytes(), write));
         prop_assert!(is_result(fd));
         if matches!(t, Target::Memfd) {
             prop_assert!(fd >= 0);
-            prop_assert_eq!(fd::size(fd as i32), 16);
-            prop_assert_eq!(fd::close(fd as i32), 0);
+            prop_assert_eq!(int(file_size::size(fd as i32)), 16);
+            prop_assert_eq!(close(fd as i32), 0);
         } else {
             prop_assert!(fd < 0, "{path} opened as a memfd");
         }
@@ -263,13 +311,13 @@ proptest! {
     #[test]
     fn resize_takes_any_size(t in target(), size in any_i64()) {
         let fds = open_target(t, 100);
-        let r = fd::resize(fds.fd, size);
+        let r = int(file_size::resize(fds.fd, size));
         prop_assert!(is_result(r));
         if size < 0 {
             prop_assert_eq!(r, EINVAL);
         }
         if matches!(t, Target::Memfd) {
-            let now = fd::size(fds.fd);
+            let now = int(file_size::size(fds.fd));
             prop_assert_eq!(now, if r == 0 { size } else { 100 });
         } else {
             prop_assert!(r < 0);
@@ -283,14 +331,14 @@ proptest! {
         offset in any_i64(),
     ) {
         let fds = open_target(t, 0);
-        let w = io::pwrite_all(fds.fd, &data, offset);
+        let w = int(positional_io::pwrite_all(fds.fd, &data, offset));
         prop_assert!(is_result(w));
         prop_assert!(w <= data.len() as i64);
         if offset < 0 || offset.checked_add(data.len() as i64).is_none() {
             prop_assert_eq!(w, EINVAL);
         }
         let mut back = vec![0u8; data.len()];
-        let r = io::pread_all(fds.fd, &mut back, offset);
+        let r = int(positional_io::pread_all(fds.fd, &mut back, offset));
         prop_assert!(is_result(r));
         prop_assert!(r <= back.len() as i64);
         if matches!(t, Target::Memfd) && w > 0 {
@@ -307,17 +355,17 @@ proptest! {
         (0i64..0x40).prop_map(|b| b | (1 << 32)),
     ]) {
         let fds = open_target(t, 0);
-        let before = seals::get(fds.fd);
-        let r = seals::add(fds.fd, bits);
+        let before = int(seals::get(fds.fd));
+        let r = int(seals::add(fds.fd, bits));
         prop_assert!(is_result(r));
         if bits < 0 || bits & !i64::from(F_SEAL_KNOWN) != 0 {
             // Refused before the call: nothing is silently truncated.
             prop_assert_eq!(r, EINVAL);
-            prop_assert_eq!(seals::get(fds.fd), before);
+            prop_assert_eq!(int(seals::get(fds.fd)), before);
         }
         if r == 0 {
             prop_assert!(matches!(t, Target::Memfd));
-            prop_assert_eq!(seals::get(fds.fd) & bits, bits);
+            prop_assert_eq!(int(seals::get(fds.fd)) & bits, bits);
         }
     }
 
@@ -339,26 +387,26 @@ proptest! {
         } else {
             (offset, length)
         };
-        let before = mapping::live_count();
-        let addr = mapping::map(fds.fd, offset, length, flags);
+        let before = mmap::live_count();
+        let addr = int(mmap::map(fds.fd, offset, Some(length), flags));
         prop_assert!(is_result(addr));
         if addr >= 0 {
             let fits = offset >= 0
                 && length > 0
                 && offset.checked_add(length).is_some_and(|end| end <= size);
             prop_assert!(fits && matches!(t, Target::Memfd));
-            prop_assert_eq!(mapping::live_count(), before + 1);
+            prop_assert_eq!(mmap::live_count(), before + 1);
             touch(addr, length as usize);
             // The file cannot be cut under the mapping.
-            prop_assert_eq!(fd::resize(fds.fd, offset + length - 1), EBUSY);
-            prop_assert_eq!(fd::resize(fds.fd, offset + length), 0);
+            prop_assert_eq!(int(file_size::resize(fds.fd, offset + length - 1)), EBUSY);
+            prop_assert_eq!(int(file_size::resize(fds.fd, offset + length)), 0);
             touch(addr, length as usize);
-            prop_assert_eq!(mapping::sync(addr), 0);
-            prop_assert_eq!(mapping::unmap(addr), 0);
-            prop_assert_eq!(mapping::unmap(addr), EINVAL);
-            prop_assert_eq!(mapping::sync(addr), EINVAL);
+            prop_assert_eq!(int(mmap::sync(addr)), 0);
+            prop_assert_eq!(int(mmap::unmap(addr)), 0);
+            prop_assert_eq!(int(mmap::unmap(addr)), EINVAL);
+            prop_assert_eq!(int(mmap::sync(addr)), EINVAL);
         }
-        prop_assert_eq!(mapping::live_count(), before);
+        prop_assert_eq!(mmap::live_count(), before);
     }
 
     #[test]
@@ -378,8 +426,8 @@ proptest! {
         } else {
             (offset, length)
         };
-        let before = mapping::live_count();
-        let addr = mapping::map_ring(fds.fd, offset, length);
+        let before = mmap::live_count();
+        let addr = int(ring_mapping::map_ring(fds.fd, offset, length));
         prop_assert!(is_result(addr));
         if addr >= 0 {
             prop_assert!(matches!(t, Target::Memfd));
@@ -396,9 +444,9 @@ proptest! {
                 p.add(2 * len - 1).write_volatile(0xa5);
                 prop_assert_eq!(p.add(len - 1).read_volatile(), 0xa5);
             }
-            prop_assert_eq!(mapping::unmap(addr), 0);
+            prop_assert_eq!(int(mmap::unmap(addr)), 0);
         }
-        prop_assert_eq!(mapping::live_count(), before);
+        prop_assert_eq!(mmap::live_count(), before);
     }
 
     #[test]
@@ -417,19 +465,19 @@ proptest! {
     ) {
         let _lock = map_lock();
         let file = Own::memfd(4 * PAGE);
-        let before = mapping::live_count();
+        let before = mmap::live_count();
         let maps: Vec<(i64, usize)> = [(0, 4 * PAGE), (PAGE, PAGE), (0, 2 * PAGE)]
             .iter()
-            .map(|&(off, len)| (mapping::map(file.0, off, len, 0), len as usize))
+            .map(|&(off, len)| (int(mmap::map(file.0, off, Some(len), 0)), len as usize))
             .collect();
-        let ring = mapping::map_ring(file.0, 0, 2 * PAGE);
+        let ring = int(ring_mapping::map_ring(file.0, 0, 2 * PAGE));
         prop_assert!(ring >= 0);
         let mut mine: Vec<i64> = maps.iter().map(|m| m.0).collect();
         mine.push(ring);
         prop_assert!(mine.iter().all(|&a| a >= 0));
         // A stale address: mapped, then unmapped.
-        let stale = mapping::map(file.0, 0, PAGE, 1);
-        prop_assert_eq!(mapping::unmap(stale), 0);
+        let stale = int(mmap::map(file.0, 0, Some(PAGE), 1));
+        prop_assert_eq!(int(mmap::unmap(stale)), 0);
         for &a in &addrs {
             // Negative encodings pick an address near one of our mappings.
             let a = if (-3_000_000..0).contains(&a) {
@@ -443,31 +491,26 @@ proptest! {
             if mine.contains(&a) {
                 continue;
             }
-            prop_assert_eq!(mapping::unmap(a), EINVAL, "unmap({:#x})", a);
-            prop_assert_eq!(mapping::sync(a), EINVAL, "sync({:#x})", a);
+            prop_assert_eq!(int(mmap::unmap(a)), EINVAL, "unmap({:#x})", a);
+            prop_assert_eq!(int(mmap::sync(a)), EINVAL, "sync({:#x})", a);
         }
         // Every mapping of ours is still mapped and usable.
-        prop_assert_eq!(mapping::live_count(), before + 4);
+        prop_assert_eq!(mmap::live_count(), before + 4);
         for &(addr, len) in &maps {
             touch(addr, len);
         }
         touch(ring, 4 * PAGE as usize);
-        prop_assert_eq!(seals::add(file.0, i64::from(F_SEAL_WRITE)), EBUSY);
+        prop_assert_eq!(int(seals::add(file.0, i64::from(F_SEAL_WRITE))), EBUSY);
         for a in mine {
-            prop_assert_eq!(mapping::unmap(a), 0);
+            prop_assert_eq!(int(mmap::unmap(a)), 0);
         }
-        prop_assert_eq!(mapping::live_count(), before);
+        prop_assert_eq!(mmap::live_count(), before);
     }
 
     #[test]
-    fn the_guard_passes_results_through(r in any::<i64>()) {
-        prop_assert_eq!(call(|| r), r);
-        let narrowed = call32(|| r);
-        if let Ok(small) = i32::try_from(r) {
-            prop_assert_eq!(narrowed, small);
-        } else {
-            prop_assert_eq!(narrowed, -libc::EOVERFLOW);
-        }
+    fn the_panic_barrier_passes_results_through(x in any::<i64>()) {
+        prop_assert_eq!(shielded(|| Ok(x)), Ok(x));
+        prop_assert_eq!(shielded::<i64>(|| Err(Errno::EBADF)), Err(Errno::EBADF));
     }
 }
 
@@ -538,54 +581,41 @@ proptest! {
     #[test]
     fn listen_unlink_and_send_take_any_path(
         path in socket_path(),
-        out_len in 0usize..40,
-        id in prop::collection::vec(any::<u8>(), 0..40),
         memfd_kind in prop_oneof![Just(None), invalid_fd().prop_map(Some)],
     ) {
         let dir = TempDir::new();
         let p = resolve(&dir, &path);
-        let mut out = vec![0u8; out_len];
-        let l = socket::listen(&p, &mut out);
+        let l = int(socket_listener::listen(&p));
         prop_assert!(is_result(l));
-        if out_len < 16 || !matches!(path, SocketPath::Inside(_)) {
+        if !matches!(path, SocketPath::Inside(_)) {
             prop_assert!(l < 0);
         }
-        // A random id never names our socket: unlink leaves it alone.
-        let u = socket::unlink(&p, &id);
-        prop_assert!(is_result(u));
-        prop_assert!(u <= 1);
-        if id.len() < 16 {
-            prop_assert_eq!(u, EINVAL);
-        }
         if l >= 0 {
-            if id.len() >= 16 {
-                prop_assert_eq!(u, 0, "a random id removed the socket");
-            }
             let memfd = Own::memfd(4096);
-            let sent = socket::send(&p, memfd_kind.unwrap_or(memfd.0));
+            let sent = int(fd_passing::send(&p, memfd_kind.unwrap_or(memfd.0)));
             prop_assert!(is_result(sent));
-            let wake = socket::wake_fd();
-            prop_assert!(wake >= 0);
+            let wake = wakeable_wait::wake_fd().unwrap();
             // A connection is pending, so accept cannot block.
-            let conn = socket::accept(l as i32, wake as i32);
+            let conn = int(socket_listener::accept(l as i32, wake));
             prop_assert!(conn >= 0, "accept: {conn}");
             // The connection is readable (a message or the end).
-            let got = socket::receive(conn as i32, wake as i32);
+            let got = int(fd_passing::receive(conn as i32, wake));
             if memfd_kind.is_none() {
                 prop_assert_eq!(sent, 0);
                 prop_assert!(got >= 0, "receive: {got}");
-                prop_assert_eq!(create::is_memfd(got as i32), 1);
-                fd::close(got as i32);
+                prop_assert_eq!(is_memfd(got as i32), 1);
+                close(got as i32);
             } else {
                 prop_assert_eq!(sent, EBADF);
                 prop_assert!(got < 0);
             }
-            prop_assert_eq!(socket::wake(wake as i32), 0);
-            prop_assert_eq!(socket::accept(l as i32, wake as i32), socket::E_CLOSED);
-            fd::close(conn as i32);
-            fd::close(wake as i32);
-            prop_assert_eq!(socket::unlink(&p, &out), 1);
-            fd::close(l as i32);
+            prop_assert_eq!(wakeable_wait::wake(wake), Ok(()));
+            prop_assert_eq!(socket_listener::accept(l as i32, wake), Err(Errno::ECANCELED));
+            close(conn as i32);
+            close(wake);
+            prop_assert_eq!(socket_listener::unlink_socket(l as i32), Ok(true));
+            prop_assert_eq!(socket_listener::unlink_socket(l as i32), Ok(false));
+            close(l as i32);
         }
     }
 
@@ -596,22 +626,21 @@ proptest! {
         wake_bad in invalid_fd(),
     ) {
         let fds = open_target(t, 4096);
-        let wake = socket::wake_fd();
-        prop_assert!(wake >= 0);
-        let w = if wake_valid { wake as i32 } else { wake_bad };
-        let r = socket::wake(w);
-        prop_assert!(is_result(r));
-        prop_assert_eq!(r == 0, wake_valid);
+        let wake = wakeable_wait::wake_fd().unwrap();
+        let w = if wake_valid { wake } else { wake_bad };
+        let woke = int(wakeable_wait::wake(w));
+        prop_assert!(is_result(woke));
+        prop_assert_eq!(woke == 0, wake_valid);
         // Never block: the wake fd is signalled, or an fd is invalid
         // (POLLNVAL), or the target is a readable memfd or /dev/null.
         // Negative fds, which poll() would skip, must not block either.
-        let a = socket::accept(fds.fd, w);
-        let m = socket::receive(fds.fd, w);
-        for r in [a, m] {
-            prop_assert!(is_result(r));
-            prop_assert!(r < 0, "a non-socket fd produced {r}");
+        let a = int(socket_listener::accept(fds.fd, w));
+        let m = int(fd_passing::receive(fds.fd, w));
+        for x in [a, m] {
+            prop_assert!(is_result(x));
+            prop_assert!(x < 0, "a non-socket fd produced {x}");
         }
-        fd::close(wake as i32);
+        close(wake);
     }
 
     #[test]
@@ -624,15 +653,15 @@ proptest! {
     ) {
         let _lock = map_lock();
         let file = Own::memfd(2 * PAGE);
-        let base = mapping::map(file.0, 0, 2 * PAGE, 0);
+        let base = int(mmap::map(file.0, 0, Some(2 * PAGE), 0));
         prop_assert!(base >= 0);
         let a = if inside { base + offset } else { addr };
         let ours = a >= base && a.checked_add(4).is_some_and(|end| end <= base + 2 * PAGE)
             && a % 4 == 0;
-        let w = wait::wait(a, expected, timeout_ms);
-        let k = wait::wake(a);
+        let w = int(futex::wait(a, expected, timeout_ms));
+        let k = int(futex::wake(a));
         prop_assert!(is_result(w) && is_result(k));
-        if !ours && !mapping::covers(a.max(0) as usize, 4) {
+        if !ours && !live_mappings().covers(a.max(0) as usize, 4) {
             prop_assert_eq!(w, EINVAL);
             prop_assert_eq!(k, EINVAL);
         }
@@ -646,12 +675,6 @@ proptest! {
                 prop_assert_eq!(w, -i64::from(libc::ETIMEDOUT));
             }
         }
-        prop_assert_eq!(mapping::unmap(base), 0);
+        prop_assert_eq!(int(mmap::unmap(base)), 0);
     }
-}
-
-#[test]
-fn page_size_is_a_power_of_two() {
-    let p = mapping::page_size_bytes();
-    assert!(p >= 4096 && p & (p - 1) == 0);
 }

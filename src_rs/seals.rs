@@ -1,40 +1,38 @@
 //! File seals: `F_ADD_SEALS` and `F_GET_SEALS`.
 
 use crate::constants::{F_ADD_SEALS, F_GET_SEALS, F_SEAL_KNOWN};
-use crate::guard::neg_errno;
+use crate::errno::{Errno, Result};
 
-/// Adds `seals` to the inode behind `fd`: 0 or `-errno`.
+/// Adds `seals` to the inode behind `fd`.
 ///
-/// Bits outside the known seal set are `-EINVAL` here, before the call:
+/// Bits outside the known seal set are `EINVAL` here, before the call:
 /// Linux 6.18 silently drops everything above bit 31 of the argument.
-pub fn add(fd: i32, seals: i64) -> i64 {
+pub fn add(fd: i32, seals: i64) -> Result<()> {
     if seals < 0 || seals & !i64::from(F_SEAL_KNOWN) != 0 {
-        return -i64::from(libc::EINVAL);
+        return Err(Errno::EINVAL);
     }
     // SAFETY: F_ADD_SEALS takes an int; `seals` fits in six bits.
     if unsafe { libc::fcntl(fd, F_ADD_SEALS, seals as libc::c_int) } < 0 {
-        return neg_errno();
+        return Err(Errno::last());
     }
-    0
+    Ok(())
 }
 
-/// The seal set of the inode behind `fd`, or `-errno`.
-pub fn get(fd: i32) -> i64 {
+/// The seal set of the inode behind `fd`.
+pub fn get(fd: i32) -> Result<i64> {
     // SAFETY: F_GET_SEALS takes no argument.
     let seals = unsafe { libc::fcntl(fd, F_GET_SEALS) };
     if seals < 0 {
-        return neg_errno();
+        return Err(Errno::last());
     }
-    i64::from(seals)
+    Ok(i64::from(seals))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::constants::*;
-    use crate::test_util::{errno, memfd, raw_add_seals, seals, sized, Fd};
-
-    const EINVAL: i64 = -(libc::EINVAL as i64);
+    use crate::test_util::{memfd, raw_add_seals, seals, sized, Fd};
 
     #[test]
     fn conformance_14_without_allow_sealing_every_seal_is_eperm() {
@@ -45,22 +43,22 @@ mod tests {
             F_SEAL_WRITE,
             F_SEAL_FUTURE_WRITE,
         ] {
-            assert_eq!(add(fd.0, seal.into()), errno(libc::EPERM));
+            assert_eq!(add(fd.0, seal.into()), Err(Errno::EPERM));
         }
-        assert_eq!(get(fd.0), i64::from(F_SEAL_SEAL));
+        assert_eq!(get(fd.0), Ok(i64::from(F_SEAL_SEAL)));
     }
 
     #[test]
     fn conformance_15_selftest_test_basic() {
         let fd = sized("basic", 4096);
         let (shrink_write, grow_seal) = (F_SEAL_SHRINK | F_SEAL_WRITE, F_SEAL_GROW | F_SEAL_SEAL);
-        assert_eq!(add(fd.0, shrink_write.into()), 0);
-        assert_eq!(get(fd.0), i64::from(shrink_write));
-        assert_eq!(add(fd.0, shrink_write.into()), 0);
-        assert_eq!(get(fd.0), i64::from(shrink_write));
-        assert_eq!(add(fd.0, grow_seal.into()), 0);
-        assert_eq!(get(fd.0), i64::from(shrink_write | grow_seal));
-        assert_eq!(add(fd.0, F_SEAL_GROW.into()), errno(libc::EPERM));
+        assert_eq!(add(fd.0, shrink_write.into()), Ok(()));
+        assert_eq!(get(fd.0), Ok(i64::from(shrink_write)));
+        assert_eq!(add(fd.0, shrink_write.into()), Ok(()));
+        assert_eq!(get(fd.0), Ok(i64::from(shrink_write)));
+        assert_eq!(add(fd.0, grow_seal.into()), Ok(()));
+        assert_eq!(get(fd.0), Ok(i64::from(shrink_write | grow_seal)));
+        assert_eq!(add(fd.0, F_SEAL_GROW.into()), Err(Errno::EPERM));
     }
 
     #[test]
@@ -76,19 +74,19 @@ mod tests {
             -1,
             i64::MIN,
         ] {
-            assert_eq!(add(fd.0, bad), EINVAL, "seals {bad:#x}");
+            assert_eq!(add(fd.0, bad), Err(Errno::EINVAL), "seals {bad:#x}");
         }
-        assert_eq!(get(fd.0), 0, "nothing was applied");
+        assert_eq!(get(fd.0), Ok(0), "nothing was applied");
     }
 
     #[test]
     fn conformance_16_the_kernel_itself_refuses_0x40_but_truncates_bits_above_32() {
         // Why add() validates: the kernel only sees the low 32 bits.
         let fd = sized("kernel-bits", 0);
-        assert_eq!(raw_add_seals(&fd, 0x40), EINVAL);
+        assert_eq!(raw_add_seals(&fd, 0x40), Err(Errno::EINVAL));
         assert_eq!(
             raw_add_seals(&fd, (1 << 32) | libc::c_ulong::from(F_SEAL_SHRINK)),
-            0
+            Ok(())
         );
         assert_eq!(seals(&fd), i64::from(F_SEAL_SHRINK));
     }
@@ -96,20 +94,19 @@ mod tests {
     #[test]
     fn conformance_17_a_read_only_reopen_reads_seals_but_cannot_add() {
         let fd = sized("ro", 16);
-        assert_eq!(add(fd.0, F_SEAL_GROW.into()), 0);
+        assert_eq!(add(fd.0, F_SEAL_GROW.into()), Ok(()));
         let path = format!("/proc/self/fd/{}", fd.0);
-        let ro = Fd(crate::create::open(path.as_bytes(), false) as i32);
-        assert!(ro.0 >= 0);
-        assert_eq!(get(ro.0), i64::from(F_SEAL_GROW));
-        assert_eq!(add(ro.0, F_SEAL_SHRINK.into()), errno(libc::EPERM));
-        assert_eq!(get(fd.0), i64::from(F_SEAL_GROW));
+        let ro = Fd(crate::open_by_path::open(path.as_bytes(), false).unwrap());
+        assert_eq!(get(ro.0), Ok(i64::from(F_SEAL_GROW)));
+        assert_eq!(add(ro.0, F_SEAL_SHRINK.into()), Err(Errno::EPERM));
+        assert_eq!(get(fd.0), Ok(i64::from(F_SEAL_GROW)));
     }
 
     #[test]
     fn an_fd_that_is_not_open_is_ebadf() {
         // A high number no test opens (a closed one may be reused by another
         // test's thread at once).
-        assert_eq!(get(0x7fff_fff0), errno(libc::EBADF));
-        assert_eq!(add(0x7fff_fff0, F_SEAL_SEAL.into()), errno(libc::EBADF));
+        assert_eq!(get(0x7fff_fff0), Err(Errno::EBADF));
+        assert_eq!(add(0x7fff_fff0, F_SEAL_SEAL.into()), Err(Errno::EBADF));
     }
 }

@@ -2,7 +2,7 @@
 //! the tests compare the library against, and the huge page pool's state.
 
 use crate::constants::{F_ADD_SEALS, F_GET_SEALS, MFD_ALLOW_SEALING, MFD_CLOEXEC};
-use crate::guard::neg_errno;
+use crate::errno::{check, Result};
 
 /// An fd closed when dropped, so a failing assertion leaks nothing.
 pub struct Fd(pub i32);
@@ -16,73 +16,58 @@ impl Drop for Fd {
 
 /// A memfd made by the library with `flags`, panicking on failure.
 pub fn memfd(name: &str, flags: u32) -> Fd {
-    let fd = crate::create::create(name.as_bytes(), flags);
-    assert!(fd >= 0, "create({name}, {flags:#x}) = {fd}");
-    Fd(fd as i32)
+    let fd = crate::memfd_create::create(name.as_bytes(), flags);
+    Fd(fd.unwrap_or_else(|e| panic!("create({name}, {flags:#x}) = {e:?}")))
 }
 
 /// A sealable, close-on-exec memfd of `size` bytes.
 pub fn sized(name: &str, size: i64) -> Fd {
     let fd = memfd(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    assert_eq!(crate::fd::resize(fd.0, size), 0);
+    assert_eq!(crate::file_size::resize(fd.0, size), Ok(()));
     fd
 }
 
-/// `F_GET_SEALS` straight from the kernel.
+/// `F_GET_SEALS` straight from the kernel (`-errno` on failure).
 pub fn seals(fd: &Fd) -> i64 {
     // SAFETY: F_GET_SEALS takes no argument.
-    let r = unsafe { libc::fcntl(fd.0, F_GET_SEALS) };
-    if r < 0 {
-        neg_errno()
-    } else {
-        i64::from(r)
-    }
+    let r = check(i64::from(unsafe { libc::fcntl(fd.0, F_GET_SEALS) }));
+    r.unwrap_or_else(|e| -i64::from(e.raw()))
 }
 
 /// `F_ADD_SEALS` straight from the kernel, with an argument of any width.
-pub fn raw_add_seals(fd: &Fd, seals: libc::c_ulong) -> i64 {
+pub fn raw_add_seals(fd: &Fd, seals: libc::c_ulong) -> Result<()> {
     // SAFETY: the kernel reads the argument as an unsigned long.
-    if unsafe { libc::fcntl(fd.0, F_ADD_SEALS, seals) } < 0 {
-        neg_errno()
-    } else {
-        0
-    }
+    check(i64::from(unsafe { libc::fcntl(fd.0, F_ADD_SEALS, seals) })).map(drop)
 }
 
-/// A raw `mmap` of `fd`: the address or `-errno`.
-pub fn raw_map(fd: &Fd, len: usize, prot: i32, flags: i32, offset: i64) -> i64 {
+/// A raw `mmap` of `fd`: the address.
+pub fn raw_map(fd: &Fd, len: usize, prot: i32, flags: i32, offset: i64) -> Result<i64> {
     // SAFETY: a fresh mapping at a kernel-chosen address replaces nothing.
     let addr = unsafe { libc::mmap(std::ptr::null_mut(), len, prot, flags, fd.0, offset) };
     if addr == libc::MAP_FAILED {
-        neg_errno()
-    } else {
-        addr as i64
+        return Err(crate::errno::Errno::last());
     }
+    Ok(addr as i64)
 }
 
-/// `munmap`: 0 or `-errno`.
-pub fn raw_unmap(addr: i64, len: usize) -> i64 {
+/// `munmap`.
+pub fn raw_unmap(addr: i64, len: usize) -> Result<()> {
     // SAFETY: only called on mappings the test made itself.
-    if unsafe { libc::munmap(addr as *mut libc::c_void, len) } < 0 {
-        neg_errno()
-    } else {
-        0
-    }
+    check(i64::from(unsafe {
+        libc::munmap(addr as *mut libc::c_void, len)
+    }))
+    .map(drop)
 }
 
 /// `fstat` of `fd`, panicking on failure.
 pub fn stat(fd: &Fd) -> libc::stat {
-    crate::fd::stat(fd.0).expect("fstat")
+    crate::fstat::fstat(fd.0).expect("fstat")
 }
 
-/// `fchmod`: 0 or `-errno`.
-pub fn chmod(fd: &Fd, mode: libc::mode_t) -> i64 {
+/// `fchmod`.
+pub fn chmod(fd: &Fd, mode: libc::mode_t) -> Result<()> {
     // SAFETY: fchmod only reads its integer arguments.
-    if unsafe { libc::fchmod(fd.0, mode) } < 0 {
-        neg_errno()
-    } else {
-        0
-    }
+    check(i64::from(unsafe { libc::fchmod(fd.0, mode) })).map(drop)
 }
 
 /// Free, unreserved pages in the kernel's pool of `kb`-KiB huge pages (0
@@ -96,8 +81,4 @@ pub fn huge_pages_available(kb: u64) -> i64 {
             .unwrap_or(0)
     };
     read("free_hugepages") - read("resv_hugepages")
-}
-
-pub fn errno(e: i32) -> i64 {
-    -i64::from(e)
 }

@@ -34,3 +34,15 @@ Deno.test("ffi/mod.ts declares exactly the Rust exports, blocking as declared", 
   assertEquals(rust.has("dm_create") && rust.get("dm_pread_async"), true);
   assertEquals(sorted(ffi), sorted(rust), "run `deno task bindgen`");
 });
+
+Deno.test("ffi/mod.ts carries no build machine path (bindgen strips load()'s default)", async () => {
+  const { stripDefaultPath } = await import("../scripts/strip_bindgen_path.ts");
+  const generated = Deno.readTextFileSync(`${ROOT}ffi/mod.ts`);
+  assertEquals(generated.includes("export function load(path: string)"), true);
+  assertEquals(/"\/[^"]*"/.test(generated), false, "a quoted absolute path");
+  const raw = generated.replace(
+    "export function load(path: string)",
+    'export function load(path: string = "/home/someone/deno_memfd/target/release/libdeno_memfd.so")',
+  );
+  assertEquals(stripDefaultPath(raw), generated);
+});

@@ -32,9 +32,7 @@ const SLOT_READER_WAITING = 33; // consumers sleeping until `head` moves
 const HEADER_SLOTS = 48;
 /** A sleeping wait wakes this often to notice a `close()` it missed. */
 const WAIT_SLICE_MS = 100;
-const EAGAIN = 11;
-const ETIMEDOUT = 110;
-const EINTR = 4;
+const { EAGAIN, ETIMEDOUT, EINTR } = Errno;
 
 let pageSize = 0;
 

@@ -57,7 +57,6 @@ import { encodeSocketPath, SocketErrno, socketFailure } from "./socket.ts";
  */
 export class MemfdListener implements Disposable {
   #path: string;
-  #id: Uint8Array;
   #fd: number;
   #wake: number;
   /** The connection being read, or -1. */
@@ -70,9 +69,8 @@ export class MemfdListener implements Disposable {
   /** The tail of the queue of `receive()` calls: they run one at a time. */
   #queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(path: string, id: Uint8Array, fd: number, wake: number) {
+  private constructor(path: string, fd: number, wake: number) {
     this.#path = path;
-    this.#id = id;
     this.#fd = fd;
     this.#wake = wake;
   }
@@ -114,16 +112,17 @@ export class MemfdListener implements Disposable {
       `MemfdListener.listen(${JSON.stringify(socketPath)})`,
       listenNeeds(socketPath),
     );
-    const id = new Uint8Array(16);
-    const fd = dm_listen(path, id);
+    // The socket file's identity stays native, keyed by the fd: unlinking
+    // can only ever remove the file this listener created.
+    const fd = dm_listen(path);
     if (fd < 0) throw socketFailure("listen", -fd, socketPath);
     const wake = dm_wake_fd();
     if (wake < 0) {
-      dm_unlink_socket(path, id);
+      dm_unlink_socket(fd);
       dm_close(fd);
       throw socketFailure("listen", -wake, socketPath);
     }
-    return new MemfdListener(socketPath, id, fd, wake);
+    return new MemfdListener(socketPath, fd, wake);
   }
 
   /**
@@ -233,7 +232,7 @@ export class MemfdListener implements Disposable {
     if (this.#closed) return;
     this.#closed = true;
     dm_wake(this.#wake);
-    dm_unlink_socket(encodeSocketPath(this.#path, "listen"), this.#id);
+    dm_unlink_socket(this.#fd);
     if (this.#inFlight === 0) this.#release();
   }
 

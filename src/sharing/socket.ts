@@ -4,7 +4,7 @@
  * @module
  */
 
-import { errnoName } from "../errno.ts";
+import { Errno, errnoName } from "../errno.ts";
 import { MemfdError } from "../errors.ts";
 
 /** Longest socket path: `sun_path` holds 108 bytes with the terminating NUL. */
@@ -13,14 +13,14 @@ export const SOCKET_PATH_MAX = 107;
 /** What the native layer answers besides a plain errno. */
 export const SocketErrno = {
   /** A wait was woken because the listener is closing. */
-  ECANCELED: 125,
+  ECANCELED: Errno.ECANCELED,
   /** The peer closed the connection. */
-  ENODATA: 61,
+  ENODATA: Errno.ENODATA,
   /** The peer sent bytes without an fd. */
-  EBADMSG: 74,
-  EINVAL: 22,
-  EBADF: 9,
-  ENAMETOOLONG: 36,
+  EBADMSG: Errno.EBADMSG,
+  EINVAL: Errno.EINVAL,
+  EBADF: Errno.EBADF,
+  ENAMETOOLONG: Errno.ENAMETOOLONG,
 } as const;
 
 /** A socket operation, as named in error messages. */

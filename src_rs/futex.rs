@@ -6,31 +6,28 @@
 //! the file and offset of the mapping, so a waiter in one process is woken by
 //! a `wake` in another that maps the same memfd.
 
-use crate::guard::neg_errno;
-use crate::mapping;
-
-const EINVAL: i64 = -(libc::EINVAL as i64);
+use crate::errno::{Errno, Result};
+use crate::live_mappings::live_mappings;
 
 /// The 4-byte-aligned word at `addr`, if it lies inside a live mapping made
-/// here (so no argument can make the kernel touch memory we do not own).
-fn word(addr: i64) -> Option<*mut u32> {
-    let addr = usize::try_from(addr).ok()?;
-    if !addr.is_multiple_of(4) || !mapping::covers(addr, 4) {
-        return None;
+/// here (so no argument can make the kernel touch memory we do not own);
+/// `EINVAL` otherwise.
+fn word(addr: i64) -> Result<*mut u32> {
+    let addr = usize::try_from(addr).map_err(|_| Errno::EINVAL)?;
+    if !addr.is_multiple_of(4) || !live_mappings().covers(addr, 4) {
+        return Err(Errno::EINVAL);
     }
-    Some(addr as *mut u32)
+    Ok(addr as *mut u32)
 }
 
 /// Sleeps while the `i32` at `addr` equals `expected`, at most `timeout_ms`
-/// milliseconds. 0 when woken (possibly spuriously: re-check the word),
-/// `-EAGAIN` when it differed already, `-ETIMEDOUT`, `-EINTR`, or
-/// `-EINVAL` for an address outside the mappings made here.
-pub fn wait(addr: i64, expected: i32, timeout_ms: i32) -> i64 {
-    let Some(word) = word(addr) else {
-        return EINVAL;
-    };
+/// milliseconds. `Ok` when woken (possibly spuriously: re-check the word),
+/// `EAGAIN` when it differed already, `ETIMEDOUT`, `EINTR`, or `EINVAL` for
+/// an address outside the mappings made here.
+pub fn wait(addr: i64, expected: i32, timeout_ms: i32) -> Result<()> {
+    let word = word(addr)?;
     if timeout_ms < 0 {
-        return EINVAL;
+        return Err(Errno::EINVAL);
     }
     let timeout = libc::timespec {
         tv_sec: libc::time_t::from(timeout_ms / 1000),
@@ -51,18 +48,15 @@ pub fn wait(addr: i64, expected: i32, timeout_ms: i32) -> i64 {
         )
     };
     if r < 0 {
-        return neg_errno();
+        return Err(Errno::last());
     }
-    0
+    Ok(())
 }
 
 /// Wakes every waiter (in any process) sleeping on the word at `addr`: the
-/// number woken, or `-errno` (`-EINVAL` for an address outside the
-/// mappings made here).
-pub fn wake(addr: i64) -> i64 {
-    let Some(word) = word(addr) else {
-        return EINVAL;
-    };
+/// number woken (`EINVAL` for an address outside the mappings made here).
+pub fn wake(addr: i64) -> Result<i64> {
+    let word = word(addr)?;
     // SAFETY: `word` is an aligned word of a live shared mapping; FUTEX_WAKE
     // does not touch the memory, and ignores the last three arguments.
     let r = unsafe {
@@ -77,51 +71,51 @@ pub fn wake(addr: i64) -> i64 {
         )
     };
     if r < 0 {
-        return neg_errno();
+        return Err(Errno::last());
     }
-    r
+    Ok(r)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::constants::MFD_CLOEXEC;
+    use crate::live_mappings::test_lock;
+    use crate::mmap::{map, unmap};
+    use crate::test_util::sized;
     use std::sync::atomic::{AtomicU32, Ordering};
 
     #[test]
     fn refuses_addresses_outside_our_mappings() {
         let local = 0u32;
         let addr = &local as *const u32 as i64;
-        assert_eq!(wait(addr, 0, 0), EINVAL);
-        assert_eq!(wake(addr), EINVAL);
-        assert_eq!(wake(0), EINVAL);
+        assert_eq!(wait(addr, 0, 0), Err(Errno::EINVAL));
+        assert_eq!(wake(addr), Err(Errno::EINVAL));
+        assert_eq!(wake(0), Err(Errno::EINVAL));
+        assert_eq!(wake(-4), Err(Errno::EINVAL));
     }
 
     #[test]
     fn waits_until_woken_and_not_when_the_value_moved() {
-        let _lock = mapping::test_lock();
-        let fd = crate::create::create(b"futex", MFD_CLOEXEC) as i32;
-        assert_eq!(crate::fd::resize(fd, 4096), 0);
-        let addr = mapping::map(fd, 0, 4096, 0);
-        assert!(addr > 0);
-        assert_eq!(wait(addr + 2, 0, 0), EINVAL);
-        assert_eq!(wait(addr, 1, 1000), -i64::from(libc::EAGAIN));
-        assert_eq!(wait(addr, 0, 1), -i64::from(libc::ETIMEDOUT));
+        let _lock = test_lock();
+        let fd = sized("futex", 4096);
+        let addr = map(fd.0, 0, Some(4096), 0).unwrap();
+        assert_eq!(wait(addr + 2, 0, 0), Err(Errno::EINVAL));
+        assert_eq!(wait(addr, 1, 1000), Err(Errno::EAGAIN));
+        assert_eq!(wait(addr, 0, 1), Err(Errno::ETIMEDOUT));
         let waiter = std::thread::spawn(move || loop {
-            // SAFETY (test): the mapping outlives the thread (joined below).
+            // SAFETY: the mapping outlives the thread (joined below).
             let cell = unsafe { &*(addr as *const AtomicU32) };
             if cell.load(Ordering::SeqCst) != 0 {
                 return;
             }
             let r = wait(addr, 0, 10_000);
-            assert!(r == 0 || r == -i64::from(libc::EAGAIN), "{r}");
+            assert!(r.is_ok() || r == Err(Errno::EAGAIN), "{r:?}");
         });
-        // SAFETY (test): an aligned word of the live mapping.
+        // SAFETY: an aligned word of the live mapping.
         let cell = unsafe { &*(addr as *const AtomicU32) };
         cell.store(1, Ordering::SeqCst);
-        assert!(wake(addr) >= 0);
+        assert!(wake(addr).is_ok());
         waiter.join().unwrap();
-        assert_eq!(mapping::unmap(addr), 0);
-        assert_eq!(crate::fd::close(fd), 0);
+        assert_eq!(unmap(addr), Ok(()));
     }
 }

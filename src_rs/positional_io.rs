@@ -1,7 +1,8 @@
 //! Positional reads and writes that retry `EINTR` and loop on short
 //! transfers.
 
-use crate::guard::{exceeds_file_size_limit, neg_errno};
+use crate::errno::{Errno, Result};
+use crate::file_size_limit::exceeds_file_size_limit;
 
 /// The end of a transfer of `len` bytes at `offset`, or `None` when the
 /// range is negative or passes `i64::MAX` (the kernel would reject or wrap).
@@ -14,42 +15,41 @@ fn checked_end(offset: i64, len: usize) -> Option<i64> {
 
 /// Runs `step(done)` (one `pread`/`pwrite` of the bytes from `done` on)
 /// until `len` bytes moved or the file ends, retrying `EINTR`. The count
-/// moved, or `-errno` when the first step already failed.
-fn transfer_all(len: usize, offset: i64, mut step: impl FnMut(usize) -> isize) -> i64 {
+/// moved, or the errno when the first step already failed.
+fn transfer_all(len: usize, offset: i64, mut step: impl FnMut(usize) -> isize) -> Result<i64> {
     if checked_end(offset, len).is_none() {
-        return -i64::from(libc::EINVAL);
+        return Err(Errno::EINVAL);
     }
     let mut done = 0usize;
     while done < len {
         let n = step(done);
         if n < 0 {
-            let e = neg_errno();
-            if e == -i64::from(libc::EINTR) {
+            let e = Errno::last();
+            if e == Errno::EINTR {
                 continue;
             }
-            return if done > 0 { done as i64 } else { e };
+            return if done > 0 { Ok(done as i64) } else { Err(e) };
         }
         if n == 0 {
             break;
         }
         done += n as usize;
     }
-    done as i64
+    Ok(done as i64)
 }
 
 /// Writes all of `data` at `offset`. Returns the bytes written; when the
 /// kernel refuses to go on after some bytes went in (a `grow` seal at end of
-/// file, the `RLIMIT_FSIZE` limit) that count, and `-errno` only when nothing
-/// was written. Never writes at or past `RLIMIT_FSIZE` (`-EFBIG` instead of
-/// the kernel's SIGXFSZ).
-pub fn pwrite_all(fd: i32, data: &[u8], offset: i64) -> i64 {
+/// file, the `RLIMIT_FSIZE` limit) that count, and an error only when
+/// nothing was written. Never writes at or past `RLIMIT_FSIZE` (`EFBIG`
+/// instead of the kernel's SIGXFSZ).
+pub fn pwrite_all(fd: i32, data: &[u8], offset: i64) -> Result<i64> {
     // A write starting at or past `ulimit -f` would raise SIGXFSZ and kill
     // the process; one that starts below it is cut short by the kernel.
     transfer_all(data.len(), offset, |done| {
         let at = offset as u64 + done as u64;
         if exceeds_file_size_limit(at + 1) {
-            // SAFETY: errno is this thread's own variable.
-            unsafe { *libc::__errno_location() = libc::EFBIG };
+            Errno::EFBIG.set();
             return -1;
         }
         let rest = &data[done..];
@@ -60,8 +60,8 @@ pub fn pwrite_all(fd: i32, data: &[u8], offset: i64) -> i64 {
 }
 
 /// Reads at `offset` until `into` is full or the file ends. Returns the
-/// bytes read (0 at end of file), or `-errno` when nothing could be read.
-pub fn pread_all(fd: i32, into: &mut [u8], offset: i64) -> i64 {
+/// bytes read (0 at end of file), or an error when nothing could be read.
+pub fn pread_all(fd: i32, into: &mut [u8], offset: i64) -> Result<i64> {
     transfer_all(into.len(), offset, |done| {
         let rest = &mut into[done..];
         // SAFETY: `rest` is writable for its length; `transfer_all` checked
@@ -81,44 +81,44 @@ pub fn pread_all(fd: i32, into: &mut [u8], offset: i64) -> i64 {
 mod tests {
     use super::*;
     use crate::constants::*;
-    use crate::test_util::{errno, sized};
+    use crate::test_util::sized;
 
     const KIB: usize = 1024;
 
     fn size(fd: i32) -> i64 {
-        crate::fd::size(fd)
+        crate::file_size::size(fd).unwrap()
     }
 
     #[test]
     fn conformance_32_grow_seal_gives_a_short_write_then_eperm() {
         let fd = sized("short", 8 * KIB as i64);
-        assert_eq!(crate::seals::add(fd.0, F_SEAL_GROW.into()), 0);
+        assert_eq!(crate::seals::add(fd.0, F_SEAL_GROW.into()), Ok(()));
         let data = vec![7u8; 64 * KIB];
-        assert_eq!(pwrite_all(fd.0, &data, 0), 8 * KIB as i64);
-        assert_eq!(pwrite_all(fd.0, &data, 8 * KIB as i64), errno(libc::EPERM));
+        assert_eq!(pwrite_all(fd.0, &data, 0), Ok(8 * KIB as i64));
+        assert_eq!(pwrite_all(fd.0, &data, 8 * KIB as i64), Err(Errno::EPERM));
         assert_eq!(size(fd.0), 8 * KIB as i64);
     }
 
     #[test]
     fn conformance_33_grow_seal_refuses_a_page_piece_that_would_pass_eof() {
         let fd = sized("grow-3072", 3072);
-        assert_eq!(crate::seals::add(fd.0, F_SEAL_GROW.into()), 0);
-        assert_eq!(pwrite_all(fd.0, &[1; 2048], 2048), errno(libc::EPERM));
+        assert_eq!(crate::seals::add(fd.0, F_SEAL_GROW.into()), Ok(()));
+        assert_eq!(pwrite_all(fd.0, &[1; 2048], 2048), Err(Errno::EPERM));
         let mut out = [9u8; 1024];
-        assert_eq!(pread_all(fd.0, &mut out, 2048), 1024);
+        assert_eq!(pread_all(fd.0, &mut out, 2048), Ok(1024));
         assert_eq!(out, [0; 1024], "not even the part before EOF went in");
-        assert_eq!(pwrite_all(fd.0, &[1; 1024], 2048), 1024);
+        assert_eq!(pwrite_all(fd.0, &[1; 1024], 2048), Ok(1024));
     }
 
     #[test]
     fn conformance_34_fixed_size_file_takes_exactly_its_size() {
         let fd = sized("fixed", 1024);
         let all = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
-        assert_eq!(crate::seals::add(fd.0, all.into()), 0);
-        assert_eq!(pwrite_all(fd.0, &[1; 1024], 0), 1024);
-        assert_eq!(pwrite_all(fd.0, &[2; 2048], 0), errno(libc::EPERM));
+        assert_eq!(crate::seals::add(fd.0, all.into()), Ok(()));
+        assert_eq!(pwrite_all(fd.0, &[1; 1024], 0), Ok(1024));
+        assert_eq!(pwrite_all(fd.0, &[2; 2048], 0), Err(Errno::EPERM));
         let mut out = [0u8; 1024];
-        assert_eq!(pread_all(fd.0, &mut out, 0), 1024);
+        assert_eq!(pread_all(fd.0, &mut out, 0), Ok(1024));
         assert_eq!(out, [1; 1024]);
     }
 
@@ -126,15 +126,15 @@ mod tests {
     fn reads_stop_at_eof_and_return_zero_past_it() {
         let fd = sized("eof", 10);
         let mut out = [0u8; 64];
-        assert_eq!(pread_all(fd.0, &mut out, 4), 6);
-        assert_eq!(pread_all(fd.0, &mut out, 10), 0);
-        assert_eq!(pread_all(fd.0, &mut out, i64::MAX - 64), 0);
+        assert_eq!(pread_all(fd.0, &mut out, 4), Ok(6));
+        assert_eq!(pread_all(fd.0, &mut out, 10), Ok(0));
+        assert_eq!(pread_all(fd.0, &mut out, i64::MAX - 64), Ok(0));
     }
 
     #[test]
     fn writes_past_eof_grow_the_file() {
         let fd = sized("grow", 0);
-        assert_eq!(pwrite_all(fd.0, b"abc", 5000), 3);
+        assert_eq!(pwrite_all(fd.0, b"abc", 5000), Ok(3));
         assert_eq!(size(fd.0), 5003);
     }
 
@@ -142,22 +142,22 @@ mod tests {
     fn ranges_the_kernel_would_reject_or_wrap_are_einval() {
         let fd = sized("ranges", 16);
         let mut out = [0u8; 16];
-        assert_eq!(pwrite_all(fd.0, b"x", -1), errno(libc::EINVAL));
-        assert_eq!(pread_all(fd.0, &mut out, -1), errno(libc::EINVAL));
-        assert_eq!(pwrite_all(fd.0, b"xy", i64::MAX), errno(libc::EINVAL));
-        assert_eq!(pread_all(fd.0, &mut out, i64::MAX - 8), errno(libc::EINVAL));
+        assert_eq!(pwrite_all(fd.0, b"x", -1), Err(Errno::EINVAL));
+        assert_eq!(pread_all(fd.0, &mut out, -1), Err(Errno::EINVAL));
+        assert_eq!(pwrite_all(fd.0, b"xy", i64::MAX), Err(Errno::EINVAL));
+        assert_eq!(pread_all(fd.0, &mut out, i64::MAX - 8), Err(Errno::EINVAL));
         assert_eq!(size(fd.0), 16);
     }
 
     #[test]
     fn empty_transfers_are_zero_without_a_call() {
-        assert_eq!(pwrite_all(0x7fff_fff0, &[], 0), 0);
-        assert_eq!(pread_all(0x7fff_fff0, &mut [], 0), 0);
+        assert_eq!(pwrite_all(0x7fff_fff0, &[], 0), Ok(0));
+        assert_eq!(pread_all(0x7fff_fff0, &mut [], 0), Ok(0));
     }
 
     #[test]
     fn a_bad_fd_is_its_errno() {
-        assert_eq!(pwrite_all(0x7fff_fff0, b"x", 0), errno(libc::EBADF));
-        assert_eq!(pread_all(0x7fff_fff0, &mut [0], 0), errno(libc::EBADF));
+        assert_eq!(pwrite_all(0x7fff_fff0, b"x", 0), Err(Errno::EBADF));
+        assert_eq!(pread_all(0x7fff_fff0, &mut [0], 0), Err(Errno::EBADF));
     }
 }

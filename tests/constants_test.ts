@@ -1,0 +1,62 @@
+/**
+ * One definition of each constant per language, and both languages agree:
+ * the flag and seal bits in `src/native.ts` against `src_rs/constants.rs`,
+ * and the errno numbers the TypeScript side names (from `node:os`) against
+ * Python's `errno` module and the names the Rust side returns.
+ */
+import { assert, assertEquals } from "@std/assert";
+import { constants } from "node:os";
+import { MapFlags, MemfdFlags, NAME_MAX, SealBits } from "../src/native.ts";
+import { Errno, errnoName } from "../src/errno.ts";
+import { ROOT, runOk } from "./support/run.ts";
+
+/** `NAME → value` of every `pub const NAME: type = value;` in Rust. */
+function rustConstants(source: string): Map<string, number> {
+  const found = new Map<string, number>();
+  const pattern = /pub const (\w+): [\w:]+ = (0x[0-9a-f]+|\d+);/g;
+  for (const [, name, value] of source.matchAll(pattern)) {
+    found.set(name, Number(value));
+  }
+  return found;
+}
+
+Deno.test("flag and seal bits are the same numbers in TypeScript and Rust", () => {
+  const rust = rustConstants(
+    Deno.readTextFileSync(`${ROOT}src_rs/constants.rs`),
+  );
+  const ts: Record<string, number> = {
+    ...MemfdFlags,
+    ...SealBits,
+    ...MapFlags,
+    NAME_MAX,
+  };
+  // Rust's table also has the fcntl commands, which only Rust uses.
+  const shared = [...rust].filter(([name]) =>
+    !name.startsWith("F_ADD") && !name.startsWith("F_GET")
+  );
+  assert(shared.length >= 17, "the Rust table was read");
+  assertEquals(
+    Object.fromEntries(shared),
+    ts,
+    "src/native.ts and src_rs/constants.rs disagree",
+  );
+});
+
+Deno.test("errno numbers from node:os are Linux's (checked against Python)", async () => {
+  const python = JSON.parse(
+    await runOk("python3", [
+      "-c",
+      "import errno, json; print(json.dumps({n: getattr(errno, n) for n in dir(errno) if n.startswith('E')}))",
+    ]),
+  ) as Record<string, number>;
+  for (const [name, number] of Object.entries(Errno)) {
+    assertEquals(number, python[name], name);
+    assertEquals(errnoName(number), name);
+  }
+  const table = constants.errno as Record<string, number>;
+  // Every errno the Rust side can name resolves to the same number here.
+  const rust = Deno.readTextFileSync(`${ROOT}src_rs/errno.rs`);
+  const named = [...rust.matchAll(/Errno\(libc::(E\w+)\)/g)].map((m) => m[1]);
+  assert(named.length > 15, "the Rust errno list was read");
+  for (const name of named) assertEquals(table[name], python[name], name);
+});
