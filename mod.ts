@@ -34,6 +34,7 @@ export type { MapOptions, RingOptions } from "./src/memfd.ts";
 export { type MapAccess, Mapping } from "./src/mapping.ts";
 export type { CreateOptions, HugePageSize } from "./src/create_options.ts";
 export type { Seal } from "./src/seals.ts";
+export type { Bytes } from "./src/bytes.ts";
 export { MemfdError } from "./src/errors.ts";
 export { MemfdListener } from "./src/sharing/listener.ts";
 export { RingBuffer } from "./src/ring/ring_buffer.ts";

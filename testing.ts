@@ -27,6 +27,7 @@ import type { Mapping } from "./src/mapping.ts";
 import type { Memfd } from "./src/memfd.ts";
 import { isLoaded } from "./src/loader/library.ts";
 import { addTracker, type ResourceKind } from "./src/tracking.ts";
+import { toBoolean, toOptions } from "./src/validate.ts";
 
 /**
  * One resource a checked function left behind.
@@ -126,6 +127,8 @@ export interface LeakCheckOptions {
 }
 
 const LIBRARY = new URL("./", import.meta.url).href;
+/** A frame in one of Deno's built-in modules, e.g. `(ext:cli/40_test.js:…)`. */
+const DENO_INTERNAL = /[( ]ext:/;
 const INTERNAL = [`${LIBRARY}src/`, `${LIBRARY}testing.ts`, `${LIBRARY}ffi/`];
 
 /**
@@ -141,10 +144,15 @@ function captureStack(): Error {
   return capture;
 }
 
-/** A captured stack as text, without the frames inside deno_memfd. */
+/**
+ * A captured stack as text, without the frames inside deno_memfd and
+ * Deno's own (`ext:` modules: the test runner's `innerWrapped`,
+ * `exitSanitizer`, …), which say nothing about the user's code.
+ */
 function formatStack(capture: Error): string {
   const frames = (capture.stack ?? "").split("\n").slice(1).filter((line) =>
-    !INTERNAL.some((prefix) => line.includes(prefix))
+    !INTERNAL.some((prefix) => line.includes(prefix)) &&
+    !DENO_INTERNAL.test(line)
   );
   return frames.slice(0, 10).join("\n") || "    (no stack)";
 }
@@ -197,9 +205,10 @@ function describe(resource: object, entry: Entry): string {
  */
 export async function assertNoMemfdLeaks<T>(
   fn: () => T | Promise<T>,
-  options: LeakCheckOptions = {},
+  options?: LeakCheckOptions,
 ): Promise<T> {
-  const cleanup = options.cleanup ?? true;
+  const o = toOptions(options, "assertNoMemfdLeaks options", ["cleanup"]);
+  const cleanup = toBoolean(o.cleanup, true, "cleanup");
   const live = new Map<object, Entry>();
   const nativeBefore = liveNative();
   const stop = addTracker({

@@ -110,12 +110,27 @@ function hugeFlags(hugetlb: unknown): number {
   return MFD_HUGETLB + log2 * 2 ** MFD_HUGE_SHIFT;
 }
 
+const CREATE_KEYS: (keyof CreateOptions)[] = [
+  "size",
+  "cloexec",
+  "allowSealing",
+  "executable",
+  "hugetlb",
+];
+
 /** Checks `options` and plans the `memfd_create` call. */
 export function planCreate(
   options: CreateOptions | undefined,
   checkSize: (size: unknown) => number,
 ): CreatePlan {
-  const o = toOptions(options, "options");
+  const o = toOptions(options, "Memfd.create options", CREATE_KEYS, {
+    length: "size",
+    bytes: "size",
+    byteLength: "size",
+    huge: "hugetlb",
+    exec: "executable",
+    sealing: "allowSealing",
+  });
   const allowSealing = toBoolean(o.allowSealing, true, "allowSealing");
   const executable = toBoolean(o.executable, false, "executable");
   let flags = hugeFlags(o.hugetlb);

@@ -83,6 +83,8 @@ export interface RingOptions {
   length?: number;
 }
 
+const MAP_KEYS: (keyof MapOptions)[] = ["offset", "length", "access", "populate"];
+
 const SEAL_SEAL = 0x1;
 const MAP_PRIVATE = 0x1;
 const MAP_POPULATE = 0x2;
@@ -223,7 +225,7 @@ export class Memfd implements Disposable {
    */
   static fromFd(fd: number, options?: { owned?: boolean }): Memfd {
     ensureLoaded();
-    const o = toOptions(options, "options");
+    const o = toOptions(options, "Memfd.fromFd options", ["owned"]);
     const owned = toBoolean(o.owned, true, "owned");
     toIndex(fd, "fd");
     if (fd > 0x7fffffff) throw failure("adopt", Errno.EBADF, `fd ${fd}`);
@@ -248,7 +250,11 @@ export class Memfd implements Disposable {
   static open(path: string, options?: { write?: boolean }): Memfd {
     ensureLoaded();
     const bytes = encodePath(path);
-    const o = toOptions(options, "options");
+    const o = toOptions(options, "Memfd.open options", ["write"], {
+      writable: "write",
+      readonly: "write",
+      mode: "write",
+    });
     const write = toBoolean(o.write, false, "write");
     const fd = check(dm_open(bytes, write ? 1 : 0), "open", path);
     return new Memfd(fd, nameOf(fd), true);
@@ -535,7 +541,14 @@ export class Memfd implements Disposable {
    */
   map(options?: MapOptions): Mapping {
     const fd = this.#live("map");
-    const o = toOptions(options, "options");
+    const o = toOptions(options, "map options", MAP_KEYS, {
+      mode: "access",
+      private: "access",
+      shared: "access",
+      size: "length",
+      start: "offset",
+      position: "offset",
+    });
     const access = o.access === undefined ? "shared" : o.access;
     if (access !== "shared" && access !== "private") {
       throw new TypeError(`access must be "shared" or "private"`);
@@ -579,7 +592,11 @@ export class Memfd implements Disposable {
    */
   mapRing(options?: RingOptions): Mapping {
     const fd = this.#live("mapRing");
-    const o = toOptions(options, "options");
+    const o = toOptions(options, "mapRing options", ["offset", "length"], {
+      size: "length",
+      start: "offset",
+      position: "offset",
+    });
     const offset = o.offset === undefined ? 0 : toIndex(o.offset, "offset");
     const length = this.#length(fd, offset, o.length);
     pageSize ||= dm_page_size();

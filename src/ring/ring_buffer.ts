@@ -5,6 +5,7 @@
  */
 
 import { dm_futex_wait, dm_futex_wake, dm_page_size } from "../native.ts";
+import type { Bytes } from "../bytes.ts";
 import { Errno } from "../errno.ts";
 import { MemfdError } from "../errors.ts";
 import { ensureLoaded } from "../loader/library.ts";
@@ -94,7 +95,7 @@ export class RingBuffer implements Disposable {
   #header: Mapping;
   #ring: Mapping;
   #h: Int32Array;
-  #data: Uint8Array;
+  #data: Bytes;
   #capacity: number;
   /** `2 * capacity`: the modulus of the indices. */
   #wrap: number;
@@ -331,7 +332,7 @@ export class RingBuffer implements Disposable {
    * console.log(written, ring.available); // 5 5
    * ```
    */
-  writable(): Uint8Array {
+  writable(): Bytes {
     const h = this.#live();
     const head = Atomics.load(h, SLOT_HEAD);
     const used = this.#used(head, Atomics.load(h, SLOT_TAIL));
@@ -379,7 +380,7 @@ export class RingBuffer implements Disposable {
    * console.log(pending.length, pending[199]); // 200 1
    * ```
    */
-  readable(): Uint8Array {
+  readable(): Bytes {
     const h = this.#live();
     const tail = Atomics.load(h, SLOT_TAIL);
     const used = this.#used(Atomics.load(h, SLOT_HEAD), tail);
