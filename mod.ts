@@ -35,6 +35,11 @@ export { type MapAccess, Mapping } from "./src/mapping.ts";
 export type { CreateOptions, HugePageSize } from "./src/create_options.ts";
 export type { Seal } from "./src/seals.ts";
 export type { Bytes } from "./src/bytes.ts";
+export type {
+  ReadableStreamOptions,
+  WritableStreamOptions,
+} from "./src/streams.ts";
+export { type FromOptions, type MemfdSource, SEALED } from "./src/from.ts";
 export { MemfdError } from "./src/errors.ts";
 export { MemfdListener } from "./src/sharing/listener.ts";
 export { RingBuffer } from "./src/ring/ring_buffer.ts";

@@ -37,6 +37,13 @@ import {
 import { check, closedFailure, failure, type Operation } from "./failures.ts";
 import { missingSeals, type Seal, sealBits, sealSet } from "./seals.ts";
 import { sendMemfd } from "./sharing/send.ts";
+import {
+  readableStreamOf,
+  type ReadableStreamOptions,
+  writableStreamOf,
+  type WritableStreamOptions,
+} from "./streams.ts";
+import { fill, type FromOptions, type MemfdSource, planFrom } from "./from.ts";
 import { acquired, released } from "./tracking.ts";
 import { toBoolean, toBytes, toIndex, toOptions } from "./validate.ts";
 
@@ -83,7 +90,12 @@ export interface RingOptions {
   length?: number;
 }
 
-const MAP_KEYS: (keyof MapOptions)[] = ["offset", "length", "access", "populate"];
+const MAP_KEYS: (keyof MapOptions)[] = [
+  "offset",
+  "length",
+  "access",
+  "populate",
+];
 
 const SEAL_SEAL = 0x1;
 const MAP_PRIVATE = 0x1;
@@ -258,6 +270,114 @@ export class Memfd implements Disposable {
     const write = toBoolean(o.write, false, "write");
     const fd = check(dm_open(bytes, write ? 1 : 0), "open", path);
     return new Memfd(fd, nameOf(fd), true);
+  }
+
+  /**
+   * Creates a memfd, copies `source` into it (off the event loop) and adds
+   * `options.seal` seals: the hand-off case in one call. `seal: true` adds
+   * `"shrink"`, `"grow"`, `"write"` and `"seal"` (see
+   * {@linkcode SEALED}), so a receiver can trust the contents with
+   * `requireSeals("shrink", "grow", "write")`. On any failure the memfd is
+   * closed and the error rethrown.
+   *
+   * @example A response body, sealed, ready to send
+   * ```ts
+   * import { Memfd } from "@memfd/memfd";
+   * const body = new Response("hello").body!;
+   * using fd = await Memfd.from(body, { name: "page", seal: true });
+   * console.log(fd.size, fd.seals.has("write")); // 5 true
+   * ```
+   */
+  static async from(
+    source: MemfdSource,
+    options?: FromOptions,
+  ): Promise<Memfd> {
+    const plan = planFrom(options);
+    const memfd = Memfd.create(plan.name);
+    try {
+      await fill(memfd, source);
+      if (plan.seals.length > 0) memfd.seal(...plan.seals);
+    } catch (e) {
+      memfd.close();
+      throw e;
+    }
+    return memfd;
+  }
+
+  /**
+   * The contents from position 0 to end of file as a byte stream (BYOB
+   * readers welcome), read off the event loop: the same as
+   * `readableStream()`. Each access makes a new stream.
+   *
+   * @example Serve a memfd as a response body
+   * ```ts
+   * import { Memfd } from "@memfd/memfd";
+   * using fd = Memfd.create("page");
+   * fd.write(new TextEncoder().encode("hello"));
+   * console.log(await new Response(fd.readable).text()); // "hello"
+   * ```
+   */
+  get readable(): ReadableStream<Uint8Array<ArrayBuffer>> {
+    return this.readableStream();
+  }
+
+  /**
+   * A stream writing into the memfd from position 0, off the event loop:
+   * the same as `writableStream()`. Each access makes a new stream.
+   *
+   * @example Fill a memfd from a fetch body
+   * ```ts
+   * import { Memfd } from "@memfd/memfd";
+   * using fd = Memfd.create("download");
+   * await new Response("hello").body!.pipeTo(fd.writable);
+   * console.log(fd.size); // 5
+   * ```
+   */
+  get writable(): WritableStream<Uint8Array> {
+    return this.writableStream();
+  }
+
+  /**
+   * A byte stream of the contents from `options.position` (default 0) to
+   * end of file, read with {@linkcode Memfd.readAsync}. A `close()` while a
+   * read runs lets that read finish; the next one errors the stream with
+   * `EBADF`, as `readAsync` would.
+   *
+   * @example Compress a memfd's contents
+   * ```ts
+   * import { Memfd } from "@memfd/memfd";
+   * using fd = Memfd.create("log");
+   * fd.write(new Uint8Array(100_000));
+   * const gz = fd.readableStream().pipeThrough(new CompressionStream("gzip"));
+   * const compressed = await new Response(gz).bytes();
+   * console.log(compressed.length < 1000); // true
+   * ```
+   */
+  readableStream(
+    options?: ReadableStreamOptions,
+  ): ReadableStream<Uint8Array<ArrayBuffer>> {
+    this.#live("read");
+    return readableStreamOf(this, options);
+  }
+
+  /**
+   * A stream writing each chunk with {@linkcode Memfd.writeAsync}, in
+   * order, from `options.position` (default 0) or, with `append: true`,
+   * from the end of file. It does not truncate: bytes past the last write
+   * stay. A chunk the kernel refuses (a seal) errors the stream.
+   *
+   * @example Write after what is there
+   * ```ts
+   * import { Memfd } from "@memfd/memfd";
+   * using fd = Memfd.create("log");
+   * fd.write(new TextEncoder().encode("one "));
+   * await new Response("two").body!.pipeTo(fd.writableStream({ append: true }));
+   * console.log(await new Response(fd.readable).text()); // "one two"
+   * ```
+   */
+  writableStream(options?: WritableStreamOptions): WritableStream<Uint8Array> {
+    this.#live("write");
+    return writableStreamOf(this, options);
   }
 
   /**

@@ -47,7 +47,9 @@ export function toOptions<T extends object>(
   }
   for (const key of Object.keys(value)) {
     if ((keys as readonly string[]).includes(key)) continue;
-    const guess = Object.hasOwn(aliases, key) ? aliases[key] : closest(key, keys);
+    const guess = Object.hasOwn(aliases, key)
+      ? aliases[key]
+      : closest(key, keys);
     const hint = guess === undefined ? "" : `; did you mean '${guess}'?`;
     throw new TypeError(
       `${what}: unknown option '${key}' (valid: ${
