@@ -124,8 +124,12 @@ export class RingBuffer implements Disposable {
   #closed = false;
   /** Roles this object recorded in the header. */
   #claimed = new Set<Role>();
-  /** An fd of this side's own, named in the header while it is open. */
-  #anchor: Memfd | undefined;
+  /**
+   * An fd of this side's own on the memfd, named in the header when it
+   * claims a role: taken at construction, while the memfd is surely open
+   * (its owner may close it and keep using the ring's mappings).
+   */
+  #anchor: Memfd;
 
   private constructor(
     memfd: Memfd,
@@ -135,6 +139,13 @@ export class RingBuffer implements Disposable {
     capacity: number,
   ) {
     this.#memfd = memfd;
+    try {
+      this.#anchor = memfd.dup();
+    } catch (e) {
+      ring.unmap();
+      header.unmap();
+      throw e;
+    }
     this.#ownsMemfd = ownsMemfd;
     this.#header = header;
     this.#ring = ring;
@@ -674,7 +685,7 @@ export class RingBuffer implements Disposable {
     this.#sleeping.clear();
     this.#ring.unmap();
     this.#header.unmap();
-    this.#anchor?.close();
+    this.#anchor.close();
     if (this.#ownsMemfd) this.#memfd.close();
   }
 
@@ -737,7 +748,6 @@ export class RingBuffer implements Disposable {
    */
   #claim(role: Role): void {
     if (this.#claimed.has(role)) return;
-    this.#anchor ??= this.#memfd.dup();
     Atomics.store(this.#h, role.fd, this.#anchor.fd);
     Atomics.store(this.#h, role.pid, Deno.pid);
     this.#claimed.add(role);
