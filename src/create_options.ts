@@ -91,6 +91,8 @@ export interface CreatePlan {
   size: number | undefined;
   /** Add `F_SEAL_SEAL` after creation (sealing was not asked for). */
   sealSeal: boolean;
+  /** Backed by huge pages: sizes are multiples of the huge page size. */
+  hugetlb: boolean;
 }
 
 function hugeFlags(hugetlb: unknown): number {
@@ -142,5 +144,6 @@ export function planCreate(
     size: o.size === undefined ? undefined : checkSize(o.size),
     // MFD_NOEXEC_SEAL turns sealing on even without MFD_ALLOW_SEALING.
     sealSeal: !allowSealing,
+    hugetlb: (flags & MFD_HUGETLB) !== 0,
   };
 }

@@ -34,7 +34,13 @@ import {
   type Mapping,
   pinMapping,
 } from "./mapping.ts";
-import { check, closedFailure, failure, type Operation } from "./failures.ts";
+import {
+  check,
+  closedFailure,
+  createSizeFailure,
+  failure,
+  type Operation,
+} from "./failures.ts";
 import { missingSeals, type Seal, sealBits, sealSet } from "./seals.ts";
 import { sendMemfd } from "./sharing/send.ts";
 import {
@@ -212,7 +218,12 @@ export class Memfd implements Disposable {
       if (plan.sealSeal && !(dm_get_seals(fd) & SEAL_SEAL)) {
         check(dm_add_seals(fd, SEAL_SEAL), "seal", name);
       }
-      if (plan.size) check(dm_resize(fd, plan.size), "resize", name);
+      if (plan.size) {
+        const resized = dm_resize(fd, plan.size);
+        if (resized < 0) {
+          throw createSizeFailure(-resized, name, plan.size, plan.hugetlb);
+        }
+      }
     } catch (e) {
       dm_close(fd);
       throw e;

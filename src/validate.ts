@@ -64,8 +64,16 @@ function describe(value: unknown): string {
   return value === null ? "null" : typeof value;
 }
 
-/** The key within a few edits of `key`, if one is that close. */
+/**
+ * The key `key` abbreviates (`pos` → `position`), or the one within a few
+ * edits of it, if any.
+ */
 function closest(key: string, keys: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  const abbreviated = keys.filter((k) =>
+    lower.length >= 3 && k.toLowerCase().startsWith(lower)
+  );
+  if (abbreviated.length === 1) return abbreviated[0];
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
   for (const candidate of keys) {

@@ -18,7 +18,7 @@ export async function sendMemfd(
   name: string,
   socketPath: string,
 ): Promise<void> {
-  const path = encodeSocketPath(socketPath, "send");
+  const path = encodeSocketPath(socketPath, "send", name);
   const copy = check(dm_dup(fd, 1), "dup", name);
   let result: number;
   try {
