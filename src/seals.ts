@@ -14,10 +14,22 @@
  *   mappings keep writing.
  * - `"exec"`: the executable bits of the mode cannot change (Linux 6.3+).
  *
+ * Why `"exec"` shows up uninvited: memfds are created non-executable by
+ * default (`executable: false` asks for `MFD_NOEXEC_SEAL`), and on Linux
+ * 6.3+ the kernel makes that permanent by setting the `"exec"` seal itself
+ * at creation. So `seal("shrink", "grow", "write")` returns a set that also
+ * holds `"exec"`: nothing is wrong, the file just can never be made
+ * executable. Older kernels, and `executable: true`, leave it out. Compare
+ * seal sets as subsets (`requireSeals`), not for equality.
+ *
  * @example
  * ```ts
- * import type { Seal } from "@memfd/memfd";
+ * import { Memfd, type Seal } from "@memfd/memfd";
  * const immutable: Seal[] = ["shrink", "grow", "write"];
+ * using fd = Memfd.create("frame", { size: 16 });
+ * const seals = fd.seal(...immutable);
+ * fd.requireSeals(...immutable); // holds whether or not "exec" is there
+ * console.log(seals.has("write")); // true (and "exec" on Linux 6.3+)
  * ```
  */
 export type Seal =
