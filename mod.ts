@@ -35,6 +35,7 @@ export { type MapAccess, Mapping } from "./src/mapping.ts";
 export type { CreateOptions, HugePageSize } from "./src/create_options.ts";
 export type { Seal } from "./src/seals.ts";
 export type { Bytes } from "./src/bytes.ts";
+export type { WaitOptions } from "./src/abort.ts";
 export type {
   ReadableStreamOptions,
   WritableStreamOptions,

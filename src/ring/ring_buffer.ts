@@ -122,8 +122,9 @@ export class RingBuffer implements Disposable {
   /** Waits in flight, per waiting-flag slot, to withdraw on close. */
   #sleeping = new Map<number, number>();
   #closed = false;
-  /** Roles this object recorded in the header. */
-  #claimed = new Set<Role>();
+  /** Which roles this object recorded in the header. */
+  #isProducer = false;
+  #isConsumer = false;
   /**
    * An fd of this side's own on the memfd, named in the header when it
    * claims a role: taken at construction, while the memfd is surely open
@@ -730,14 +731,14 @@ export class RingBuffer implements Disposable {
           `producer called end(); nothing more can be written`,
       );
     }
-    this.#claim(PRODUCER);
+    if (!this.#isProducer) this.#claim(PRODUCER);
     return h;
   }
 
   /** The header, for a consumer's call `op`. */
   #reader(op: string): Int32Array {
     const h = this.#live(op);
-    this.#claim(CONSUMER);
+    if (!this.#isConsumer) this.#claim(CONSUMER);
     return h;
   }
 
@@ -747,10 +748,10 @@ export class RingBuffer implements Disposable {
    * up to tell a live peer from one that exited.
    */
   #claim(role: Role): void {
-    if (this.#claimed.has(role)) return;
     Atomics.store(this.#h, role.fd, this.#anchor.fd);
     Atomics.store(this.#h, role.pid, Deno.pid);
-    this.#claimed.add(role);
+    if (role === PRODUCER) this.#isProducer = true;
+    else this.#isConsumer = true;
   }
 
   /**
@@ -822,7 +823,9 @@ export class RingBuffer implements Disposable {
     while (true) {
       cancel.throwIfAborted();
       const h = this.#live(op);
-      this.#claim(peer === PRODUCER ? CONSUMER : PRODUCER);
+      if (peer === PRODUCER ? !this.#isConsumer : !this.#isProducer) {
+        this.#claim(peer === PRODUCER ? CONSUMER : PRODUCER);
+      }
       const seen = Atomics.load(h, indexSlot);
       const n = settled();
       if (n !== undefined) return n;
