@@ -92,6 +92,16 @@ function notARing(memfd: Memfd, why: string): MemfdError {
  * of the index the other side moves; `commit` / `consume` wake a sleeper
  * (one system call, only when someone sleeps).
  *
+ * End of stream: the producer calls {@linkcode RingBuffer.end}; the
+ * consumer reads what is left, then `waitReadable()` resolves with 0 (the
+ * end marker) and `ended` is `true`. A side that goes away without that
+ * (its process exited, or it closed its `RingBuffer`) is noticed by the
+ * other side's waits within 100 ms: each side records its pid and an fd it
+ * holds in the header (format version 2), and a sleeping wait looks that
+ * fd up under `/proc/<pid>/fd`. The wait then rejects with `MemfdError`
+ * `ECONNRESET` instead of sleeping forever. Waits also take
+ * `{ signal, timeout }`.
+ *
  * Needs the unscoped `--allow-ffi` (it maps memory).
  *
  * @example A ring shared with a child process
