@@ -24,6 +24,7 @@ import {
   dm_size,
   dm_view_length,
 } from "./native.ts";
+import type { Bytes } from "./bytes.ts";
 import { type CreateOptions, planCreate } from "./create_options.ts";
 import { Errno } from "./errno.ts";
 import { MemfdError } from "./errors.ts";
@@ -328,7 +329,7 @@ export class Memfd implements Disposable {
    * console.log(await new Response(fd.readable).text()); // "hello"
    * ```
    */
-  get readable(): ReadableStream<Uint8Array<ArrayBuffer>> {
+  get readable(): ReadableStream<Bytes> {
     return this.readableStream();
   }
 
@@ -366,7 +367,7 @@ export class Memfd implements Disposable {
    */
   readableStream(
     options?: ReadableStreamOptions,
-  ): ReadableStream<Uint8Array<ArrayBuffer>> {
+  ): ReadableStream<Bytes> {
     this.#live("read");
     return readableStreamOf(this, options);
   }

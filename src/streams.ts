@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { Bytes } from "./bytes.ts";
 import type { Memfd } from "./memfd.ts";
 import { toBoolean, toIndex, toOptions } from "./validate.ts";
 
@@ -57,7 +58,7 @@ const CHUNK = 64 * 1024;
 export function readableStreamOf(
   memfd: Memfd,
   options: ReadableStreamOptions | undefined,
-): ReadableStream<Uint8Array<ArrayBuffer>> {
+): ReadableStream<Bytes> {
   const o = toOptions(options, "readableStream options", [
     "position",
     "chunkSize",
@@ -89,7 +90,7 @@ export function readableStreamOf(
         request.respond(n);
       }
     },
-  }) as ReadableStream<Uint8Array<ArrayBuffer>>;
+  }) as ReadableStream<Bytes>;
 }
 
 /** A stream writing each chunk into `memfd`, in order, from a position. */
