@@ -416,7 +416,10 @@ export class RingBuffer implements Disposable {
    * ```
    */
   writable(): Bytes {
-    const h = this.#writer("writable");
+    return this.#space(this.#writer("writable"));
+  }
+
+  #space(h: Int32Array): Bytes {
     const head = Atomics.load(h, SLOT_HEAD);
     const used = this.#used(head, Atomics.load(h, SLOT_TAIL));
     const at = head >= this.#capacity ? head - this.#capacity : head;
@@ -464,7 +467,10 @@ export class RingBuffer implements Disposable {
    * ```
    */
   readable(): Bytes {
-    const h = this.#reader("readable");
+    return this.#pending(this.#reader("readable"));
+  }
+
+  #pending(h: Int32Array): Bytes {
     const tail = Atomics.load(h, SLOT_TAIL);
     const used = this.#used(Atomics.load(h, SLOT_HEAD), tail);
     const at = tail >= this.#capacity ? tail - this.#capacity : tail;
@@ -634,9 +640,9 @@ export class RingBuffer implements Disposable {
    * ```
    */
   write(data: Uint8Array): number {
-    this.#writer("write");
+    const h = this.#writer("write");
     toBytes(data, "data");
-    const space = this.writable();
+    const space = this.#space(h);
     const n = Math.min(space.length, data.length);
     if (n === 0) return 0;
     space.set(n === data.length ? data : data.subarray(0, n));
@@ -658,9 +664,9 @@ export class RingBuffer implements Disposable {
    * ```
    */
   read(into: Uint8Array): number {
-    this.#reader("read");
+    const h = this.#reader("read");
     toBytes(into, "into");
-    const pending = this.readable();
+    const pending = this.#pending(h);
     const n = Math.min(pending.length, into.length);
     if (n === 0) return 0;
     into.set(n === pending.length ? pending : pending.subarray(0, n));
