@@ -268,7 +268,10 @@ export async function assertNoMemfdLeaks<T>(
  */
 export function noMemfdLeaks(
   fn: (t: Deno.TestContext) => void | Promise<void>,
-  options: LeakCheckOptions = {},
+  options?: LeakCheckOptions,
 ): (t: Deno.TestContext) => Promise<void> {
-  return (t) => assertNoMemfdLeaks(() => fn(t), options);
+  // Checked now, where the test is declared, not when it runs.
+  const o = toOptions(options, "noMemfdLeaks options", ["cleanup"]);
+  toBoolean(o.cleanup, true, "cleanup");
+  return (t) => assertNoMemfdLeaks(() => fn(t), o);
 }

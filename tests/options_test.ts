@@ -6,7 +6,7 @@
 import { test } from "./support/leak_checked.ts";
 import { assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { Memfd, MemfdError, MemfdListener, RingBuffer } from "../mod.ts";
-import { assertNoMemfdLeaks } from "../testing.ts";
+import { assertNoMemfdLeaks, noMemfdLeaks } from "../testing.ts";
 import { assertNoFdLeak } from "./support/assert.ts";
 
 test("Memfd.create({ length }) is a TypeError suggesting 'size', and creates nothing", async () => {
@@ -65,6 +65,11 @@ test("fromFd, open and the leak helper check their options too", async () => {
     () => assertNoMemfdLeaks(() => {}, { clean: false } as never),
     TypeError,
     "did you mean 'cleanup'?",
+  );
+  assertThrows(
+    () => noMemfdLeaks(() => {}, { cleanUp: false } as never),
+    TypeError,
+    "noMemfdLeaks options: unknown option 'cleanUp' (valid: 'cleanup'); did you mean 'cleanup'?",
   );
 });
 
