@@ -29,6 +29,7 @@ import type { Mapping } from "./src/mapping.ts";
 import type { Memfd } from "./src/memfd.ts";
 import { isLoaded } from "./src/loader/library.ts";
 import { addTracker, type ResourceKind } from "./src/tracking.ts";
+import { toBoolean, toOptions } from "./src/validate.ts";
 
 /**
  * One resource a checked function left behind.
@@ -145,6 +146,8 @@ export interface LeakCheckOptions {
 }
 
 const LIBRARY = new URL("./", import.meta.url).href;
+/** A frame in one of Deno's built-in modules, e.g. `(ext:cli/40_test.js:…)`. */
+const DENO_INTERNAL = /[( ]ext:/;
 const INTERNAL = [`${LIBRARY}src/`, `${LIBRARY}testing.ts`, `${LIBRARY}ffi/`];
 
 /**
@@ -160,10 +163,15 @@ function captureStack(): Error {
   return capture;
 }
 
-/** A captured stack as text, without the frames inside deno_memfd. */
+/**
+ * A captured stack as text, without the frames inside deno_memfd and
+ * Deno's own (`ext:` modules: the test runner's `innerWrapped`,
+ * `exitSanitizer`, …), which say nothing about the user's code.
+ */
 function formatStack(capture: Error): string {
   const frames = (capture.stack ?? "").split("\n").slice(1).filter((line) =>
-    !INTERNAL.some((prefix) => line.includes(prefix))
+    !INTERNAL.some((prefix) => line.includes(prefix)) &&
+    !DENO_INTERNAL.test(line)
   );
   return frames.slice(0, 10).join("\n") || "    (no stack)";
 }
@@ -223,9 +231,10 @@ function describe(resource: object, entry: Entry): string {
  */
 export async function assertNoMemfdLeaks<T>(
   fn: () => T | Promise<T>,
-  options: LeakCheckOptions = {},
+  options?: LeakCheckOptions,
 ): Promise<T> {
-  const cleanup = options.cleanup ?? true;
+  const o = toOptions(options, "assertNoMemfdLeaks options", ["cleanup"]);
+  const cleanup = toBoolean(o.cleanup, true, "cleanup");
   const live = new Map<object, Entry>();
   const nativeBefore = liveNative();
   const stop = addTracker({
@@ -292,7 +301,10 @@ export async function assertNoMemfdLeaks<T>(
  */
 export function noMemfdLeaks(
   fn: (t: Deno.TestContext) => void | Promise<void>,
-  options: LeakCheckOptions = {},
+  options?: LeakCheckOptions,
 ): (t: Deno.TestContext) => Promise<void> {
-  return (t) => assertNoMemfdLeaks(() => fn(t), options);
+  // Checked now, where the test is declared, not when it runs.
+  const o = toOptions(options, "noMemfdLeaks options", ["cleanup"]);
+  toBoolean(o.cleanup, true, "cleanup");
+  return (t) => assertNoMemfdLeaks(() => fn(t), o);
 }

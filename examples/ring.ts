@@ -59,6 +59,7 @@ async function produce(path: string, total: number): Promise<void> {
     ring.commit(n);
     sent += n;
   }
+  ring.end(); // the consumer drains, then its waitReadable() resolves 0
 }
 
 function pipeOut(total: number): void {
@@ -107,10 +108,12 @@ async function consume(total: number): Promise<void> {
     const into = new Uint8Array(CHUNK);
     let received = 0;
     let sum = 0;
-    while (received < total) {
+    while (true) {
       const n = ring.read(into); // a copy out, like reading a pipe
       if (n === 0) {
-        await ring.waitReadable(); // sleeps until the producer commits
+        // Sleeps until the producer commits; 0 once it ended and all is
+        // read. A producer that dies instead is an ECONNRESET, not a hang.
+        if (await ring.waitReadable() === 0) break;
         continue;
       }
       sum = sample(into.subarray(0, n), sum, received);

@@ -107,6 +107,8 @@ export interface CreatePlan {
   size: number | undefined;
   /** Add `F_SEAL_SEAL` after creation (sealing was not asked for). */
   sealSeal: boolean;
+  /** Backed by huge pages: sizes are multiples of the huge page size. */
+  hugetlb: boolean;
 }
 
 function hugeFlags(hugetlb: unknown): number {
@@ -126,12 +128,27 @@ function hugeFlags(hugetlb: unknown): number {
   return MFD_HUGETLB + log2 * 2 ** MFD_HUGE_SHIFT;
 }
 
+const CREATE_KEYS: (keyof CreateOptions)[] = [
+  "size",
+  "cloexec",
+  "allowSealing",
+  "executable",
+  "hugetlb",
+];
+
 /** Checks `options` and plans the `memfd_create` call. */
 export function planCreate(
   options: CreateOptions | undefined,
   checkSize: (size: unknown) => number,
 ): CreatePlan {
-  const o = toOptions(options, "options");
+  const o = toOptions(options, "Memfd.create options", CREATE_KEYS, {
+    length: "size",
+    bytes: "size",
+    byteLength: "size",
+    huge: "hugetlb",
+    exec: "executable",
+    sealing: "allowSealing",
+  });
   const allowSealing = toBoolean(o.allowSealing, true, "allowSealing");
   const executable = toBoolean(o.executable, false, "executable");
   let flags = hugeFlags(o.hugetlb);
@@ -143,5 +160,6 @@ export function planCreate(
     size: o.size === undefined ? undefined : checkSize(o.size),
     // MFD_NOEXEC_SEAL turns sealing on even without MFD_ALLOW_SEALING.
     sealSeal: !allowSealing,
+    hugetlb: (flags & MFD_HUGETLB) !== 0,
   };
 }

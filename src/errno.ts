@@ -45,6 +45,8 @@ export type ErrnoName =
   | "ENAMETOOLONG"
   | "ENODATA"
   | "EBADMSG"
+  | "EPIPE"
+  | "ECONNRESET"
   | "ETIMEDOUT"
   | "ECANCELED";
 
@@ -67,6 +69,8 @@ const USED: readonly ErrnoName[] = [
   "ENAMETOOLONG",
   "ENODATA",
   "EBADMSG",
+  "EPIPE",
+  "ECONNRESET",
   "ETIMEDOUT",
   "ECANCELED",
 ];

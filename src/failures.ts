@@ -181,3 +181,28 @@ export function check(result: number, op: Operation, name: string): number {
   if (result < 0) throw failure(op, -result, name);
   return result;
 }
+
+/**
+ * The error of `Memfd.create(name, { size })` when setting the initial
+ * size failed: named after the call the user made (create), not the
+ * `ftruncate` inside it.
+ */
+export function createSizeFailure(
+  errno: number,
+  name: string,
+  size: number,
+  hugetlb: boolean,
+): MemfdError {
+  const reason = errno === Errno.EINVAL && hugetlb
+    ? `a hugetlb memfd's size must be a multiple of its huge page size ` +
+      `(2 MiB for the usual default; see /sys/kernel/mm/hugepages), so ` +
+      `round size up`
+    : errno === Errno.EINVAL
+    ? "the kernel refused that size"
+    : REASONS.resize?.[errno] ?? "the kernel refused";
+  return new MemfdError(
+    errno,
+    SYSCALLS.resize,
+    `cannot create memfd '${name}' with size ${size}: ${reason}`,
+  );
+}

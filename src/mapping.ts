@@ -4,6 +4,7 @@
  */
 
 import { dm_sync, dm_unmap, dm_unmap_leaving_zeros } from "./native.ts";
+import type { Bytes } from "./bytes.ts";
 import { check } from "./failures.ts";
 import { acquired, released } from "./tracking.ts";
 
@@ -75,7 +76,7 @@ const pins = new WeakMap<ArrayBuffer, Mapping>();
 export class Mapping implements Disposable {
   #addr: number;
   #buffer: ArrayBuffer;
-  #bytes: Uint8Array;
+  #bytes: Bytes;
   #offset: number;
   #access: MapAccess;
   #name: string;
@@ -164,7 +165,7 @@ export class Mapping implements Disposable {
    * assertEquals(new TextDecoder().decode(map.bytes.subarray(0, 5)), "hello");
    * ```
    */
-  get bytes(): Uint8Array {
+  get bytes(): Bytes {
     return this.#bytes;
   }
 

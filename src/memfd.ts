@@ -27,6 +27,7 @@ import {
   NAME_MAX,
   SealBits,
 } from "./native.ts";
+import type { Bytes } from "./bytes.ts";
 import { type CreateOptions, planCreate } from "./create_options.ts";
 import { Errno } from "./errno.ts";
 import { MemfdError } from "./errors.ts";
@@ -38,9 +39,22 @@ import {
   type Mapping,
   pinMapping,
 } from "./mapping.ts";
-import { check, closedFailure, failure, type Operation } from "./failures.ts";
+import {
+  check,
+  closedFailure,
+  createSizeFailure,
+  failure,
+  type Operation,
+} from "./failures.ts";
 import { missingSeals, type Seal, sealBits, sealSet } from "./seals.ts";
 import { sendMemfd } from "./sharing/send.ts";
+import {
+  readableStreamOf,
+  type ReadableStreamOptions,
+  writableStreamOf,
+  type WritableStreamOptions,
+} from "./streams.ts";
+import { fill, type FromOptions, type MemfdSource, planFrom } from "./from.ts";
 import { acquired, released } from "./tracking.ts";
 import { toBoolean, toBytes, toIndex, toOptions } from "./validate.ts";
 
@@ -90,6 +104,13 @@ export interface RingOptions {
   /** Bytes in the region; a non-zero multiple of the page size. */
   length?: number;
 }
+
+const MAP_KEYS: (keyof MapOptions)[] = [
+  "offset",
+  "length",
+  "access",
+  "populate",
+];
 
 const SEAL_SEAL = SealBits.F_SEAL_SEAL;
 const MAP_PRIVATE = MapFlags.MAP_FLAG_PRIVATE;
@@ -221,7 +242,12 @@ export class Memfd implements Disposable {
       if (plan.sealSeal && !(dm_get_seals(fd) & SEAL_SEAL)) {
         check(dm_add_seals(fd, SEAL_SEAL), "seal", name);
       }
-      if (plan.size) check(dm_resize(fd, plan.size), "resize", name);
+      if (plan.size) {
+        const resized = dm_resize(fd, plan.size);
+        if (resized < 0) {
+          throw createSizeFailure(-resized, name, plan.size, plan.hugetlb);
+        }
+      }
     } catch (e) {
       dm_close(fd);
       throw e;
@@ -256,7 +282,7 @@ export class Memfd implements Disposable {
    */
   static fromFd(fd: number, options?: { owned?: boolean }): Memfd {
     ensureLoaded();
-    const o = toOptions(options, "options");
+    const o = toOptions(options, "Memfd.fromFd options", ["owned"]);
     const owned = toBoolean(o.owned, true, "owned");
     toIndex(fd, "fd");
     if (fd > 0x7fffffff) throw failure("adopt", Errno.EBADF, `fd ${fd}`);
@@ -297,7 +323,11 @@ export class Memfd implements Disposable {
    */
   static open(path: string, options?: { write?: boolean }): Memfd {
     const bytes = encodePath(path);
-    const o = toOptions(options, "options");
+    const o = toOptions(options, "Memfd.open options", ["write"], {
+      writable: "write",
+      readonly: "write",
+      mode: "write",
+    });
     const write = toBoolean(o.write, false, "write");
     ensureLoaded(
       `Memfd.open(${JSON.stringify(path)}${write ? ", { write: true }" : ""})`,
@@ -305,6 +335,114 @@ export class Memfd implements Disposable {
     );
     const fd = check(dm_open(bytes, write ? 1 : 0), "open", path);
     return new Memfd(fd, nameOf(fd), true);
+  }
+
+  /**
+   * Creates a memfd, copies `source` into it (off the event loop) and adds
+   * `options.seal` seals: the hand-off case in one call. `seal: true` adds
+   * `"shrink"`, `"grow"`, `"write"` and `"seal"` (see
+   * {@linkcode SEALED}), so a receiver can trust the contents with
+   * `requireSeals("shrink", "grow", "write")`. On any failure the memfd is
+   * closed and the error rethrown.
+   *
+   * @example A response body, sealed, ready to send
+   * ```ts
+   * import { Memfd } from "@memfd/memfd";
+   * const body = new Response("hello").body!;
+   * using fd = await Memfd.from(body, { name: "page", seal: true });
+   * console.log(fd.size, fd.seals.has("write")); // 5 true
+   * ```
+   */
+  static async from(
+    source: MemfdSource,
+    options?: FromOptions,
+  ): Promise<Memfd> {
+    const plan = planFrom(options);
+    const memfd = Memfd.create(plan.name);
+    try {
+      await fill(memfd, source);
+      if (plan.seals.length > 0) memfd.seal(...plan.seals);
+    } catch (e) {
+      memfd.close();
+      throw e;
+    }
+    return memfd;
+  }
+
+  /**
+   * The contents from position 0 to end of file as a byte stream (BYOB
+   * readers welcome), read off the event loop: the same as
+   * `readableStream()`. Each access makes a new stream.
+   *
+   * @example Serve a memfd as a response body
+   * ```ts
+   * import { Memfd } from "@memfd/memfd";
+   * using fd = Memfd.create("page");
+   * fd.write(new TextEncoder().encode("hello"));
+   * console.log(await new Response(fd.readable).text()); // "hello"
+   * ```
+   */
+  get readable(): ReadableStream<Bytes> {
+    return this.readableStream();
+  }
+
+  /**
+   * A stream writing into the memfd from position 0, off the event loop:
+   * the same as `writableStream()`. Each access makes a new stream.
+   *
+   * @example Fill a memfd from a fetch body
+   * ```ts
+   * import { Memfd } from "@memfd/memfd";
+   * using fd = Memfd.create("download");
+   * await new Response("hello").body!.pipeTo(fd.writable);
+   * console.log(fd.size); // 5
+   * ```
+   */
+  get writable(): WritableStream<Uint8Array> {
+    return this.writableStream();
+  }
+
+  /**
+   * A byte stream of the contents from `options.position` (default 0) to
+   * end of file, read with {@linkcode Memfd.readAsync}. A `close()` while a
+   * read runs lets that read finish; the next one errors the stream with
+   * `EBADF`, as `readAsync` would.
+   *
+   * @example Compress a memfd's contents
+   * ```ts
+   * import { Memfd } from "@memfd/memfd";
+   * using fd = Memfd.create("log");
+   * fd.write(new Uint8Array(100_000));
+   * const gz = fd.readableStream().pipeThrough(new CompressionStream("gzip"));
+   * const compressed = await new Response(gz).bytes();
+   * console.log(compressed.length < 1000); // true
+   * ```
+   */
+  readableStream(
+    options?: ReadableStreamOptions,
+  ): ReadableStream<Bytes> {
+    this.#live("read");
+    return readableStreamOf(this, options);
+  }
+
+  /**
+   * A stream writing each chunk with {@linkcode Memfd.writeAsync}, in
+   * order, from `options.position` (default 0) or, with `append: true`,
+   * from the end of file. It does not truncate: bytes past the last write
+   * stay. A chunk the kernel refuses (a seal) errors the stream.
+   *
+   * @example Write after what is there
+   * ```ts
+   * import { Memfd } from "@memfd/memfd";
+   * using fd = Memfd.create("log");
+   * fd.write(new TextEncoder().encode("one "));
+   * await new Response("two").body!.pipeTo(fd.writableStream({ append: true }));
+   * console.log(await new Response(fd.readable).text()); // "one two"
+   * ```
+   */
+  writableStream(options?: WritableStreamOptions): WritableStream<Uint8Array> {
+    this.#live("write");
+    return writableStreamOf(this, options);
   }
 
   /**
@@ -668,7 +806,14 @@ export class Memfd implements Disposable {
    */
   map(options?: MapOptions): Mapping {
     const fd = this.#live("map");
-    const o = toOptions(options, "options");
+    const o = toOptions(options, "map options", MAP_KEYS, {
+      mode: "access",
+      private: "access",
+      shared: "access",
+      size: "length",
+      start: "offset",
+      position: "offset",
+    });
     const access = o.access === undefined ? "shared" : o.access;
     if (access !== "shared" && access !== "private") {
       throw new TypeError(`access must be "shared" or "private"`);
@@ -724,7 +869,11 @@ export class Memfd implements Disposable {
    */
   mapRing(options?: RingOptions): Mapping {
     const fd = this.#live("mapRing");
-    const o = toOptions(options, "options");
+    const o = toOptions(options, "mapRing options", ["offset", "length"], {
+      size: "length",
+      start: "offset",
+      position: "offset",
+    });
     const offset = o.offset === undefined ? 0 : toIndex(o.offset, "offset");
     const length = this.#length(fd, offset, o.length);
     pageSize ||= dm_page_size();

@@ -16,6 +16,14 @@ import { SealBits } from "./native.ts";
  *   mappings keep writing.
  * - `"exec"`: the executable bits of the mode cannot change (Linux 6.3+).
  *
+ * Why `"exec"` shows up uninvited: memfds are created non-executable by
+ * default (`executable: false` asks for `MFD_NOEXEC_SEAL`), and on Linux
+ * 6.3+ the kernel makes that permanent by setting the `"exec"` seal itself
+ * at creation. So `seal("shrink", "grow", "write")` returns a set that also
+ * holds `"exec"`: nothing is wrong, the file just can never be made
+ * executable. Older kernels, and `executable: true`, leave it out. Compare
+ * seal sets as subsets (`requireSeals`), not for equality.
+ *
  * @example
  * ```ts
  * import { Memfd, type Seal } from "@memfd/memfd";

@@ -78,6 +78,9 @@ test("#10 hugetlb sizes must be huge page multiples: 4096 is EINVAL, as an optio
     assertMemfdError(
       () => Memfd.create("huge-4k-option", { hugetlb: "2MB", size: 4096 }),
       "EINVAL",
+      // Named after the call made (create), not the ftruncate inside it.
+      "cannot create memfd 'huge-4k-option' with size 4096",
+      "multiple of its huge page size",
     );
   });
 });

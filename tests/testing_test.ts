@@ -56,6 +56,19 @@ Deno.test("a memfd left open is named, with where it was created, and closed", a
   assert(!isOpen(fd), "the leaked memfd was closed by the cleanup");
 });
 
+Deno.test("the created-at stack leaves out Deno's test runner frames", async () => {
+  const error = await assertRejects(
+    () =>
+      noMemfdLeaks(() => void Memfd.create("runner"))({} as Deno.TestContext),
+    MemfdLeakError,
+  );
+  const { createdAt } = error.leaks[0];
+  assertStringIncludes(createdAt, THIS_FILE);
+  for (const internal of ["ext:", "innerWrapped", "exitSanitizer"]) {
+    assert(!createdAt.includes(internal), `${internal} in:\n${createdAt}`);
+  }
+});
+
 Deno.test("a mapping left mapped is named and unmapped", async () => {
   using fd = Memfd.create("mapped", { size: 8192 });
   const before = dm_live_mappings();

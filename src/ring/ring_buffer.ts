@@ -5,6 +5,7 @@
  */
 
 import { dm_futex_wait, dm_futex_wake, dm_page_size } from "../native.ts";
+import type { Bytes } from "../bytes.ts";
 import { Errno } from "../errno.ts";
 import { MemfdError } from "../errors.ts";
 import { ensureLoaded } from "../loader/library.ts";
@@ -12,10 +13,16 @@ import { failure } from "../failures.ts";
 import { type Mapping, pinMapping } from "../mapping.ts";
 import { Memfd } from "../memfd.ts";
 import { toBytes, toIndex } from "../validate.ts";
+import { Cancellation, type WaitOptions } from "../abort.ts";
+import { sideIsAlive } from "./peer.ts";
 
 /** "RING" in the first four bytes of the header (little-endian int32). */
 const MAGIC = 0x474e4952;
-const VERSION = 1;
+/**
+ * The header format. 2 added end of stream and the two sides' pids and fds
+ * (slots 18-20 and 34-35); version 1 rings are refused, not misread.
+ */
+const VERSION = 2;
 /** Largest capacity: indices run modulo 2 * capacity and must fit an int32. */
 const MAX_CAPACITY = 2 ** 30;
 
@@ -27,12 +34,22 @@ const SLOT_CAPACITY = 2;
 const SLOT_PAGE = 3;
 const SLOT_HEAD = 16; // byte 64: written by the producer
 const SLOT_WRITER_WAITING = 17; // producers sleeping until `tail` moves
+const SLOT_ENDED = 18; // 1 once the producer called end()
+const SLOT_PRODUCER_PID = 19; // who writes, for the consumer to check on
+const SLOT_PRODUCER_FD = 20; // its fd on the memfd, gone when it is
 const SLOT_TAIL = 32; // byte 128: written by the consumer
 const SLOT_READER_WAITING = 33; // consumers sleeping until `head` moves
+const SLOT_CONSUMER_PID = 34;
+const SLOT_CONSUMER_FD = 35;
 const HEADER_SLOTS = 48;
 /** A sleeping wait wakes this often to notice a `close()` it missed. */
 const WAIT_SLICE_MS = 100;
-const { EAGAIN, ETIMEDOUT, EINTR } = Errno;
+const { EAGAIN, ETIMEDOUT, EINTR, EPIPE, ECONNRESET } = Errno;
+
+/** The two roles, by the header slots that record who plays them. */
+const PRODUCER = { pid: SLOT_PRODUCER_PID, fd: SLOT_PRODUCER_FD };
+const CONSUMER = { pid: SLOT_CONSUMER_PID, fd: SLOT_CONSUMER_FD };
+type Role = typeof PRODUCER;
 
 let pageSize = 0;
 
@@ -71,6 +88,16 @@ function notARing(memfd: Memfd, why: string): MemfdError {
  * of the index the other side moves; `commit` / `consume` wake a sleeper
  * (one system call, only when someone sleeps).
  *
+ * End of stream: the producer calls {@linkcode RingBuffer.end}; the
+ * consumer reads what is left, then `waitReadable()` resolves with 0 (the
+ * end marker) and `ended` is `true`. A side that goes away without that
+ * (its process exited, or it closed its `RingBuffer`) is noticed by the
+ * other side's waits within 100 ms: each side records its pid and an fd it
+ * holds in the header (format version 2), and a sleeping wait looks that
+ * fd up under `/proc/<pid>/fd`. The wait then rejects with `MemfdError`
+ * `ECONNRESET` instead of sleeping forever. Waits also take
+ * `{ signal, timeout }`.
+ *
  * Needs the unscoped `--allow-ffi` (it maps memory).
  *
  * @example A ring shared with a child process
@@ -94,7 +121,7 @@ export class RingBuffer implements Disposable {
   #header: Mapping;
   #ring: Mapping;
   #h: Int32Array;
-  #data: Uint8Array;
+  #data: Bytes;
   #capacity: number;
   /** `2 * capacity`: the modulus of the indices. */
   #wrap: number;
@@ -103,6 +130,15 @@ export class RingBuffer implements Disposable {
   /** Waits in flight, per waiting-flag slot, to withdraw on close. */
   #sleeping = new Map<number, number>();
   #closed = false;
+  /** Which roles this object recorded in the header. */
+  #isProducer = false;
+  #isConsumer = false;
+  /**
+   * An fd of this side's own on the memfd, named in the header when it
+   * claims a role: taken at construction, while the memfd is surely open
+   * (its owner may close it and keep using the ring's mappings).
+   */
+  #anchor: Memfd;
 
   private constructor(
     memfd: Memfd,
@@ -112,6 +148,13 @@ export class RingBuffer implements Disposable {
     capacity: number,
   ) {
     this.#memfd = memfd;
+    try {
+      this.#anchor = memfd.dup();
+    } catch (e) {
+      ring.unmap();
+      header.unmap();
+      throw e;
+    }
     this.#ownsMemfd = ownsMemfd;
     this.#header = header;
     this.#ring = ring;
@@ -212,12 +255,21 @@ export class RingBuffer implements Disposable {
     const head = new Int32Array(4);
     memfd.read(new Uint8Array(head.buffer));
     if (head[SLOT_MAGIC] !== MAGIC) {
-      throw notARing(memfd, `bad magic 0x${(head[0] >>> 0).toString(16)}`);
-    }
-    if (head[SLOT_VERSION] !== VERSION) {
       throw notARing(
         memfd,
-        `version ${head[SLOT_VERSION]}, this library reads version ${VERSION}`,
+        `its header does not start with the ring magic 0x${
+          MAGIC.toString(16)
+        } ("RING") but 0x${(head[0] >>> 0).toString(16)}; ` +
+          `was it made by RingBuffer.create?`,
+      );
+    }
+    if (head[SLOT_VERSION] !== VERSION) {
+      const age = head[SLOT_VERSION] < VERSION ? "an older" : "a newer";
+      throw notARing(
+        memfd,
+        `its header is format version ${head[SLOT_VERSION]}, made by ` +
+          `${age} deno_memfd; this one reads version ${VERSION}: use the ` +
+          `same deno_memfd version on both sides`,
       );
     }
     if (head[SLOT_PAGE] !== size) {
@@ -240,8 +292,38 @@ export class RingBuffer implements Disposable {
         `its capacity (${cap} bytes) is above the ${MAX_CAPACITY} a ring can hold`,
       );
     }
-    const [header, ring] = RingBuffer.#mapAll(memfd, size, cap);
+    const [header, ring] = RingBuffer.#mapOpened(memfd, size, cap);
     return new RingBuffer(memfd, false, header, ring, cap);
+  }
+
+  /**
+   * `#mapAll` for `open()`: a memfd that cannot be mapped shared and
+   * writable is refused with what a ring needs (both sides write the
+   * header), not with advice for plain mappings.
+   */
+  static #mapOpened(
+    memfd: Memfd,
+    size: number,
+    cap: number,
+  ): [Mapping, Mapping] {
+    try {
+      return RingBuffer.#mapAll(memfd, size, cap);
+    } catch (e) {
+      if (!(e instanceof MemfdError)) throw e;
+      const why = e.code === "EACCES"
+        ? `memfd '${memfd.name}' is open read-only; open it with ` +
+          `Memfd.open(path, { write: true })`
+        : e.code === "EPERM"
+        ? `memfd '${memfd.name}' is sealed against writes ("write" or ` +
+          `"future-write"), and a ring writes its indices`
+        : undefined;
+      if (why === undefined) throw e;
+      throw new MemfdError(
+        e.errno,
+        e.syscall,
+        `RingBuffer.open needs a writable memfd: ${why}`,
+      );
+    }
   }
 
   static #mapAll(memfd: Memfd, size: number, cap: number): [Mapping, Mapping] {
@@ -331,7 +413,7 @@ export class RingBuffer implements Disposable {
    *   indices in its header are corrupt (another process wrote them).
    */
   get available(): number {
-    const h = this.#live();
+    const h = this.#live("available");
     return this.#used(Atomics.load(h, SLOT_HEAD), Atomics.load(h, SLOT_TAIL));
   }
 
@@ -374,8 +456,11 @@ export class RingBuffer implements Disposable {
    * @throws {MemfdError} `EBADF` when the ring is closed; `EINVAL` when the
    *   indices in its header are corrupt (another process wrote them).
    */
-  writable(): Uint8Array {
-    const h = this.#live();
+  writable(): Bytes {
+    return this.#space(this.#writer("writable"));
+  }
+
+  #space(h: Int32Array): Bytes {
     const head = Atomics.load(h, SLOT_HEAD);
     const used = this.#used(head, Atomics.load(h, SLOT_TAIL));
     const at = head >= this.#capacity ? head - this.#capacity : head;
@@ -404,7 +489,7 @@ export class RingBuffer implements Disposable {
    *   indices in its header are corrupt.
    */
   commit(n: number): void {
-    const h = this.#live();
+    const h = this.#writer("commit");
     const head = Atomics.load(h, SLOT_HEAD);
     const free = this.#capacity -
       this.#used(head, Atomics.load(h, SLOT_TAIL));
@@ -434,8 +519,11 @@ export class RingBuffer implements Disposable {
    * @throws {MemfdError} `EBADF` when the ring is closed; `EINVAL` when the
    *   indices in its header are corrupt (another process wrote them).
    */
-  readable(): Uint8Array {
-    const h = this.#live();
+  readable(): Bytes {
+    return this.#pending(this.#reader("readable"));
+  }
+
+  #pending(h: Int32Array): Bytes {
     const tail = Atomics.load(h, SLOT_TAIL);
     const used = this.#used(Atomics.load(h, SLOT_HEAD), tail);
     const at = tail >= this.#capacity ? tail - this.#capacity : tail;
@@ -464,7 +552,7 @@ export class RingBuffer implements Disposable {
    *   indices in its header are corrupt.
    */
   consume(n: number): void {
-    const h = this.#live();
+    const h = this.#reader("consume");
     const tail = Atomics.load(h, SLOT_TAIL);
     const used = this.#used(Atomics.load(h, SLOT_HEAD), tail);
     this.#check(n, used, "consume", "available");
@@ -475,27 +563,56 @@ export class RingBuffer implements Disposable {
   /**
    * Resolves with {@linkcode RingBuffer.available} once it is above zero,
    * sleeping off the event loop until the writer commits (in any process).
-   * Rejects with `MemfdError` `EBADF` if the ring is closed meanwhile.
    *
-   * @example
+   * End of stream: once the producer called {@linkcode RingBuffer.end}
+   * and everything it wrote was consumed, resolves with **0** (the end
+   * marker; {@linkcode RingBuffer.ended} is then `true` and `readable()`
+   * empty), so `while (await ring.waitReadable() > 0)` drains a ring.
+   *
+   * Rejects with `options.signal`'s reason when it aborts, with a
+   * `DOMException` `"TimeoutError"` after `options.timeout` ms, with
+   * `MemfdError` `ECONNRESET` when the producer, in another process,
+   * exited or closed its side without `end()` (checked every 100 ms while
+   * asleep), and `EBADF` when this ring is closed meanwhile. Once it
+   * rejects, nothing of it is left waiting natively.
+   *
+   * @example Read until the producer ends
    * ```ts
    * import { RingBuffer } from "@memfd/memfd";
    * import { assertEquals } from "@std/assert";
    * using ring = RingBuffer.create(4096);
-   * setTimeout(() => ring.write(new Uint8Array([42])), 10);
-   * assertEquals(await ring.waitReadable(), 1);
-   * assertEquals(ring.readable()[0], 42);
+   * setTimeout(() => {
+   *   ring.write(new Uint8Array([1, 2]));
+   *   ring.end();
+   * }, 10);
+   * let total = 0;
+   * while (await ring.waitReadable() > 0) {
+   *   total += ring.read(new Uint8Array(16));
+   * }
+   * assertEquals([total, ring.ended], [2, true]);
    * ```
    */
-  waitReadable(): Promise<number> {
-    return this.#wait(SLOT_HEAD, SLOT_READER_WAITING, () => this.available);
+  waitReadable(options?: WaitOptions): Promise<number> {
+    return this.#wait(
+      "waitReadable",
+      SLOT_HEAD,
+      SLOT_READER_WAITING,
+      () => {
+        const n = this.available;
+        if (n > 0) return n;
+        return Atomics.load(this.#h, SLOT_ENDED) !== 0 ? 0 : undefined;
+      },
+      PRODUCER,
+      options,
+    );
   }
 
   /**
    * Resolves with {@linkcode RingBuffer.free} once it is above zero,
    * sleeping off the event loop until the reader consumes (in any
-   * process). Rejects with `MemfdError` `EBADF` if the ring is closed
-   * meanwhile.
+   * process). Rejects as {@linkcode RingBuffer.waitReadable} does (signal,
+   * timeout, `EBADF`), with `MemfdError` `ECONNRESET` when the consumer in
+   * another process is gone, and `EPIPE` after {@linkcode RingBuffer.end}.
    *
    * @example
    * ```ts
@@ -506,9 +623,71 @@ export class RingBuffer implements Disposable {
    * setTimeout(() => ring.consume(100), 10);
    * assertEquals(await ring.waitWritable(), 100);
    * ```
+   *
+   * @example Give up when no room comes
+   * ```ts
+   * import { RingBuffer } from "@memfd/memfd";
+   * using ring = RingBuffer.create(4096);
+   * ring.write(new Uint8Array(4096));
+   * const error = await ring.waitWritable({ timeout: 10 }).catch((e) => e);
+   * console.log(error.name); // "TimeoutError"
+   * ```
    */
-  waitWritable(): Promise<number> {
-    return this.#wait(SLOT_TAIL, SLOT_WRITER_WAITING, () => this.free);
+  waitWritable(options?: WaitOptions): Promise<number> {
+    return this.#wait(
+      "waitWritable",
+      SLOT_TAIL,
+      SLOT_WRITER_WAITING,
+      () => {
+        this.#writer("waitWritable");
+        const n = this.free;
+        return n > 0 ? n : undefined;
+      },
+      CONSUMER,
+      options,
+    );
+  }
+
+  /**
+   * Producer: no more data will come. The consumer reads what is left, then
+   * its {@linkcode RingBuffer.waitReadable} resolves with 0 and
+   * {@linkcode RingBuffer.ended} is `true`, on both sides. Writing after it
+   * is `MemfdError` `EPIPE`. Idempotent.
+   *
+   * @example
+   * ```ts
+   * import { RingBuffer } from "@memfd/memfd";
+   * using ring = RingBuffer.create(4096);
+   * ring.write(new Uint8Array([7]));
+   * ring.end();
+   * console.log(await ring.waitReadable(), ring.ended); // 1 true
+   * ring.consume(1);
+   * console.log(await ring.waitReadable()); // 0
+   * ```
+   */
+  end(): void {
+    const h = this.#live("end");
+    if (Atomics.exchange(h, SLOT_ENDED, 1) !== 0) return;
+    // Sleepers on `head` see the flag when the futex wakes them.
+    if (Atomics.load(h, SLOT_READER_WAITING) !== 0) this.#wake(SLOT_HEAD);
+  }
+
+  /**
+   * Whether the producer called {@linkcode RingBuffer.end}, in this or
+   * another process. Data written before it may still be pending: the
+   * stream is over when `ended` is `true` and `available` is 0.
+   *
+   * @example
+   * ```ts
+   * import { RingBuffer } from "@memfd/memfd";
+   * using ring = RingBuffer.create(4096);
+   * console.log(ring.ended); // false
+   * ring.end();
+   * console.log(ring.ended); // true
+   * ```
+   */
+  get ended(): boolean {
+    return Atomics.load(this.#live("ended"), SLOT_ENDED) !== 0;
   }
 
   /**
@@ -528,8 +707,9 @@ export class RingBuffer implements Disposable {
    *   indices in its header are corrupt.
    */
   write(data: Uint8Array): number {
+    const h = this.#writer("write");
     toBytes(data, "data");
-    const space = this.writable();
+    const space = this.#space(h);
     const n = Math.min(space.length, data.length);
     if (n === 0) return 0;
     space.set(n === data.length ? data : data.subarray(0, n));
@@ -557,8 +737,9 @@ export class RingBuffer implements Disposable {
    *   indices in its header are corrupt.
    */
   read(into: Uint8Array): number {
+    const h = this.#reader("read");
     toBytes(into, "into");
-    const pending = this.readable();
+    const pending = this.#pending(h);
     const n = Math.min(pending.length, into.length);
     if (n === 0) return 0;
     into.set(n === pending.length ? pending : pending.subarray(0, n));
@@ -599,6 +780,7 @@ export class RingBuffer implements Disposable {
     this.#sleeping.clear();
     this.#ring.unmap();
     this.#header.unmap();
+    this.#anchor.close();
     if (this.#ownsMemfd) this.#memfd.close();
   }
 
@@ -623,11 +805,71 @@ export class RingBuffer implements Disposable {
     this.close();
   }
 
-  #live(): Int32Array {
+  #live(op: string): Int32Array {
     if (this.#closed) {
-      throw new MemfdError(Errno.EBADF, "mmap", "the ring buffer is closed");
+      throw new MemfdError(
+        Errno.EBADF,
+        `RingBuffer.${op}`,
+        `cannot use ring buffer '${this.#memfd.name}' (${op}): it is closed; ` +
+          `its memory is unmapped, every view of it detached`,
+      );
     }
     return this.#h;
+  }
+
+  /** The header, for a producer's call `op`: refused once it ended. */
+  #writer(op: string): Int32Array {
+    const h = this.#live(op);
+    if (Atomics.load(h, SLOT_ENDED) !== 0) {
+      throw new MemfdError(
+        EPIPE,
+        `RingBuffer.${op}`,
+        `cannot write to ring buffer '${this.#memfd.name}' (${op}): the ` +
+          `producer called end(); nothing more can be written`,
+      );
+    }
+    if (!this.#isProducer) this.#claim(PRODUCER);
+    return h;
+  }
+
+  /** The header, for a consumer's call `op`. */
+  #reader(op: string): Int32Array {
+    const h = this.#live(op);
+    if (!this.#isConsumer) this.#claim(CONSUMER);
+    return h;
+  }
+
+  /**
+   * Records this process as playing `role` (once per ring object): its pid
+   * and an fd of its own on the memfd, which the other side's waits look
+   * up to tell a live peer from one that exited.
+   */
+  #claim(role: Role): void {
+    Atomics.store(this.#h, role.fd, this.#anchor.fd);
+    Atomics.store(this.#h, role.pid, Deno.pid);
+    if (role === PRODUCER) this.#isProducer = true;
+    else this.#isConsumer = true;
+  }
+
+  /**
+   * The error for a wait whose other side (`role`) is gone, or
+   * `undefined` while it is alive. A peer in this process is never judged:
+   * its closing is this program's own doing.
+   */
+  #peerGone(role: Role, op: string): MemfdError | undefined {
+    const h = this.#h;
+    const pid = Atomics.load(h, role.pid);
+    if (pid === 0 || pid === Deno.pid) return undefined;
+    if (sideIsAlive(pid, Atomics.load(h, role.fd))) return undefined;
+    const [who, what] = role === PRODUCER
+      ? ["producer", "without calling end(); all it committed was read"]
+      : ["consumer", "while the ring is full; nobody will make room"];
+    return new MemfdError(
+      ECONNRESET,
+      `RingBuffer.${op}`,
+      `ring buffer '${this.#memfd.name}': the ${who} (pid ${pid}) exited ` +
+        `or closed its side ${what}`,
+    );
   }
 
   /** Bytes between the indices; checks them, they are the peer's to write. */
@@ -662,25 +904,40 @@ export class RingBuffer implements Disposable {
    * futex itself refuses to sleep when the index moved since `seen`.
    */
   async #wait(
+    op: string,
     indexSlot: number,
     flagSlot: number,
-    amount: () => number,
+    settled: () => number | undefined,
+    peer: Role,
+    options: WaitOptions | undefined,
   ): Promise<number> {
+    // Aborting wakes every sleeper on the index (spurious wakes are
+    // harmless: each re-checks); the loop then throws the reason once the
+    // native wait has returned.
+    using cancel = new Cancellation(options, `RingBuffer.${op}`, () => {
+      if (!this.#closed) this.#wake(indexSlot);
+    });
     while (true) {
-      const h = this.#live();
+      cancel.throwIfAborted();
+      const h = this.#live(op);
+      if (peer === PRODUCER ? !this.#isConsumer : !this.#isProducer) {
+        this.#claim(peer === PRODUCER ? CONSUMER : PRODUCER);
+      }
       const seen = Atomics.load(h, indexSlot);
-      const n = amount();
-      if (n > 0) return n;
+      const n = settled();
+      if (n !== undefined) return n;
       Atomics.add(h, flagSlot, 1);
       this.#sleeping.set(flagSlot, (this.#sleeping.get(flagSlot) ?? 0) + 1);
       const unpin = pinMapping(this.#header.buffer);
       let result: number;
       try {
-        result = Atomics.load(h, indexSlot) !== seen ? 0 : await dm_futex_wait(
-          this.#headerAddr + 4 * indexSlot,
-          seen,
-          WAIT_SLICE_MS,
-        );
+        result = Atomics.load(h, indexSlot) !== seen || cancel.aborted
+          ? 0
+          : await dm_futex_wait(
+            this.#headerAddr + 4 * indexSlot,
+            seen,
+            WAIT_SLICE_MS,
+          );
       } finally {
         unpin();
         if (!this.#closed) {
@@ -688,7 +945,10 @@ export class RingBuffer implements Disposable {
           this.#sleeping.set(flagSlot, this.#sleeping.get(flagSlot)! - 1);
         }
       }
-      if (result < 0 && ![EAGAIN, ETIMEDOUT, EINTR].includes(-result)) {
+      if (result === -ETIMEDOUT && !this.#closed) {
+        const gone = this.#peerGone(peer, op);
+        if (gone !== undefined && settled() === undefined) throw gone;
+      } else if (result < 0 && ![EAGAIN, ETIMEDOUT, EINTR].includes(-result)) {
         throw failure("mapRing", -result, this.#memfd.name);
       }
     }

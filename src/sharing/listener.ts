@@ -17,6 +17,7 @@ import { ensureLoaded } from "../loader/library.ts";
 import { adoptMemfd, type Memfd, nameOf } from "../memfd.ts";
 import { listenNeeds } from "../permissions.ts";
 import { encodeSocketPath, SocketErrno, socketFailure } from "./socket.ts";
+import { Cancellation, type WaitOptions } from "../abort.ts";
 
 /**
  * Receives memfds sent to a Unix domain socket (`SOCK_STREAM`) as
@@ -55,7 +56,7 @@ import { encodeSocketPath, SocketErrno, socketFailure } from "./socket.ts";
  * await Deno.remove(dir);
  * ```
  */
-export class MemfdListener implements Disposable {
+export class MemfdListener implements Disposable, AsyncIterable<Memfd> {
   #path: string;
   #fd: number;
   #wake: number;
@@ -68,6 +69,8 @@ export class MemfdListener implements Disposable {
   #closed = false;
   /** The tail of the queue of `receive()` calls: they run one at a time. */
   #queue: Promise<unknown> = Promise.resolve();
+  /** Memfds that arrived for a receive() aborted meanwhile: the next ones'. */
+  #pending: Memfd[] = [];
 
   private constructor(path: string, fd: number, wake: number) {
     this.#path = path;
@@ -175,6 +178,12 @@ export class MemfdListener implements Disposable {
    * `ECANCELED` when the listener is closed while waiting, `EBADF` when it
    * was closed before.
    *
+   * `options.signal` and `options.timeout` end the wait early: the promise
+   * rejects with the signal's reason (a `DOMException` `"TimeoutError"`
+   * for the timeout), whether the call was still queued or waiting; the
+   * native wait is woken and has returned by then. A memfd that arrives as
+   * the wait is aborted is kept for the next `receive()`.
+   *
    * @example Wait for a memfd while it is sent
    * ```ts
    * import { Memfd, MemfdListener } from "@memfd/memfd";
@@ -191,20 +200,96 @@ export class MemfdListener implements Disposable {
    * Deno.removeSync(dir);
    * ```
    *
+   * @example Wait at most 50 ms
+   * ```ts
+   * import { MemfdListener } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
+   * const dir = Deno.makeTempDirSync();
+   * using listener = MemfdListener.listen(`${dir}/in.sock`);
+   * const error = await listener.receive({ timeout: 50 }).catch((e) => e);
+   * assertEquals(error.name, "TimeoutError");
+   * listener.close();
+   * Deno.removeSync(dir);
+   * ```
+   *
    * @throws {MemfdError} (as a rejection) `EINVAL` when the peer sent an fd
    *   that is not a memfd; `EBADMSG` when a message or connection carried
    *   no fd; `ECANCELED` when the listener is closed while waiting; `EBADF`
    *   when it was closed before; `EMFILE` when the process has no fd left.
+   * @throws {DOMException} (as a rejection) `options.signal.reason` when the
+   *   signal aborts, or a `TimeoutError` when `options.timeout` passes.
+   * @throws {TypeError} (as a rejection) for an unknown option key.
    */
-  receive(): Promise<Memfd> {
+  receive(options?: WaitOptions): Promise<Memfd> {
     if (this.#closed) {
       return Promise.reject(
         socketFailure("receive", SocketErrno.EBADF, this.#path),
       );
     }
-    const next = this.#queue.then(() => this.#receiveOne());
-    this.#queue = next.catch(() => {});
-    return next;
+    let started = false;
+    let rejectNow: (reason: unknown) => void = () => {};
+    const early = new Promise<never>((_, reject) => rejectNow = reject);
+    let cancel: Cancellation;
+    try {
+      cancel = new Cancellation(options, "MemfdListener.receive", () => {
+        // Queued: give up at once. Waiting natively: wake that wait; the
+        // loop then throws the reason once the native call has returned.
+        if (!started) {
+          try {
+            cancel.throwIfAborted();
+          } catch (reason) {
+            rejectNow(reason);
+          }
+        } else if (this.#wake >= 0) dm_wake(this.#wake);
+      });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const turn = this.#queue.then(() => {
+      started = true;
+      return this.#receiveOne(cancel);
+    });
+    this.#queue = turn.catch(() => {});
+    return Promise.race([turn, early]).finally(() => cancel[Symbol.dispose]());
+  }
+
+  /**
+   * The memfds sent to this listener, one per message, until it is closed
+   * (then the loop ends): `for await (const memfd of listener)`. A message
+   * that carries no memfd (a peer's mistake, closed and dropped) is
+   * skipped; other failures end the loop with their error. Use
+   * {@linkcode MemfdListener.receive} to see every failure.
+   *
+   * @example Serve until closed
+   * ```ts
+   * import { Memfd, MemfdListener } from "@memfd/memfd";
+   * const dir = Deno.makeTempDirSync();
+   * using listener = MemfdListener.listen(`${dir}/in.sock`);
+   * using fd = Memfd.create("frame", { size: 8 });
+   * await fd.sendTo(listener.path);
+   * await fd.sendTo(listener.path);
+   * let count = 0;
+   * for await (const received of listener) {
+   *   received.close();
+   *   if (++count === 2) listener.close(); // ends the loop
+   * }
+   * console.log(count); // 2
+   * Deno.removeSync(dir);
+   * ```
+   */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Memfd, void, undefined> {
+    while (!this.#closed) {
+      let memfd: Memfd;
+      try {
+        memfd = await this.receive();
+      } catch (e) {
+        if (this.#closed) return;
+        const code = (e as { code?: string }).code;
+        if (code === "EINVAL" || code === "EBADMSG") continue;
+        throw e;
+      }
+      yield memfd;
+    }
   }
 
   /**
@@ -231,7 +316,7 @@ export class MemfdListener implements Disposable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    dm_wake(this.#wake);
+    if (this.#wake >= 0) dm_wake(this.#wake);
     dm_unlink_socket(this.#fd);
     if (this.#inFlight === 0) this.#release();
   }
@@ -257,13 +342,20 @@ export class MemfdListener implements Disposable {
     this.close();
   }
 
-  async #receiveOne(): Promise<Memfd> {
+  async #receiveOne(cancel: Cancellation): Promise<Memfd> {
     while (true) {
       if (this.#closed) {
         throw socketFailure("receive", SocketErrno.ECANCELED, this.#path);
       }
+      cancel.throwIfAborted();
+      const kept = this.#pending.shift();
+      if (kept !== undefined) return kept;
       if (this.#conn < 0) {
         const conn = await this.#native(() => dm_accept(this.#fd, this.#wake));
+        if (conn === -SocketErrno.ECANCELED && !this.#closed) {
+          this.#renewWake();
+          continue;
+        }
         if (conn < 0) throw socketFailure("receive", -conn, this.#path);
         if (this.#closed) {
           dm_close(conn);
@@ -279,10 +371,17 @@ export class MemfdListener implements Disposable {
           continue;
         }
         this.#delivered = true;
-        return adoptMemfd(fd, nameOf(fd), true);
+        const memfd = adoptMemfd(fd, nameOf(fd), true);
+        if (!cancel.aborted) return memfd;
+        // It came as the wait was aborted: it is the next receive()'s.
+        this.#pending.push(memfd);
+        continue;
       }
       const errno = -fd;
-      if (errno === SocketErrno.ECANCELED) continue;
+      if (errno === SocketErrno.ECANCELED) {
+        if (!this.#closed) this.#renewWake();
+        continue;
+      }
       const delivered = this.#delivered;
       // The connection ended, or its peer broke the protocol: drop it.
       this.#dropConnection();
@@ -301,6 +400,22 @@ export class MemfdListener implements Disposable {
     }
   }
 
+  /**
+   * A fresh wake eventfd after an aborted wait signalled the old one (an
+   * eventfd stays readable once signalled). Only called with no native
+   * call in flight: receives run one at a time.
+   */
+  #renewWake(): void {
+    dm_close(this.#wake);
+    this.#wake = -1;
+    const wake = dm_wake_fd();
+    if (wake < 0) {
+      this.close();
+      throw socketFailure("receive", -wake, this.#path);
+    }
+    this.#wake = wake;
+  }
+
   #dropConnection(): void {
     if (this.#conn >= 0) dm_close(this.#conn);
     this.#conn = -1;
@@ -309,8 +424,9 @@ export class MemfdListener implements Disposable {
   #release(): void {
     if (this.#fd < 0) return;
     this.#dropConnection();
+    for (const memfd of this.#pending.splice(0)) memfd.close();
     dm_close(this.#fd);
-    dm_close(this.#wake);
+    if (this.#wake >= 0) dm_close(this.#wake);
     this.#fd = -1;
     this.#wake = -1;
   }

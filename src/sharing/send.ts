@@ -21,7 +21,7 @@ export async function sendMemfd(
   name: string,
   socketPath: string,
 ): Promise<void> {
-  const path = encodeSocketPath(socketPath, "send");
+  const path = encodeSocketPath(socketPath, "send", name);
   requireAll(
     `sendTo(${JSON.stringify(socketPath)}) needs permission`,
     connectNeeds(socketPath),

@@ -31,11 +31,13 @@ const encoder = new TextEncoder();
 /**
  * `path` as bytes for the native layer: a `TypeError` for a non-string, an
  * empty string or one with a NUL; `MemfdError` `ENAMETOOLONG` when it does
- * not fit a socket address (the kernel would cut it).
+ * not fit a socket address (the kernel would cut it). `name` is the memfd
+ * being sent, for the message.
  */
 export function encodeSocketPath(
   path: unknown,
   op: SocketOperation,
+  name = "",
 ): Uint8Array {
   if (typeof path !== "string") {
     throw new TypeError(`socketPath must be a string, got ${typeof path}`);
@@ -46,7 +48,7 @@ export function encodeSocketPath(
   }
   const bytes = encoder.encode(path);
   if (bytes.length > SOCKET_PATH_MAX) {
-    throw socketFailure(op, SocketErrno.ENAMETOOLONG, path);
+    throw socketFailure(op, SocketErrno.ENAMETOOLONG, path, name);
   }
   return bytes;
 }

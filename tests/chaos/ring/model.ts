@@ -25,7 +25,7 @@ export const SLOT = {
 export type SlotName = keyof typeof SLOT;
 
 export const MAGIC = 0x474e4952;
-export const VERSION = 1;
+export const VERSION = 2;
 /** The largest capacity `create` makes: indices run below 2^31. */
 export const MAX_CAPACITY = 2 ** 30;
 

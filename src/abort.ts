@@ -1,0 +1,123 @@
+/**
+ * `{ signal, timeout }` for waits: what ends a wait early, and with what.
+ * @module
+ */
+
+import { toIndex, toOptions } from "./validate.ts";
+
+/**
+ * Options of a wait ({@linkcode RingBuffer.waitReadable},
+ * {@linkcode RingBuffer.waitWritable}, {@linkcode MemfdListener.receive}).
+ *
+ * @example Give up after a second
+ * ```ts
+ * import { RingBuffer, type WaitOptions } from "@memfd/memfd";
+ * using ring = RingBuffer.create(4096);
+ * const options: WaitOptions = { timeout: 1000 };
+ * const error = await ring.waitReadable(options).catch((e) => e);
+ * console.log(error.name); // "TimeoutError"
+ * ```
+ */
+export interface WaitOptions {
+  /**
+   * Aborting it ends the wait: the promise rejects with `signal.reason`.
+   * An already aborted signal rejects at once.
+   */
+  signal?: AbortSignal;
+  /**
+   * Milliseconds to wait at most; then the promise rejects with a
+   * `DOMException` named `"TimeoutError"` (as `AbortSignal.timeout` does).
+   * 0 polls: it resolves only if the wait is over already.
+   */
+  timeout?: number;
+}
+
+/**
+ * One wait's cancellation: from `signal` or `timeout`, whichever comes
+ * first. `onAbort` runs once when it does (to wake the native wait); the
+ * waiting code then calls {@linkcode Cancellation.throwIfAborted} once the
+ * native call has returned, so nothing is left waiting natively when the
+ * promise rejects. Dispose it when the wait ends: the timer and the
+ * listener go.
+ */
+export class Cancellation implements Disposable {
+  #signal: AbortSignal | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #aborted = false;
+  #reason: unknown;
+  #onAbort: () => void;
+  #listener = () => this.#abort(this.#signal!.reason);
+
+  /**
+   * Checks `options` (a `TypeError` for unknown keys or a signal that is
+   * not an `AbortSignal`, a `RangeError` for a bad timeout) for the call
+   * named `what`, e.g. `"RingBuffer.waitReadable"`.
+   */
+  constructor(
+    options: WaitOptions | undefined,
+    what: string,
+    onAbort: () => void,
+  ) {
+    const o = toOptions(options, `${what} options`, ["signal", "timeout"], {
+      abort: "signal",
+      abortSignal: "signal",
+      timeoutMs: "timeout",
+      ms: "timeout",
+    });
+    if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
+      throw new TypeError(`${what}: signal must be an AbortSignal`);
+    }
+    const timeout = o.timeout === undefined
+      ? undefined
+      : toIndex(o.timeout, "timeout");
+    if (timeout !== undefined && timeout > 0x7fffffff) {
+      throw new RangeError(
+        `${what}: timeout must be at most 2^31-1 ms (about 24 days), got ${timeout}`,
+      );
+    }
+    this.#onAbort = onAbort;
+    this.#signal = o.signal;
+    if (o.signal?.aborted) {
+      this.#aborted = true;
+      this.#reason = o.signal.reason;
+      return;
+    }
+    o.signal?.addEventListener("abort", this.#listener, { once: true });
+    if (timeout !== undefined) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#abort(
+          new DOMException(
+            `${what} timed out after ${timeout} ms`,
+            "TimeoutError",
+          ),
+        );
+      }, timeout);
+    }
+  }
+
+  /** Whether the signal fired or the timeout passed. */
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  /** Throws the abort reason if the wait was cancelled. */
+  throwIfAborted(): void {
+    if (this.#aborted) throw this.#reason;
+  }
+
+  /** Removes the listener and the timer. */
+  [Symbol.dispose](): void {
+    this.#signal?.removeEventListener("abort", this.#listener);
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    this[Symbol.dispose]();
+    this.#onAbort();
+  }
+}

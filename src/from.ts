@@ -1,0 +1,127 @@
+/**
+ * `Memfd.from`: create, fill and seal a memfd in one call, for handing a
+ * finished buffer to another process.
+ * @module
+ */
+
+import type { Memfd } from "./memfd.ts";
+import { type Seal, sealBits } from "./seals.ts";
+import { writableStreamOf } from "./streams.ts";
+import { toOptions } from "./validate.ts";
+
+/**
+ * What {@linkcode Memfd.from} copies into the new memfd: bytes, a `Blob`
+ * (or `File`), a byte stream (a `Response` body, a file's `readable`) or
+ * any async iterable of byte chunks.
+ *
+ * @example
+ * ```ts
+ * import { Memfd, type MemfdSource } from "@memfd/memfd";
+ * const source: MemfdSource = new Blob(["hello"]);
+ * using fd = await Memfd.from(source);
+ * console.log(fd.size); // 5
+ * ```
+ */
+export type MemfdSource =
+  | Uint8Array
+  | Blob
+  | ReadableStream<Uint8Array>
+  | AsyncIterable<Uint8Array>;
+
+/**
+ * Options for {@linkcode Memfd.from}.
+ *
+ * @example
+ * ```ts
+ * import { type FromOptions, Memfd } from "@memfd/memfd";
+ * const options: FromOptions = { name: "frame", seal: true };
+ * using fd = await Memfd.from(new Uint8Array(16), options);
+ * console.log(fd.name, fd.seals.has("write")); // frame true
+ * ```
+ */
+export interface FromOptions {
+  /** The memfd's name (see {@linkcode Memfd.create}); default `"memfd"`. */
+  name?: string;
+  /**
+   * Seals to add once the contents are in. `true` means
+   * {@linkcode SEALED}: `"shrink"`, `"grow"`, `"write"` and `"seal"`, so
+   * the contents can never change again and nobody can add or need other
+   * seals; a receiver checks them with
+   * `requireSeals("shrink", "grow", "write")`. A list adds exactly those.
+   * Default: no seals.
+   */
+  seal?: boolean | readonly Seal[];
+}
+
+/**
+ * The seals `Memfd.from(…, { seal: true })` adds: the contents and size
+ * are final, and the seal set too.
+ *
+ * @example
+ * ```ts
+ * import { Memfd, SEALED } from "@memfd/memfd";
+ * using fd = await Memfd.from(new Uint8Array(4), { seal: SEALED });
+ * fd.requireSeals(...SEALED);
+ * console.log(SEALED); // [ "shrink", "grow", "write", "seal" ]
+ * ```
+ */
+export const SEALED: readonly Seal[] = Object.freeze([
+  "shrink",
+  "grow",
+  "write",
+  "seal",
+]);
+
+/** `Memfd.from`'s options, checked: the name and the seals to add. */
+export function planFrom(
+  options: FromOptions | undefined,
+): { name: string; seals: readonly Seal[] } {
+  const o = toOptions(options, "Memfd.from options", ["name", "seal"], {
+    seals: "seal",
+    sealed: "seal",
+  });
+  const name = o.name ?? "memfd";
+  if (typeof name !== "string") {
+    throw new TypeError(`name must be a string, got ${typeof name}`);
+  }
+  let seals: readonly Seal[] = [];
+  if (o.seal === true) seals = SEALED;
+  else if (Array.isArray(o.seal)) {
+    sealBits(o.seal);
+    seals = o.seal;
+  } else if (o.seal !== undefined && o.seal !== false) {
+    throw new TypeError("seal must be a boolean or an array of seal names");
+  }
+  return { name, seals };
+}
+
+/** Copies `source` into `memfd` from position 0. */
+export async function fill(memfd: Memfd, source: unknown): Promise<void> {
+  if (source instanceof Uint8Array) {
+    let done = 0;
+    while (done < source.byteLength) {
+      done += await memfd.writeAsync(source.subarray(done), done);
+    }
+    return;
+  }
+  await streamOf(source).pipeTo(writableStreamOf(memfd, undefined));
+}
+
+function streamOf(source: unknown): ReadableStream<Uint8Array> {
+  if (source instanceof ReadableStream) return source;
+  if (source instanceof Blob) return source.stream();
+  if (
+    typeof source === "object" && source !== null &&
+    Symbol.asyncIterator in source
+  ) {
+    return ReadableStream.from(source as AsyncIterable<Uint8Array>);
+  }
+  throw new TypeError(
+    "Memfd.from needs a Uint8Array, a Blob, a ReadableStream or an async " +
+      `iterable of Uint8Array, got ${source === null ? "null" : typeof source}${
+        source instanceof ArrayBuffer || ArrayBuffer.isView(source)
+          ? " (wrap it: new Uint8Array(buffer))"
+          : ""
+      }`,
+  );
+}
