@@ -12,11 +12,21 @@ import { toIndex, toOptions } from "./validate.ts";
  * @example Give up after a second
  * ```ts
  * import { RingBuffer, type WaitOptions } from "@memfd/memfd";
+ * import { assertEquals, assertRejects } from "@std/assert";
  * using ring = RingBuffer.create(4096);
  * const options: WaitOptions = { timeout: 1000 };
- * const error = await ring.waitReadable(options).catch((e) => e);
- * console.log(error.name); // "TimeoutError"
+ * const error = await assertRejects(
+ *   () => ring.waitReadable(options),
+ *   DOMException,
+ * );
+ * assertEquals(error.name, "TimeoutError");
  * ```
+ *
+ * @throws {TypeError} (as a rejection of the wait it is passed to) when it
+ *   is not an object, has an unknown key, `signal` is not an
+ *   `AbortSignal`, or `timeout` is not a number.
+ * @throws {RangeError} (as a rejection of the wait) when `timeout` is
+ *   negative, fractional or above 2^31-1 ms.
  */
 export interface WaitOptions {
   /**

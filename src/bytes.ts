@@ -15,11 +15,14 @@
  * @example
  * ```ts
  * import { type Bytes, Memfd } from "@memfd/memfd";
+ * import { assertEquals } from "@std/assert";
  * using fd = Memfd.create("frames", { size: 4096 });
  * using map = fd.map();
  * const view: Bytes = map.bytes;
  * const blob = new Blob([view]);
- * console.log(blob.size); // 4096
+ * assertEquals(blob.size, 4096);
  * ```
+ *
+ * Never throws: it is a type only.
  */
 export type Bytes = Uint8Array<ArrayBuffer>;

@@ -17,10 +17,17 @@ import { toOptions } from "./validate.ts";
  * @example
  * ```ts
  * import { Memfd, type MemfdSource } from "@memfd/memfd";
+ * import { assertEquals } from "@std/assert";
  * const source: MemfdSource = new Blob(["hello"]);
  * using fd = await Memfd.from(source);
- * console.log(fd.size); // 5
+ * assertEquals(fd.size, 5);
  * ```
+ *
+ * @throws {TypeError} (as a rejection of {@linkcode Memfd.from}) when the
+ *   source is none of these (an `ArrayBuffer` or other view must be wrapped
+ *   in a `Uint8Array`), or a stream or iterable yields a chunk that is not
+ *   a `Uint8Array`. A stream or iterable source that fails makes
+ *   {@linkcode Memfd.from} reject with its error.
  */
 export type MemfdSource =
   | Uint8Array
@@ -34,10 +41,16 @@ export type MemfdSource =
  * @example
  * ```ts
  * import { type FromOptions, Memfd } from "@memfd/memfd";
+ * import { assertEquals } from "@std/assert";
  * const options: FromOptions = { name: "frame", seal: true };
  * using fd = await Memfd.from(new Uint8Array(16), options);
- * console.log(fd.name, fd.seals.has("write")); // frame true
+ * assertEquals(fd.name, "frame");
+ * assertEquals(fd.seals.has("write"), true);
  * ```
+ *
+ * @throws {TypeError} (as a rejection of {@linkcode Memfd.from}) when it
+ *   is not an object, has an unknown key, `name` is not a string, or
+ *   `seal` is neither a boolean nor an array of {@linkcode Seal} names.
  */
 export interface FromOptions {
   /** The memfd's name (see {@linkcode Memfd.create}); default `"memfd"`. */
@@ -60,10 +73,13 @@ export interface FromOptions {
  * @example
  * ```ts
  * import { Memfd, SEALED } from "@memfd/memfd";
+ * import { assertEquals } from "@std/assert";
  * using fd = await Memfd.from(new Uint8Array(4), { seal: SEALED });
  * fd.requireSeals(...SEALED);
- * console.log(SEALED); // [ "shrink", "grow", "write", "seal" ]
+ * assertEquals(SEALED, ["shrink", "grow", "write", "seal"]);
  * ```
+ *
+ * Never throws: a frozen array.
  */
 export const SEALED: readonly Seal[] = Object.freeze([
   "shrink",

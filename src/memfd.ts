@@ -348,10 +348,27 @@ export class Memfd implements Disposable {
    * @example A response body, sealed, ready to send
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * const body = new Response("hello").body!;
    * using fd = await Memfd.from(body, { name: "page", seal: true });
-   * console.log(fd.size, fd.seals.has("write")); // 5 true
+   * assertEquals(fd.size, 5);
+   * assertEquals(fd.seals.has("write"), true);
    * ```
+   *
+   * @throws {TypeError} (as a rejection) when `source` is not a
+   *   {@linkcode MemfdSource} or yields a chunk that is not a `Uint8Array`;
+   *   when an option has the wrong type or an unknown key, `name` holds a
+   *   NUL character, or a seal name is not a {@linkcode Seal}.
+   * @throws {MemfdError} (as a rejection) as {@linkcode Memfd.create} does
+   *   (`EINVAL` for a name longer than 249 UTF-8 bytes, `EMFILE`, `ENOMEM`),
+   *   as {@linkcode Memfd.writeAsync} does (`EFBIG` past `RLIMIT_FSIZE`),
+   *   and as {@linkcode Memfd.seal} does (`EINVAL` for a seal this kernel
+   *   lacks).
+   * @throws {Deno.errors.NotCapable} (as a rejection) when FFI permission
+   *   for the native library is missing, as {@linkcode Memfd.create}.
+   * @throws {Deno.errors.NotSupported} (as a rejection) when not on Linux.
+   * @throws {unknown} (as a rejection) whatever a stream or iterable
+   *   `source` fails with.
    */
   static async from(
     source: MemfdSource,
@@ -377,10 +394,14 @@ export class Memfd implements Disposable {
    * @example Serve a memfd as a response body
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using fd = Memfd.create("page");
    * fd.write(new TextEncoder().encode("hello"));
-   * console.log(await new Response(fd.readable).text()); // "hello"
+   * assertEquals(await new Response(fd.readable).text(), "hello");
    * ```
+   *
+   * @throws {MemfdError} `EBADF` when the memfd is closed. The stream
+   *   errors as {@linkcode Memfd.readableStream}'s does.
    */
   get readable(): ReadableStream<Bytes> {
     return this.readableStream();
@@ -393,10 +414,14 @@ export class Memfd implements Disposable {
    * @example Fill a memfd from a fetch body
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using fd = Memfd.create("download");
    * await new Response("hello").body!.pipeTo(fd.writable);
-   * console.log(fd.size); // 5
+   * assertEquals(fd.size, 5);
    * ```
+   *
+   * @throws {MemfdError} `EBADF` when the memfd is closed. The stream
+   *   errors as {@linkcode Memfd.writableStream}'s does.
    */
   get writable(): WritableStream<Uint8Array> {
     return this.writableStream();
@@ -411,12 +436,20 @@ export class Memfd implements Disposable {
    * @example Compress a memfd's contents
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assert } from "@std/assert";
    * using fd = Memfd.create("log");
    * fd.write(new Uint8Array(100_000));
    * const gz = fd.readableStream().pipeThrough(new CompressionStream("gzip"));
    * const compressed = await new Response(gz).bytes();
-   * console.log(compressed.length < 1000); // true
+   * assert(compressed.length < 1000, `${compressed.length} bytes`);
    * ```
+   *
+   * @throws {TypeError} when an option has the wrong type or an unknown key.
+   * @throws {RangeError} when `position` or `chunkSize` is negative,
+   *   fractional or above `Number.MAX_SAFE_INTEGER`, or `chunkSize` is 0.
+   * @throws {MemfdError} `EBADF` when the memfd is closed. Later, the
+   *   stream errors with what {@linkcode Memfd.readAsync} rejects with
+   *   (`EBADF` once the memfd is closed).
    */
   readableStream(
     options?: ReadableStreamOptions,
@@ -434,11 +467,21 @@ export class Memfd implements Disposable {
    * @example Write after what is there
    * ```ts
    * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using fd = Memfd.create("log");
    * fd.write(new TextEncoder().encode("one "));
    * await new Response("two").body!.pipeTo(fd.writableStream({ append: true }));
-   * console.log(await new Response(fd.readable).text()); // "one two"
+   * assertEquals(await new Response(fd.readable).text(), "one two");
    * ```
+   *
+   * @throws {TypeError} when an option has the wrong type or an unknown
+   *   key, or both `position` and `append: true` are given.
+   * @throws {RangeError} when `position` is negative, fractional or above
+   *   `Number.MAX_SAFE_INTEGER`.
+   * @throws {MemfdError} `EBADF` when the memfd is closed. Later, the
+   *   stream errors with a `TypeError` for a chunk that is not a
+   *   `Uint8Array`, and with what {@linkcode Memfd.writeAsync} rejects with
+   *   (`EPERM` under a seal, `EFBIG`, `EBADF` once the memfd is closed).
    */
   writableStream(options?: WritableStreamOptions): WritableStream<Uint8Array> {
     this.#live("write");

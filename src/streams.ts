@@ -15,11 +15,19 @@ import { toBoolean, toIndex, toOptions } from "./validate.ts";
  * @example
  * ```ts
  * import { Memfd, type ReadableStreamOptions } from "@memfd/memfd";
+ * import { assertEquals } from "@std/assert";
  * using fd = Memfd.create("text");
  * fd.write(new TextEncoder().encode("hello"));
  * const options: ReadableStreamOptions = { position: 1 };
- * console.log(await new Response(fd.readableStream(options)).text()); // "ello"
+ * const text = await new Response(fd.readableStream(options)).text();
+ * assertEquals(text, "ello");
  * ```
+ *
+ * @throws {TypeError} (from {@linkcode Memfd.readableStream}) when it is
+ *   not an object, has an unknown key, or a value is not a number.
+ * @throws {RangeError} (from {@linkcode Memfd.readableStream}) when
+ *   `position` or `chunkSize` is negative, fractional or above
+ *   `Number.MAX_SAFE_INTEGER`, or `chunkSize` is 0.
  */
 export interface ReadableStreamOptions {
   /** Where reading starts; default 0. The stream ends at end of file. */
@@ -37,13 +45,21 @@ export interface ReadableStreamOptions {
  * @example
  * ```ts
  * import { Memfd, type WritableStreamOptions } from "@memfd/memfd";
+ * import { assertEquals } from "@std/assert";
  * using fd = Memfd.create("log");
  * fd.write(new TextEncoder().encode("a"));
  * const options: WritableStreamOptions = { append: true };
  * await ReadableStream.from([new TextEncoder().encode("b")])
  *   .pipeTo(fd.writableStream(options));
- * console.log(fd.size); // 2
+ * assertEquals(fd.size, 2);
  * ```
+ *
+ * @throws {TypeError} (from {@linkcode Memfd.writableStream}) when it is
+ *   not an object, has an unknown key, `position` is not a number,
+ *   `append` is not a boolean, or both `position` and `append: true` are
+ *   given.
+ * @throws {RangeError} (from {@linkcode Memfd.writableStream}) when
+ *   `position` is negative, fractional or above `Number.MAX_SAFE_INTEGER`.
  */
 export interface WritableStreamOptions {
   /** Where writing starts; default 0. */

@@ -591,6 +591,19 @@ export class RingBuffer implements Disposable {
    * }
    * assertEquals([total, ring.ended], [2, true]);
    * ```
+   *
+   * @throws {TypeError} (as a rejection) when `options` is not an object,
+   *   has an unknown key, its `signal` is not an `AbortSignal` or its
+   *   `timeout` not a number.
+   * @throws {RangeError} (as a rejection) when `timeout` is negative,
+   *   fractional or above 2^31-1 ms.
+   * @throws {DOMException} (as a rejection) `options.signal.reason` when
+   *   the signal aborts (any value the signal was aborted with), or a
+   *   `TimeoutError` when `options.timeout` passes.
+   * @throws {MemfdError} (as a rejection) `ECONNRESET` when the producer
+   *   in another process is gone without `end()`; `EBADF` when the ring is
+   *   closed before or during the wait; `EINVAL` when the indices in its
+   *   header are corrupt.
    */
   waitReadable(options?: WaitOptions): Promise<number> {
     return this.#wait(
@@ -627,11 +640,27 @@ export class RingBuffer implements Disposable {
    * @example Give up when no room comes
    * ```ts
    * import { RingBuffer } from "@memfd/memfd";
+   * import { assertEquals, assertRejects } from "@std/assert";
    * using ring = RingBuffer.create(4096);
    * ring.write(new Uint8Array(4096));
-   * const error = await ring.waitWritable({ timeout: 10 }).catch((e) => e);
-   * console.log(error.name); // "TimeoutError"
+   * const error = await assertRejects(
+   *   () => ring.waitWritable({ timeout: 10 }),
+   *   DOMException,
+   * );
+   * assertEquals(error.name, "TimeoutError");
    * ```
+   *
+   * @throws {TypeError} (as a rejection) as
+   *   {@linkcode RingBuffer.waitReadable} does, for bad `options`.
+   * @throws {RangeError} (as a rejection) as
+   *   {@linkcode RingBuffer.waitReadable} does, for a bad `timeout`.
+   * @throws {DOMException} (as a rejection) `options.signal.reason` when
+   *   the signal aborts (any value the signal was aborted with), or a
+   *   `TimeoutError` when `options.timeout` passes.
+   * @throws {MemfdError} (as a rejection) `ECONNRESET` when the consumer
+   *   in another process is gone while the ring is full; `EPIPE` after
+   *   {@linkcode RingBuffer.end}; `EBADF` when the ring is closed before or
+   *   during the wait; `EINVAL` when the indices in its header are corrupt.
    */
   waitWritable(options?: WaitOptions): Promise<number> {
     return this.#wait(
@@ -657,13 +686,17 @@ export class RingBuffer implements Disposable {
    * @example
    * ```ts
    * import { RingBuffer } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using ring = RingBuffer.create(4096);
    * ring.write(new Uint8Array([7]));
    * ring.end();
-   * console.log(await ring.waitReadable(), ring.ended); // 1 true
+   * assertEquals(await ring.waitReadable(), 1); // pending data first
+   * assertEquals(ring.ended, true);
    * ring.consume(1);
-   * console.log(await ring.waitReadable()); // 0
+   * assertEquals(await ring.waitReadable(), 0); // then the end marker
    * ```
+   *
+   * @throws {MemfdError} `EBADF` when the ring is closed.
    */
   end(): void {
     const h = this.#live("end");
@@ -680,11 +713,14 @@ export class RingBuffer implements Disposable {
    * @example
    * ```ts
    * import { RingBuffer } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * using ring = RingBuffer.create(4096);
-   * console.log(ring.ended); // false
+   * assertEquals(ring.ended, false);
    * ring.end();
-   * console.log(ring.ended); // true
+   * assertEquals(ring.ended, true);
    * ```
+   *
+   * @throws {MemfdError} `EBADF` when the ring is closed.
    */
   get ended(): boolean {
     return Atomics.load(this.#live("ended"), SLOT_ENDED) !== 0;

@@ -263,6 +263,7 @@ export class MemfdListener implements Disposable, AsyncIterable<Memfd> {
    * @example Serve until closed
    * ```ts
    * import { Memfd, MemfdListener } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
    * const dir = Deno.makeTempDirSync();
    * using listener = MemfdListener.listen(`${dir}/in.sock`);
    * using fd = Memfd.create("frame", { size: 8 });
@@ -273,9 +274,14 @@ export class MemfdListener implements Disposable, AsyncIterable<Memfd> {
    *   received.close();
    *   if (++count === 2) listener.close(); // ends the loop
    * }
-   * console.log(count); // 2
+   * assertEquals(count, 2);
    * Deno.removeSync(dir);
    * ```
+   *
+   * @throws {MemfdError} (as a rejection of `next()`) what
+   *   {@linkcode MemfdListener.receive} rejects with, except `EINVAL` and
+   *   `EBADMSG` (skipped) and anything after the listener is closed (the
+   *   loop ends): e.g. `EMFILE` when the process has no fd left.
    */
   async *[Symbol.asyncIterator](): AsyncGenerator<Memfd, void, undefined> {
     while (!this.#closed) {
