@@ -91,18 +91,25 @@ test("a producer in a child deno ends; the drain loop gets every byte", async ()
     }
     ring.end();
     `,
-    ["--allow-ffi", "--allow-read"],
+    ["--allow-ffi", "--allow-read", "--allow-write=/proc"],
     [ring.memfd.path],
   );
+  // A producer that fails before it claims its role leaves no pid to
+  // judge: its exit aborts the wait instead of leaving the test asleep.
+  const failed = new AbortController();
+  const exited = child.finish().then((outcome) => {
+    if (outcome.code !== 0) failed.abort(new Error(outcome.stderr));
+    return outcome;
+  });
   let total = 0;
-  while (await ring.waitReadable() > 0) {
+  while (await ring.waitReadable({ signal: failed.signal }) > 0) {
     const pending = ring.readable();
     assert(pending.every((b) => b === 7));
     total += pending.length;
     ring.consume(pending.length);
   }
   assertEquals(total, 100000);
-  assertEquals((await child.finish()).code, 0);
+  assertEquals((await exited).code, 0);
 });
 
 test("a producer that exits without end(): drained, then ECONNRESET naming its pid", async () => {
@@ -114,7 +121,7 @@ test("a producer that exits without end(): drained, then ECONNRESET naming its p
     using ring = RingBuffer.open(fd);
     ring.write(new Uint8Array([4, 5, 6]));
     `,
-    ["--allow-ffi", "--allow-read"],
+    ["--allow-ffi", "--allow-read", "--allow-write=/proc"],
     [ring.memfd.path],
   );
   const { pid } = child;
@@ -142,7 +149,7 @@ test("a producer that closes its side but lives on is detected too", async () =>
     console.log("closed");
     setInterval(() => {}, 1000); // alive until killed
     `,
-    ["--allow-ffi", "--allow-read"],
+    ["--allow-ffi", "--allow-read", "--allow-write=/proc"],
     [ring.memfd.path],
   );
   assertEquals(await child.readLine(), "closed");
@@ -161,7 +168,7 @@ test("a consumer that exits leaves a full ring's waitWritable ECONNRESET", async
     using ring = RingBuffer.open(fd);
     ring.readable(); // claims the consumer's role
     `,
-    ["--allow-ffi", "--allow-read"],
+    ["--allow-ffi", "--allow-read", "--allow-write=/proc"],
     [ring.memfd.path],
   );
   assertEquals((await child.finish()).code, 0);

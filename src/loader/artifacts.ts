@@ -18,7 +18,7 @@ export interface Artifact {
 export const ARTIFACTS: Readonly<Record<string, Artifact>> = {
   "x86_64-unknown-linux-gnu": {
     file: "libdeno_memfd-x86_64-unknown-linux-gnu.so",
-    sha256: "d1829c43af7301d31077d3bd4c4893e766b57022bbd5e33fea19b98537a24bc2",
-    size: 651944,
+    sha256: "b1b87572a5b59ebc9160283af8a64ed0f5fcfa18a1dfa060df616465cb6e9dc7",
+    size: 472512,
   },
 };
