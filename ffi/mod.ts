@@ -5,7 +5,7 @@
 
 let symbols: any;
 
-export function load(path: string = "/work/main/target/release/libdeno_memfd.so") {
+export function load(path: string = "/work/wt/bench/target/release/libdeno_memfd.so") {
   const { dlopen } = Deno;
 
   const { symbols: symbols_ } = dlopen(path, {
@@ -46,14 +46,6 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
         'i32',
       ],
       result: 'i32',
-      nonblocking: false
-    },
-    dm_bench_map_unmap: {
-      parameters: [
-        'i32',
-        'i64',
-      ],
-      result: 'i64',
       nonblocking: false
     },
     dm_map_ring: {
@@ -114,17 +106,6 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
         'i32',
       ],
       result: 'i32',
-      nonblocking: false
-    },
-    dm_bench_memcpy: {
-      parameters: [
-        'buffer',
-        'usize',
-        'buffer',
-        'usize',
-        'i32',
-      ],
-      result: 'i64',
       nonblocking: false
     },
     dm_name: {
@@ -191,21 +172,6 @@ export function load(path: string = "/work/main/target/release/libdeno_memfd.so"
         'f64',
       ],
       result: 'i32',
-      nonblocking: false
-    },
-    dm_bench_lifecycle: {
-      parameters: [
-        'i32',
-        'i64',
-      ],
-      result: 'i64',
-      nonblocking: false
-    },
-    dm_bench_get_seals: {
-      parameters: [
-        'i32',
-      ],
-      result: 'i64',
       nonblocking: false
     },
     dm_listen: {
@@ -360,16 +326,6 @@ export function dm_get_seals(
   )
 }
 
-export function dm_bench_map_unmap(
-  arg0: number,
-  arg1: number,
-): number {
-  return symbols.dm_bench_map_unmap(
-    arg0,
-    arg1,
-  )
-}
-
 export function dm_map_ring(
   arg0: number,
   arg1: number,
@@ -439,20 +395,6 @@ export function dm_dup(
   return symbols.dm_dup(
     arg0,
     arg1,
-  )
-}
-
-export function dm_bench_memcpy(
-  arg0: Uint8Array,
-  arg1: Uint8Array,
-  arg2: number,
-): number {
-  return symbols.dm_bench_memcpy(
-    arg0,
-    arg0.byteLength,
-    arg1,
-    arg1.byteLength,
-    arg2,
   )
 }
 
@@ -533,24 +475,6 @@ export function dm_resize(
   return symbols.dm_resize(
     arg0,
     arg1,
-  )
-}
-
-export function dm_bench_lifecycle(
-  arg0: number,
-  arg1: number,
-): number {
-  return symbols.dm_bench_lifecycle(
-    arg0,
-    arg1,
-  )
-}
-
-export function dm_bench_get_seals(
-  arg0: number,
-): number {
-  return symbols.dm_bench_get_seals(
-    arg0,
   )
 }
 

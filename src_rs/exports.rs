@@ -6,7 +6,7 @@ use deno_bindgen::deno_bindgen;
 
 use crate::guard::{call, call32};
 use crate::js_number::{number, with_index, with_indexes};
-use crate::{bench, create, fd, io, mapping, seals, socket, wait};
+use crate::{create, fd, io, mapping, seals, socket, wait};
 
 #[deno_bindgen]
 fn dm_create(name: &[u8], flags: u32) -> i32 {
@@ -185,28 +185,4 @@ fn dm_futex_wait(addr: f64, expected: i32, timeout_ms: i32) -> i32 {
 #[deno_bindgen]
 fn dm_futex_wake(addr: f64) -> i32 {
     call32(|| with_index(addr, wait::wake))
-}
-
-// Bench-only: the native baselines of `deno task bench:compare`. They take
-// only counts, sizes and buffers, and work on memory they allocate
-// themselves or were handed as buffers.
-
-#[deno_bindgen]
-fn dm_bench_lifecycle(iterations: i32, size: i64) -> i64 {
-    call(|| bench::lifecycle(iterations, size))
-}
-
-#[deno_bindgen]
-fn dm_bench_get_seals(iterations: i32) -> i64 {
-    call(|| bench::get_seals(iterations))
-}
-
-#[deno_bindgen]
-fn dm_bench_map_unmap(iterations: i32, length: i64) -> i64 {
-    call(|| bench::map_unmap(iterations, length))
-}
-
-#[deno_bindgen]
-fn dm_bench_memcpy(dst: &mut [u8], src: &[u8], iterations: i32) -> i64 {
-    call(|| bench::memcpy(dst, src, iterations))
 }

@@ -8,7 +8,6 @@
 mod exports;
 mod guard;
 
-pub mod bench;
 pub mod constants;
 pub mod create;
 pub mod fd;
