@@ -1,0 +1,30 @@
+/**
+ * What both sides of `ring-latency` agree on: the message size, the stop
+ * byte, and how a side waits for a message on a ring.
+ * @module
+ */
+
+import type { RingBuffer } from "../../mod.ts";
+
+/** Bytes per message. */
+export const MESSAGE = 64;
+/** A first byte that tells the child to exit. */
+export const STOP = 0xff;
+
+/**
+ * Fills `into` from `ring`: spins up to `spin` checks of the index for
+ * each piece (a waiter on another CPU sees a commit within a microsecond or
+ * so), then sleeps on the ring's futex.
+ */
+export async function readRing(
+  ring: RingBuffer,
+  into: Uint8Array,
+  spin: number,
+): Promise<void> {
+  for (let got = 0; got < into.length;) {
+    let spun = 0;
+    while (ring.available === 0 && spun < spin) spun++;
+    if (ring.available === 0) await ring.waitReadable();
+    got += ring.read(into.subarray(got));
+  }
+}
