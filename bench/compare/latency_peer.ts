@@ -8,13 +8,19 @@
  *     deno run --allow-read --allow-write --allow-net latency_peer.ts socket <path>
  *
  * `ring`: the parent's two `RingBuffer`s opened by path, one each way;
- * waits spin `<spin>` times on the index before sleeping on the futex.
+ * waits spin `<spin>` times on the index before sleeping on the futex
+ * (`-1`: block the event loop in the futex wait, see `BlockingReader`).
  * `pipe`: stdin to stdout. `socket`: a Unix socket the parent listens on.
  * @module
  */
 
 import { Memfd, RingBuffer } from "../../mod.ts";
-import { MESSAGE, readRing, STOP } from "./latency_wire.ts";
+import { BlockingReader, MESSAGE, readRing, STOP } from "./latency_wire.ts";
+
+const LIBRARY = new URL(
+  "../../target/release/libdeno_memfd.so",
+  import.meta.url,
+).pathname;
 
 async function echoRing(inPath: string, outPath: string, spin: number) {
   using inFd = Memfd.open(inPath, { write: true });
@@ -22,8 +28,11 @@ async function echoRing(inPath: string, outPath: string, spin: number) {
   using input = RingBuffer.open(inFd);
   using output = RingBuffer.open(outFd);
   const message = new Uint8Array(MESSAGE);
+  // A negative spin asks for the blocking prototype (see BlockingReader).
+  using blocking = spin < 0 ? new BlockingReader(input, LIBRARY) : undefined;
   while (true) {
-    await readRing(input, message, spin);
+    if (blocking) blocking.read(message);
+    else await readRing(input, message, spin);
     if (message[0] === STOP) return;
     output.write(message);
   }

@@ -10,10 +10,14 @@
 
 import { RingBuffer } from "../../mod.ts";
 import type { Config } from "./config.ts";
-import { MESSAGE, readRing, STOP } from "./latency_wire.ts";
+import { BlockingReader, MESSAGE, readRing, STOP } from "./latency_wire.ts";
 import { type Noted, toRow } from "./row.ts";
 
 const PEER = new URL("./latency_peer.ts", import.meta.url).pathname;
+const LIBRARY = new URL(
+  "../../target/release/libdeno_memfd.so",
+  import.meta.url,
+).pathname;
 
 /**
  * Index checks before sleeping on the futex, for the spinning variant
@@ -79,9 +83,12 @@ export async function viaRing(spin: number, warmup: number, count: number) {
   );
   const died = guard(child);
   died.catch(() => {});
+  // Spin -1: the blocking prototype on both sides (see BlockingReader).
+  using blocking = spin < 0 ? new BlockingReader(back, LIBRARY) : undefined;
   const trip: RoundTrip = async (message, into) => {
     out.write(message);
-    await Promise.race([readRing(back, into, spin), died]);
+    if (blocking) blocking.read(into);
+    else await Promise.race([readRing(back, into, spin), died]);
   };
   const times = await sample(trip, warmup, count);
   out.write(new Uint8Array(MESSAGE).fill(STOP));
@@ -146,6 +153,7 @@ export function quantile(values: readonly number[], q: number): number {
 
 interface Latencies {
   ring: number[];
+  ringBlocking: number[];
   ringFutex: number[];
   pipe: number[];
   socket: number[];
@@ -162,6 +170,7 @@ function latencies(config: Config): Promise<Latencies> {
       result: (async () => ({
         ringFutex: await viaRing(0, warmup, count),
         ring: await viaRing(SPIN, warmup, count),
+        ringBlocking: await viaRing(-1, warmup, count),
         pipe: await viaPipe(warmup, count),
         socket: await viaSocket(warmup, count),
       }))(),
@@ -185,7 +194,8 @@ async function row(config: Config, name: string, q: number): Promise<Noted> {
   const f = (v: number) => v.toFixed(1);
   const note = `${name}: round trip of ${MESSAGE} B in µs: ring (futex ` +
     `waits) ${f(at(l.ringFutex))}, ring (spin ${SPIN}, then futex) ` +
-    `${f(at(l.ring))}, pipe ${f(pipe)}, Unix socket ${f(socket)}`;
+    `${f(at(l.ring))}, ring (blocking futex wait, prototype) ` +
+    `${f(at(l.ringBlocking))}, pipe ${f(pipe)}, Unix socket ${f(socket)}`;
   return {
     ...toRow(name, "µs", `${baseline} (best alternative)`, paired),
     note,
