@@ -51,6 +51,20 @@ const PIECES: Record<string, (ops: number) => void> = {
       b.transfer(0);
     }
   },
+  "buffer-detach": (ops) => {
+    for (let i = 0; i < ops; i++) {
+      const b = Deno.UnsafePointerView.getArrayBuffer(pointer, 1 << 20);
+      sink += b.byteLength;
+      b.transfer(0);
+    }
+  },
+  "view-write-detach": (ops) => {
+    for (let i = 0; i < ops; i++) {
+      const b = Deno.UnsafePointerView.getArrayBuffer(pointer, 1 << 20);
+      new Uint8Array(b)[0] = i;
+      b.transfer(0);
+    }
+  },
   "finalizer": (ops) => {
     for (let i = 0; i < ops; i++) {
       const b = new ArrayBuffer(8);
