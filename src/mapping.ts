@@ -48,8 +48,8 @@ let adopt: (
  * Live mappings by address, for pinning. Keyed by address rather than by
  * buffer in a `WeakMap`: a weak key per mapping made every lifecycle leave
  * an ephemeron for the garbage collector to trace (measured: the largest
- * single JavaScript cost of a create → map → unmap → close round trip),
- * and the address also finds a buffer the user moved with `transfer()`.
+ * single JavaScript cost of a create → map → unmap → close round trip; see
+ * docs/performance.md).
  */
 const live = new Map<number, Pins>();
 

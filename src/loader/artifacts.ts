@@ -18,7 +18,7 @@ export interface Artifact {
 export const ARTIFACTS: Readonly<Record<string, Artifact>> = {
   "x86_64-unknown-linux-gnu": {
     file: "libdeno_memfd-x86_64-unknown-linux-gnu.so",
-    sha256: "d1829c43af7301d31077d3bd4c4893e766b57022bbd5e33fea19b98537a24bc2",
-    size: 651944,
+    sha256: "4a61bd614cfc5a537ac3514ff63a6c9001bd36a8faf1d6adc65bcf8ea4107d1f",
+    size: 645648,
   },
 };
