@@ -5,6 +5,11 @@
  * stdin and stdout) and a Unix-socket pair (`Deno.listen` /
  * `Deno.connect`). Each transport gets its own child; start-up is not
  * timed (warm-up round trips absorb it).
+ *
+ * Ours, in the row: each side checks the ring's index up to `SPIN` times,
+ * then sleeps in `waitReadable()` (a futex): what a latency-minded user
+ * writes with the public API. The note adds `waitReadable()` alone and a
+ * blocking-wait prototype.
  * @module
  */
 
@@ -20,9 +25,9 @@ const LIBRARY = new URL(
 ).pathname;
 
 /**
- * Index checks before sleeping on the futex, for the spinning variant
- * (reported in the note only: on a loaded machine the spinner takes the
- * CPU the peer needs, so the row itself uses plain futex waits).
+ * Index checks before sleeping on the futex: about a microsecond, long
+ * enough to catch a peer that answers while running on the other CPU, too
+ * short to starve it when both share one.
  */
 const SPIN = 200;
 
@@ -185,16 +190,16 @@ async function row(config: Config, name: string, q: number): Promise<Noted> {
   const [pipe, socket] = [at(l.pipe), at(l.socket)];
   const best = Math.min(pipe, socket);
   const paired = {
-    ours: at(l.ringFutex),
+    ours: at(l.ring),
     baseline: best,
-    oursSamples: l.ringFutex,
+    oursSamples: l.ring,
     baselineSamples: pipe <= socket ? l.pipe : l.socket,
   };
   const baseline = pipe <= socket ? "pipe pair" : "Unix-socket pair";
   const f = (v: number) => v.toFixed(1);
-  const note = `${name}: round trip of ${MESSAGE} B in µs: ring (futex ` +
-    `waits) ${f(at(l.ringFutex))}, ring (spin ${SPIN}, then futex) ` +
-    `${f(at(l.ring))}, ring (blocking futex wait, prototype) ` +
+  const note = `${name}: round trip of ${MESSAGE} B in µs: ring (spin ` +
+    `${SPIN}, then futex; the row) ${f(at(l.ring))}, ring (waitReadable ` +
+    `only) ${f(at(l.ringFutex))}, ring (blocking futex wait, prototype) ` +
     `${f(at(l.ringBlocking))}, pipe ${f(pipe)}, Unix socket ${f(socket)}`;
   return {
     ...toRow(name, "µs", `${baseline} (best alternative)`, paired),
@@ -202,7 +207,7 @@ async function row(config: Config, name: string, q: number): Promise<Noted> {
   };
 }
 
-/** The `ring-latency` row: p50 round trip in µs (futex waits). */
+/** The `ring-latency` row: p50 round trip in µs (spin, then futex). */
 export function ringLatency(config: Config, name: string): Promise<Noted> {
   return row(config, name, 0.5);
 }
