@@ -6,10 +6,10 @@
  * `Deno.connect`). Each transport gets its own child; start-up is not
  * timed (warm-up round trips absorb it).
  *
- * Ours, in the row: each side checks the ring's index up to `SPIN` times,
- * then sleeps in `waitReadable()` (a futex): what a latency-minded user
- * writes with the public API. The note adds `waitReadable()` alone and a
- * blocking-wait prototype.
+ * Ours, in the row: each side sleeps in `waitReadable()` (a futex wait off
+ * the event loop). The note adds a variant that first checks the index
+ * `SPIN` times (it wins only while both sides have a CPU of their own) and
+ * a blocking-wait prototype (what a synchronous wait would give).
  * @module
  */
 
@@ -190,16 +190,17 @@ async function row(config: Config, name: string, q: number): Promise<Noted> {
   const [pipe, socket] = [at(l.pipe), at(l.socket)];
   const best = Math.min(pipe, socket);
   const paired = {
-    ours: at(l.ring),
+    ours: at(l.ringFutex),
     baseline: best,
-    oursSamples: l.ring,
+    oursSamples: l.ringFutex,
     baselineSamples: pipe <= socket ? l.pipe : l.socket,
   };
   const baseline = pipe <= socket ? "pipe pair" : "Unix-socket pair";
   const f = (v: number) => v.toFixed(1);
-  const note = `${name}: round trip of ${MESSAGE} B in µs: ring (spin ` +
-    `${SPIN}, then futex; the row) ${f(at(l.ring))}, ring (waitReadable ` +
-    `only) ${f(at(l.ringFutex))}, ring (blocking futex wait, prototype) ` +
+  const note = `${name}: round trip of ${MESSAGE} B in µs: ring ` +
+    `(waitReadable; the row) ${f(at(l.ringFutex))}, ring (spin ${SPIN}, ` +
+    `then waitReadable) ${f(at(l.ring))}, ring (blocking futex wait, ` +
+    `prototype) ` +
     `${f(at(l.ringBlocking))}, pipe ${f(pipe)}, Unix socket ${f(socket)}`;
   return {
     ...toRow(name, "µs", `${baseline} (best alternative)`, paired),
@@ -207,7 +208,7 @@ async function row(config: Config, name: string, q: number): Promise<Noted> {
   };
 }
 
-/** The `ring-latency` row: p50 round trip in µs (spin, then futex). */
+/** The `ring-latency` row: p50 round trip in µs (`waitReadable()`). */
 export function ringLatency(config: Config, name: string): Promise<Noted> {
   return row(config, name, 0.5);
 }
