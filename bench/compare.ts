@@ -1,6 +1,6 @@
 /**
  * `deno task bench:compare`: deno_memfd side by side with native code,
- * Python, pipes. Prints a table and writes `bench/results.json` (an array
+ * Python, pipes, sockets and `/dev/shm` files. Prints a table and writes `bench/results.json` (an array
  * of `{ name, unit, ours, baseline, baselineName, ratio }`).
  *
  *     deno task bench:compare [--quick] [--out <path>] [--only a,b]
@@ -20,6 +20,10 @@ import { handoff } from "./compare/handoff.ts";
 import { lifecycle, pythonLifecycle } from "./compare/lifecycle.ts";
 import { mapView } from "./compare/map_view.ts";
 import { ring } from "./compare/ring.ts";
+import { ringLatency, ringLatencyP99 } from "./compare/ring_latency.ts";
+import { handoffTmpfile } from "./compare/handoff_tmpfile.ts";
+import { asyncRead } from "./compare/async_read.ts";
+import { pythonShm } from "./compare/python_shm.ts";
 import {
   type Noted,
   type Row,
@@ -40,7 +44,12 @@ const RUNNERS: Record<Stem, Runner> = {
   "map-view-256MiB": mapView,
   "handoff-1GiB": handoff,
   "ring": ring,
+  "ring-latency": ringLatency,
+  "ring-latency-p99": ringLatencyP99,
+  "handoff-tmpfile": handoffTmpfile,
+  "async-read": asyncRead,
   "python-lifecycle": pythonLifecycle,
+  "python-shm": pythonShm,
 };
 
 const DEFAULT_OUT = new URL("./results.json", import.meta.url).pathname;

@@ -19,13 +19,6 @@ export function load(path: string) {
       result: 'f64',
       nonblocking: false
     },
-    dm_bench_get_seals: {
-      parameters: [
-        'i32',
-      ],
-      result: 'i64',
-      nonblocking: false
-    },
     dm_unmap: {
       parameters: [
         'f64',
@@ -167,14 +160,6 @@ export function load(path: string) {
       result: 'f64',
       nonblocking: true
     },
-    dm_bench_map_unmap: {
-      parameters: [
-        'i32',
-        'i64',
-      ],
-      result: 'i64',
-      nonblocking: false
-    },
     dm_cloexec: {
       parameters: [
         'i32',
@@ -245,14 +230,6 @@ export function load(path: string) {
       result: 'f64',
       nonblocking: false
     },
-    dm_bench_lifecycle: {
-      parameters: [
-        'i32',
-        'i64',
-      ],
-      result: 'i64',
-      nonblocking: false
-    },
     dm_pwrite_async: {
       parameters: [
         'i32',
@@ -262,17 +239,6 @@ export function load(path: string) {
       ],
       result: 'f64',
       nonblocking: true
-    },
-    dm_bench_memcpy: {
-      parameters: [
-        'buffer',
-        'usize',
-        'buffer',
-        'usize',
-        'i32',
-      ],
-      result: 'i64',
-      nonblocking: false
     },
     dm_add_seals: {
       parameters: [
@@ -318,14 +284,6 @@ export function dm_pwrite(
     arg1,
     arg1.byteLength,
     arg2,
-  )
-}
-
-export function dm_bench_get_seals(
-  arg0: number,
-): number {
-  return symbols.dm_bench_get_seals(
-    arg0,
   )
 }
 
@@ -496,16 +454,6 @@ export function dm_pread_async(
   )
 }
 
-export function dm_bench_map_unmap(
-  arg0: number,
-  arg1: number,
-): number {
-  return symbols.dm_bench_map_unmap(
-    arg0,
-    arg1,
-  )
-}
-
 export function dm_cloexec(
   arg0: number,
 ): number {
@@ -592,16 +540,6 @@ export function dm_map_rest(
   )
 }
 
-export function dm_bench_lifecycle(
-  arg0: number,
-  arg1: number,
-): number {
-  return symbols.dm_bench_lifecycle(
-    arg0,
-    arg1,
-  )
-}
-
 export function dm_pwrite_async(
   arg0: number,
   arg1: Uint8Array,
@@ -609,20 +547,6 @@ export function dm_pwrite_async(
 ): Promise<number> {
   return symbols.dm_pwrite_async(
     arg0,
-    arg1,
-    arg1.byteLength,
-    arg2,
-  )
-}
-
-export function dm_bench_memcpy(
-  arg0: Uint8Array,
-  arg1: Uint8Array,
-  arg2: number,
-): number {
-  return symbols.dm_bench_memcpy(
-    arg0,
-    arg0.byteLength,
     arg1,
     arg1.byteLength,
     arg2,

@@ -37,6 +37,7 @@ export type MapAccess = "shared" | "private";
  * or detach, would fault the process on its next touch of unmapped pages.
  */
 const finalizer = new FinalizationRegistry<number>((addr) => {
+  live.delete(addr);
   dm_unmap_leaving_zeros(addr);
 });
 
@@ -48,10 +49,27 @@ let adopt: (
   name: string,
 ) => Mapping;
 
-let pin: (mapping: Mapping) => () => void;
+/**
+ * Live mappings by address, for pinning. Keyed by address rather than by
+ * buffer in a `WeakMap`: a weak key per mapping made every lifecycle leave
+ * an ephemeron for the garbage collector to trace (measured: the largest
+ * single JavaScript cost of a create → map → unmap → close round trip; see
+ * docs/performance.md).
+ */
+const live = new Map<number, Pins>();
 
-/** The mapping behind each live mapped buffer, for pinning. */
-const pins = new WeakMap<ArrayBuffer, Mapping>();
+/**
+ * Calls running off the event loop that still use a mapping's memory, and
+ * the release to run once the last one is done. Holds neither the mapping
+ * nor its buffer until an unmap is requested, so that a mapping dropped
+ * without `unmap()` can still be collected (and retired by the finalizer).
+ */
+interface Pins {
+  count: number;
+  release?: () => void;
+}
+
+const unpinned = () => {};
 
 /**
  * Memory of a memfd, mapped with `mmap`, seen as an `ArrayBuffer`. Made by
@@ -80,7 +98,7 @@ export class Mapping implements Disposable {
   #offset: number;
   #access: MapAccess;
   #name: string;
-  #pinned = 0;
+  #pins: Pins = { count: 0 };
   #unmapRequested = false;
   /** The buffer was moved out (see the finalizer): replace with zeros, never unmap. */
   #moved = false;
@@ -88,14 +106,6 @@ export class Mapping implements Disposable {
   static {
     adopt = (addr, length, offset, access, name) =>
       new Mapping(addr, length, offset, access, name);
-    pin = (mapping) => {
-      mapping.#pinned++;
-      return () => {
-        if (--mapping.#pinned === 0 && mapping.#unmapRequested) {
-          mapping.#release();
-        }
-      };
-    };
   }
 
   private constructor(
@@ -126,6 +136,7 @@ export class Mapping implements Disposable {
     this.#access = access;
     this.#name = name;
     finalizer.register(buffer, addr, buffer);
+    live.set(addr, this.#pins);
     acquired(this, "mapping", name);
   }
 
@@ -308,11 +319,13 @@ export class Mapping implements Disposable {
     this.#moved = this.#buffer.detached;
     this.#buffer = this.#moved ? new ArrayBuffer(0) : this.#buffer.transfer(0);
     this.#bytes = new Uint8Array(this.#buffer);
-    if (this.#pinned === 0) this.#release();
+    if (this.#pins.count === 0) this.#release();
+    else this.#pins.release = () => this.#release();
   }
 
   #release(): void {
     const release = this.#moved ? dm_unmap_leaving_zeros : dm_unmap;
+    live.delete(this.#addr);
     check(release(this.#addr), "unmap", this.#name);
     released(this);
   }
@@ -345,9 +358,22 @@ export class Mapping implements Disposable {
  * returned function runs: for calls that use the memory off the event loop.
  */
 export function pinMapping(buffer: ArrayBufferLike): () => void {
-  const mapping = pins.get(buffer as ArrayBuffer);
-  if (mapping === undefined) return () => {};
-  return pin(mapping);
+  // No live mapping, nothing to pin; and no raw-pointer call, which would
+  // need the unscoped --allow-ffi that only mappings require.
+  if (live.size === 0) return unpinned;
+  let pointer: Deno.PointerValue;
+  try {
+    pointer = Deno.UnsafePointer.of(buffer as ArrayBuffer);
+  } catch {
+    return unpinned; // not a buffer Deno can point at: not a mapping's
+  }
+  if (pointer === null) return unpinned;
+  const pins = live.get(Number(Deno.UnsafePointer.value(pointer)));
+  if (pins === undefined) return unpinned;
+  pins.count++;
+  return () => {
+    if (--pins.count === 0) pins.release?.();
+  };
 }
 
 /** Wraps a fresh mapping made by the native library. */
@@ -358,7 +384,5 @@ export function adoptMapping(
   access: MapAccess,
   name: string,
 ): Mapping {
-  const mapping = adopt(addr, length, offset, access, name);
-  pins.set(mapping.buffer, mapping);
-  return mapping;
+  return adopt(addr, length, offset, access, name);
 }

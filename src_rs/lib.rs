@@ -42,21 +42,6 @@ mod socket_listener;
 mod unix_address;
 mod wakeable_wait;
 
-// Bench-only baselines, leaving the shipped library for their own crate.
-mod bench;
-/// What `bench.rs` needs of the errno handling it was written against.
-mod guard {
-    /// `-errno` of the call that just failed.
-    pub fn neg_errno() -> i64 {
-        -i64::from(crate::errno::Errno::last().raw())
-    }
-}
-/// What `bench.rs`'s tests need of the mapping tests' lock.
-#[cfg(test)]
-mod mapping {
-    pub use crate::live_mappings::test_lock;
-}
-
 #[cfg(test)]
 mod test_util;
 

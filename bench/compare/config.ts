@@ -31,6 +31,8 @@ export interface Config {
   ringBytes: number;
   ringCapacity: number;
   pythonOps: number;
+  /** 64 KiB reads per round of async-read (the file holds this many). */
+  asyncReadChunks: number;
 }
 
 /** The real run: sizes as named in the row stems. */
@@ -50,6 +52,7 @@ export const FULL: Config = {
   ringBytes: 512 * MiB,
   ringCapacity: MiB,
   pythonOps: 2000,
+  asyncReadChunks: 256,
 };
 
 /** A smoke run: every row, tiny sizes, three rounds. */
@@ -69,6 +72,7 @@ export const QUICK: Config = {
   ringBytes: 16 * MiB,
   ringCapacity: 256 * KiB,
   pythonOps: 100,
+  asyncReadChunks: 16,
 };
 
 /** `bytes` as `"256 MiB"`, `"1 GiB"`. */

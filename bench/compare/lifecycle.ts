@@ -7,9 +7,10 @@
 
 import { Memfd } from "../../mod.ts";
 import type { Config } from "./config.ts";
-import { alternate } from "./measure.ts";
+import { alternate, median } from "./measure.ts";
 import { lifecycleNs } from "./native.ts";
-import { type Row, toRow } from "./row.ts";
+import { rawLifecycleNs } from "./ffi_floor.ts";
+import { type Noted, type Row, toRow } from "./row.ts";
 
 /** ns per lifecycle through the public API. */
 export function oursLifecycleNs(ops: number, size: number): number {
@@ -78,16 +79,29 @@ async function pythonLifecycleNs(ops: number, size: number): Promise<number> {
   return ns;
 }
 
-/** The `python-lifecycle` row. */
+/**
+ * The `python-lifecycle` row. The note adds the floor measured in the same
+ * rounds: the same work through the library's raw symbols from Deno, with
+ * no wrapper (see `ffi_floor.ts`).
+ */
 export async function pythonLifecycle(
   config: Config,
   name: string,
-): Promise<Row> {
+): Promise<Noted> {
   const { pythonOps: ops, lifecycleSize: size } = config;
+  const floor: number[] = [];
   const paired = await alternate(
-    () => oursLifecycleNs(ops, size),
+    () => {
+      floor.push(rawLifecycleNs(ops, size));
+      return oursLifecycleNs(ops, size);
+    },
     () => pythonLifecycleNs(ops, size),
     config.process,
   );
-  return toRow(name, "ns/op", "Python 3 os.memfd_create + mmap", paired);
+  const row = toRow(name, "ns/op", "Python 3 os.memfd_create + mmap", paired);
+  const raw = median(floor);
+  const note = `${name}: raw Deno FFI, no wrapper (the floor): ` +
+    `${raw.toFixed(0)} ns/op, ratio ${(raw / paired.baseline).toFixed(3)} ` +
+    `to Python; the wrapper adds ${(paired.ours - raw).toFixed(0)} ns/op`;
+  return { ...row, note };
 }

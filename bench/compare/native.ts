@@ -1,18 +1,43 @@
 /**
- * The native baselines: bench-only exports of the same cdylib
- * (`src_rs/bench.rs`), each timing its own loop of raw syscalls in Rust.
+ * The native baselines: `bench/native`, a cdylib of its own (never part of
+ * the shipped library), each export timing its own loop of raw syscalls in
+ * Rust. Built by `deno task bench:compare`; opened here on first use.
  * @module
  */
 
-import {
-  dm_bench_get_seals,
-  dm_bench_lifecycle,
-  dm_bench_map_unmap,
-  dm_bench_memcpy,
-} from "../../src/native.ts";
-import { ensureLoaded } from "../../src/loader/library.ts";
+const LIBRARY = new URL(
+  "../native/target/release/libdeno_memfd_bench.so",
+  import.meta.url,
+).pathname;
 
-/** Elapsed nanoseconds from a bench export, or an error for `-errno`. */
+const SYMBOLS = {
+  dmb_lifecycle: { parameters: ["i32", "i64"], result: "i64" },
+  dmb_get_seals: { parameters: ["i32"], result: "i64" },
+  dmb_map_unmap: { parameters: ["i32", "i64"], result: "i64" },
+  dmb_memcpy: {
+    parameters: ["buffer", "usize", "buffer", "usize", "i32"],
+    result: "i64",
+  },
+} as const;
+
+let opened: Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] | undefined;
+
+function native(): Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] {
+  if (opened === undefined) {
+    try {
+      opened = Deno.dlopen(LIBRARY, SYMBOLS).symbols;
+    } catch (e) {
+      throw new Error(
+        `cannot open the bench baselines at ${LIBRARY} (build them: cargo ` +
+          `build --release --manifest-path bench/native/Cargo.toml)`,
+        { cause: e },
+      );
+    }
+  }
+  return opened;
+}
+
+/** Elapsed nanoseconds from a baseline, or an error for `-errno`. */
 function elapsed(result: number | bigint, what: string): number {
   const ns = Number(result);
   if (ns < 0) throw new Error(`native ${what} failed: errno ${-ns}`);
@@ -21,20 +46,19 @@ function elapsed(result: number | bigint, what: string): number {
 
 /** memfd_create → ftruncate → mmap → touch → munmap → close, per op. */
 export function lifecycleNs(ops: number, size: number): number {
-  ensureLoaded();
-  return elapsed(dm_bench_lifecycle(ops, size), "lifecycle") / ops;
+  return elapsed(native().dmb_lifecycle(ops, BigInt(size)), "lifecycle") /
+    ops;
 }
 
 /** fcntl(F_GET_SEALS), per call. */
 export function getSealsNs(ops: number): number {
-  ensureLoaded();
-  return elapsed(dm_bench_get_seals(ops), "get_seals") / ops;
+  return elapsed(native().dmb_get_seals(ops), "get_seals") / ops;
 }
 
 /** mmap + munmap of `length` bytes (untouched), per op. */
 export function mapUnmapNs(ops: number, length: number): number {
-  ensureLoaded();
-  return elapsed(dm_bench_map_unmap(ops, length), "map_unmap") / ops;
+  return elapsed(native().dmb_map_unmap(ops, BigInt(length)), "map_unmap") /
+    ops;
 }
 
 /** `memcpy` of all of `src` into `dst` (same length, not empty), per copy. */
@@ -42,6 +66,12 @@ export function memcpyNs(dst: Uint8Array, src: Uint8Array, copies: number) {
   if (dst.length !== src.length || src.length === 0) {
     throw new RangeError("memcpy needs two non-empty buffers of one length");
   }
-  ensureLoaded();
-  return elapsed(dm_bench_memcpy(dst, src, copies), "memcpy") / copies;
+  const result = native().dmb_memcpy(
+    dst as Uint8Array<ArrayBuffer>,
+    BigInt(dst.length),
+    src as Uint8Array<ArrayBuffer>,
+    BigInt(src.length),
+    copies,
+  );
+  return elapsed(result, "memcpy") / copies;
 }

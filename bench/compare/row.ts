@@ -6,10 +6,10 @@
 import type { Paired } from "./measure.ts";
 
 /**
- * `ns/op` is a time (lower is better), `GB/s` a throughput (higher is
- * better); either way `ratio` is `ours / baseline`.
+ * `ns/op` and `µs` are times (lower is better), `GB/s` a throughput
+ * (higher is better); either way `ratio` is `ours / baseline`.
  */
-export type Unit = "ns/op" | "GB/s";
+export type Unit = "ns/op" | "µs" | "GB/s";
 
 /** One line of `bench/results.json`. */
 export interface Row {
@@ -39,14 +39,19 @@ export const STEMS = [
   "map-view-256MiB",
   "handoff-1GiB",
   "ring",
+  "ring-latency",
+  "ring-latency-p99",
+  "handoff-tmpfile",
+  "async-read",
   "python-lifecycle",
+  "python-shm",
 ] as const;
 
 /** One of {@linkcode STEMS}. */
 export type Stem = typeof STEMS[number];
 
 function round(value: number, unit: Unit): number {
-  const digits = unit === "ns/op" ? 1 : 3;
+  const digits = unit === "GB/s" ? 3 : 1;
   return Number(value.toFixed(digits));
 }
 

@@ -15,6 +15,12 @@ export const TARGETS: Partial<Record<Stem, Target>> = {
   "seals-get": { max: 1.10 },
   "warm-copy": { min: 0.95 },
   "handoff-1GiB": { min: 8 },
+  "ring-latency": { max: 0.5 },
+  "ring-latency-p99": { max: 1.0 },
+  "handoff-tmpfile": { min: 1.5 },
+  "async-read": { max: 1.0 },
+  "python-lifecycle": { max: 1.0 },
+  "python-shm": { max: 1.0 },
 };
 
 /** Whether `ratio` meets `target`. */

@@ -18,7 +18,7 @@ export interface Artifact {
 export const ARTIFACTS: Readonly<Record<string, Artifact>> = {
   "x86_64-unknown-linux-gnu": {
     file: "libdeno_memfd-x86_64-unknown-linux-gnu.so",
-    sha256: "b1b87572a5b59ebc9160283af8a64ed0f5fcfa18a1dfa060df616465cb6e9dc7",
-    size: 472512,
+    sha256: "636d7d22414dc98109fdb2c5956bff831dda061773057c7250b266dc655ba5f3",
+    size: 467280,
   },
 };

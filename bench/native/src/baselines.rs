@@ -1,4 +1,5 @@
-//! Bench-only exports: the native side of `deno task bench:compare`.
+//! The native baselines of `deno task bench:compare`: the same work as the
+//! public API, done with raw syscalls in Rust.
 //!
 //! Every function here sets up what it measures by itself (a private memfd,
 //! its own mappings) or works on buffers Deno passed in, and otherwise takes
@@ -7,13 +8,20 @@
 //! `-errno`.
 
 use std::hint::black_box;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
-use crate::constants::{F_GET_SEALS, MFD_ALLOW_SEALING, MFD_CLOEXEC, MFD_NOEXEC_SEAL};
-use crate::guard::neg_errno;
+// Defined here because older glibc headers (and so some `libc` targets)
+// lack the 6.3 additions.
+const MFD_CLOEXEC: u32 = 0x1;
+const MFD_ALLOW_SEALING: u32 = 0x2;
+const MFD_NOEXEC_SEAL: u32 = 0x8;
+const F_GET_SEALS: libc::c_int = 1034;
 
-/// The flags `Memfd.create` uses by default, so both sides make the same file.
-const FLAGS: u32 = MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL;
+/// The flags `Memfd.create` uses by default, so both sides make the same
+/// file; `MFD_NOEXEC_SEAL` is dropped once a kernel before 6.3 refuses it
+/// with `EINVAL`, as the library does.
+static FLAGS: AtomicU32 = AtomicU32::new(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL);
 /// Largest size a bench accepts: keeps a typo from asking for a terabyte.
 const MAX_LEN: i64 = 1 << 34;
 const EINVAL: i64 = -(libc::EINVAL as i64);
@@ -42,6 +50,16 @@ impl Drop for Map {
     }
 }
 
+/// `-errno` of the call that just failed, read before anything else can
+/// touch errno.
+fn neg_errno() -> i64 {
+    -i64::from(
+        std::io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EIO),
+    )
+}
+
 fn check(iterations: i32, len: i64) -> Result<(u32, usize), i64> {
     let n = u32::try_from(iterations).map_err(|_| EINVAL)?;
     if n == 0 || !(1..=MAX_LEN).contains(&len) {
@@ -51,12 +69,20 @@ fn check(iterations: i32, len: i64) -> Result<(u32, usize), i64> {
 }
 
 fn memfd_create() -> Result<i32, i64> {
-    // SAFETY: NAME is a NUL-terminated string with static lifetime.
-    let fd = unsafe { libc::memfd_create(NAME.as_ptr(), FLAGS) };
-    if fd < 0 {
-        return Err(neg_errno());
+    loop {
+        let flags = FLAGS.load(Ordering::Relaxed);
+        // SAFETY: NAME is a NUL-terminated string with static lifetime.
+        let fd = unsafe { libc::memfd_create(NAME.as_ptr(), flags) };
+        if fd >= 0 {
+            return Ok(fd);
+        }
+        let e = neg_errno();
+        if e != EINVAL || flags & MFD_NOEXEC_SEAL == 0 {
+            return Err(e);
+        }
+        // A kernel before 6.3: it does not know MFD_NOEXEC_SEAL.
+        FLAGS.store(flags & !MFD_NOEXEC_SEAL, Ordering::Relaxed);
     }
-    Ok(fd)
 }
 
 fn map(fd: i32, len: usize) -> Result<Map, i64> {
@@ -170,7 +196,6 @@ mod tests {
 
     #[test]
     fn benches_time_something_and_refuse_nonsense() {
-        let _lock = crate::mapping::test_lock();
         assert!(lifecycle(3, 1 << 20) > 0);
         assert!(get_seals(3) > 0);
         assert!(map_unmap(3, 1 << 20) > 0);

@@ -1,0 +1,59 @@
+//! Native baselines for `deno task bench:compare`, in a crate of their own
+//! so that the shipped library carries no bench code or symbols. The
+//! harness opens the cdylib with `Deno.dlopen` (symbol table in
+//! `bench/compare/native.ts`). Every export returns elapsed nanoseconds or
+//! `-errno`, and never unwinds into Deno.
+
+mod baselines;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Runs an export's body; a panic becomes `-EIO` instead of unwinding into
+/// Deno, which would abort the process.
+fn call(body: impl FnOnce() -> i64) -> i64 {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or(-i64::from(libc::EIO))
+}
+
+/// memfd_create → ftruncate → mmap → touch → munmap → close, `iterations`
+/// times.
+#[no_mangle]
+pub extern "C" fn dmb_lifecycle(iterations: i32, size: i64) -> i64 {
+    call(|| baselines::lifecycle(iterations, size))
+}
+
+/// `fcntl(F_GET_SEALS)`, `iterations` times.
+#[no_mangle]
+pub extern "C" fn dmb_get_seals(iterations: i32) -> i64 {
+    call(|| baselines::get_seals(iterations))
+}
+
+/// `mmap` + `munmap` of `length` untouched bytes, `iterations` times.
+#[no_mangle]
+pub extern "C" fn dmb_map_unmap(iterations: i32, length: i64) -> i64 {
+    call(|| baselines::map_unmap(iterations, length))
+}
+
+/// `memcpy` of `src` into `dst` (as much as both hold), `iterations` times.
+///
+/// # Safety
+/// `dst` and `src` must be distinct live buffers of the given lengths, as
+/// Deno's `buffer` parameters are.
+#[no_mangle]
+pub unsafe extern "C" fn dmb_memcpy(
+    dst: *mut u8,
+    dst_len: usize,
+    src: *const u8,
+    src_len: usize,
+    iterations: i32,
+) -> i64 {
+    call(|| {
+        if dst.is_null() || src.is_null() {
+            return -i64::from(libc::EINVAL);
+        }
+        // SAFETY: Deno passes live, distinct buffers of these lengths.
+        let dst = unsafe { std::slice::from_raw_parts_mut(dst, dst_len) };
+        // SAFETY: as above.
+        let src = unsafe { std::slice::from_raw_parts(src, src_len) };
+        baselines::memcpy(dst, src, iterations)
+    })
+}
