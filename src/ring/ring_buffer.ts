@@ -92,7 +92,10 @@ function notARing(memfd: Memfd, why: string): MemfdError {
  * When there is nothing to do, {@linkcode RingBuffer.waitReadable} /
  * {@linkcode RingBuffer.waitWritable} sleep off the event loop on a futex
  * of the index the other side moves; `commit` / `consume` wake a sleeper
- * (one system call, only when someone sleeps).
+ * (one system call, only when someone sleeps). In a `Worker` or a process
+ * dedicated to the ring, {@linkcode RingBuffer.waitReadableSync} /
+ * {@linkcode RingBuffer.waitWritableSync} sleep on the same futex on the
+ * calling thread instead, blocking it: no thread hand-off per wake-up.
  *
  * End of stream: the producer calls {@linkcode RingBuffer.end}; the
  * consumer reads what is left, then `waitReadable()` resolves with 0 (the
