@@ -111,9 +111,11 @@ export function load(path: string) {
       result: 'i32',
       nonblocking: false
     },
-    dm_futex_wake: {
+    dm_futex_wait_sync: {
       parameters: [
         'f64',
+        'i32',
+        'i32',
       ],
       result: 'i32',
       nonblocking: false
@@ -228,6 +230,13 @@ export function load(path: string) {
         'i32',
       ],
       result: 'f64',
+      nonblocking: false
+    },
+    dm_futex_wake: {
+      parameters: [
+        'f64',
+      ],
+      result: 'i32',
       nonblocking: false
     },
     dm_pwrite_async: {
@@ -395,11 +404,15 @@ export function dm_page_size(): number {
   return symbols.dm_page_size()
 }
 
-export function dm_futex_wake(
+export function dm_futex_wait_sync(
   arg0: number,
+  arg1: number,
+  arg2: number,
 ): number {
-  return symbols.dm_futex_wake(
+  return symbols.dm_futex_wait_sync(
     arg0,
+    arg1,
+    arg2,
   )
 }
 
@@ -537,6 +550,14 @@ export function dm_map_rest(
     arg0,
     arg1,
     arg2,
+  )
+}
+
+export function dm_futex_wake(
+  arg0: number,
+): number {
+  return symbols.dm_futex_wake(
+    arg0,
   )
 }
 

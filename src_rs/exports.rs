@@ -17,9 +17,8 @@ use crate::js_number::index;
 use crate::owned_fds::{borrow, peek, register, Kind};
 use crate::panic_barrier::shielded;
 use crate::{
-    cloexec, duplicate, fd_passing, file_size, futex, memfd_create, memfd_link, mmap,
-    open_by_path, owned_fds, page_size, positional_io, ring_mapping, seals, socket_listener,
-    wakeable_wait,
+    cloexec, duplicate, fd_passing, file_size, futex, memfd_create, memfd_link, mmap, open_by_path,
+    owned_fds, page_size, positional_io, ring_mapping, seals, socket_listener, wakeable_wait,
 };
 
 /// `>= 0` on success, `-errno` on failure.
@@ -275,6 +274,18 @@ fn dm_send(path: &[u8], memfd: i32) -> i32 {
 
 #[deno_bindgen(non_blocking)]
 fn dm_futex_wait(addr: f64, expected: i32, timeout_ms: i32) -> i32 {
+    int32(run(|| {
+        done(futex::wait(index(addr)?, expected, timeout_ms))
+    }))
+}
+
+/// [`dm_futex_wait`] on the calling thread: the same checks and answers,
+/// without the hop to a worker thread and back that costs a nonblocking
+/// call two thread hand-offs per wake-up. It blocks the JS thread for up to
+/// `timeout_ms`, so the library slices its waits (for workers and
+/// dedicated processes; `RingBuffer.waitReadableSync`).
+#[deno_bindgen]
+fn dm_futex_wait_sync(addr: f64, expected: i32, timeout_ms: i32) -> i32 {
     int32(run(|| {
         done(futex::wait(index(addr)?, expected, timeout_ms))
     }))

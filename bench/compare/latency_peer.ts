@@ -3,36 +3,29 @@
  * parent until it sees the stop byte (or end of input), over one of three
  * transports.
  *
- *     deno run --allow-ffi --allow-read latency_peer.ts ring <in> <out> <spin>
+ *     deno run --allow-ffi --allow-read latency_peer.ts ring <in> <out> <wait>
  *     deno run --allow-read latency_peer.ts pipe
  *     deno run --allow-read --allow-write --allow-net latency_peer.ts socket <path>
  *
  * `ring`: the parent's two `RingBuffer`s opened by path, one each way;
- * waits spin `<spin>` times on the index before sleeping on the futex
- * (`-1`: block the event loop in the futex wait, see `BlockingReader`).
+ * `<wait>` is `sync` (`waitReadableSync`, blocking this thread: the row),
+ * or a number of index checks before an async `waitReadable()`.
  * `pipe`: stdin to stdout. `socket`: a Unix socket the parent listens on.
  * @module
  */
 
 import { Memfd, RingBuffer } from "../../mod.ts";
-import { BlockingReader, MESSAGE, readRing, STOP } from "./latency_wire.ts";
+import { MESSAGE, readRing, readRingSync, STOP } from "./latency_wire.ts";
 
-const LIBRARY = new URL(
-  "../../target/release/libdeno_memfd.so",
-  import.meta.url,
-).pathname;
-
-async function echoRing(inPath: string, outPath: string, spin: number) {
+async function echoRing(inPath: string, outPath: string, wait: string) {
   using inFd = Memfd.open(inPath, { write: true });
   using outFd = Memfd.open(outPath, { write: true });
   using input = RingBuffer.open(inFd);
   using output = RingBuffer.open(outFd);
   const message = new Uint8Array(MESSAGE);
-  // A negative spin asks for the blocking prototype (see BlockingReader).
-  using blocking = spin < 0 ? new BlockingReader(input, LIBRARY) : undefined;
   while (true) {
-    if (blocking) blocking.read(message);
-    else await readRing(input, message, spin);
+    if (wait === "sync") readRingSync(input, message);
+    else await readRing(input, message, Number(wait));
     if (message[0] === STOP) return;
     output.write(message);
   }
@@ -73,7 +66,7 @@ async function echoStream(
 
 if (import.meta.main) {
   const [mode, ...rest] = Deno.args;
-  if (mode === "ring") await echoRing(rest[0], rest[1], Number(rest[2]));
+  if (mode === "ring") await echoRing(rest[0], rest[1], rest[2]);
   else if (mode === "pipe") await echoStream(Deno.stdin, Deno.stdout);
   else if (mode === "socket") {
     using conn = await Deno.connect({ transport: "unix", path: rest[0] });

@@ -6,23 +6,27 @@
  * `Deno.connect`). Each transport gets its own child; start-up is not
  * timed (warm-up round trips absorb it).
  *
- * Ours, in the row: each side sleeps in `waitReadable()` (a futex wait off
- * the event loop). The note adds a variant that first checks the index
- * `SPIN` times (it wins only while both sides have a CPU of their own) and
- * a blocking-wait prototype (what a synchronous wait would give).
+ * Ours, in the row: each side sleeps in `waitReadableSync()` (a futex wait
+ * on its own thread: both sides are dedicated to the exchange, as a worker
+ * or a peer process would be). The note adds the async `waitReadable()`
+ * (a futex wait off the event loop: two thread hand-offs per wake-up) and
+ * a variant of it that first checks the index `SPIN` times (it wins only
+ * while both sides have a CPU of their own).
  * @module
  */
 
 import { RingBuffer } from "../../mod.ts";
 import type { Config } from "./config.ts";
-import { BlockingReader, MESSAGE, readRing, STOP } from "./latency_wire.ts";
+import { MESSAGE, readRing, readRingSync, STOP } from "./latency_wire.ts";
 import { type Noted, toRow } from "./row.ts";
 
 const PEER = new URL("./latency_peer.ts", import.meta.url).pathname;
-const LIBRARY = new URL(
-  "../../target/release/libdeno_memfd.so",
-  import.meta.url,
-).pathname;
+/**
+ * A synchronous wait's limit in the parent: a child that never answers
+ * fails the run with a `TimeoutError` instead of hanging it (one that dies
+ * after answering is `ECONNRESET`). Not a measurement.
+ */
+const STALL_MS = 30_000;
 
 /**
  * Index checks before sleeping on the futex: about a microsecond, long
@@ -79,21 +83,27 @@ function guard(child: Deno.ChildProcess): Promise<never> {
   });
 }
 
-export async function viaRing(spin: number, warmup: number, count: number) {
+/**
+ * Round trips over a ring pair; `wait` is `"sync"` (`waitReadableSync` on
+ * both sides) or the index checks before an async `waitReadable()`.
+ */
+export async function viaRing(
+  wait: "sync" | number,
+  warmup: number,
+  count: number,
+) {
   using out = RingBuffer.create(4096);
   using back = RingBuffer.create(4096);
   const child = peer(
-    ["ring", out.memfd.path, back.memfd.path, String(spin)],
+    ["ring", out.memfd.path, back.memfd.path, String(wait)],
     "null",
   );
   const died = guard(child);
   died.catch(() => {});
-  // Spin -1: the blocking prototype on both sides (see BlockingReader).
-  using blocking = spin < 0 ? new BlockingReader(back, LIBRARY) : undefined;
   const trip: RoundTrip = async (message, into) => {
     out.write(message);
-    if (blocking) blocking.read(into);
-    else await Promise.race([readRing(back, into, spin), died]);
+    if (wait === "sync") readRingSync(back, into, STALL_MS);
+    else await Promise.race([readRing(back, into, wait), died]);
   };
   const times = await sample(trip, warmup, count);
   out.write(new Uint8Array(MESSAGE).fill(STOP));
@@ -157,9 +167,9 @@ export function quantile(values: readonly number[], q: number): number {
 }
 
 interface Latencies {
-  ring: number[];
-  ringBlocking: number[];
-  ringFutex: number[];
+  ringSync: number[];
+  ringAsync: number[];
+  ringSpin: number[];
   pipe: number[];
   socket: number[];
 }
@@ -173,9 +183,9 @@ function latencies(config: Config): Promise<Latencies> {
     measured = {
       quick: config.quick,
       result: (async () => ({
-        ringFutex: await viaRing(0, warmup, count),
-        ring: await viaRing(SPIN, warmup, count),
-        ringBlocking: await viaRing(-1, warmup, count),
+        ringSync: await viaRing("sync", warmup, count),
+        ringAsync: await viaRing(0, warmup, count),
+        ringSpin: await viaRing(SPIN, warmup, count),
         pipe: await viaPipe(warmup, count),
         socket: await viaSocket(warmup, count),
       }))(),
@@ -190,25 +200,25 @@ async function row(config: Config, name: string, q: number): Promise<Noted> {
   const [pipe, socket] = [at(l.pipe), at(l.socket)];
   const best = Math.min(pipe, socket);
   const paired = {
-    ours: at(l.ringFutex),
+    ours: at(l.ringSync),
     baseline: best,
-    oursSamples: l.ringFutex,
+    oursSamples: l.ringSync,
     baselineSamples: pipe <= socket ? l.pipe : l.socket,
   };
   const baseline = pipe <= socket ? "pipe pair" : "Unix-socket pair";
   const f = (v: number) => v.toFixed(1);
   const note = `${name}: round trip of ${MESSAGE} B in µs: ring ` +
-    `(waitReadable; the row) ${f(at(l.ringFutex))}, ring (spin ${SPIN}, ` +
-    `then waitReadable) ${f(at(l.ring))}, ring (blocking futex wait, ` +
-    `prototype) ` +
-    `${f(at(l.ringBlocking))}, pipe ${f(pipe)}, Unix socket ${f(socket)}`;
+    `(waitReadableSync; the row) ${f(at(l.ringSync))}, ring ` +
+    `(waitReadable) ${f(at(l.ringAsync))}, ring (spin ${SPIN}, then ` +
+    `waitReadable) ${f(at(l.ringSpin))}, pipe ${f(pipe)}, Unix socket ` +
+    `${f(socket)}`;
   return {
     ...toRow(name, "µs", `${baseline} (best alternative)`, paired),
     note,
   };
 }
 
-/** The `ring-latency` row: p50 round trip in µs (`waitReadable()`). */
+/** The `ring-latency` row: p50 round trip in µs (`waitReadableSync()`). */
 export function ringLatency(config: Config, name: string): Promise<Noted> {
   return row(config, name, 0.5);
 }
