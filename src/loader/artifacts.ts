@@ -18,7 +18,7 @@ export interface Artifact {
 export const ARTIFACTS: Readonly<Record<string, Artifact>> = {
   "x86_64-unknown-linux-gnu": {
     file: "libdeno_memfd-x86_64-unknown-linux-gnu.so",
-    sha256: "636d7d22414dc98109fdb2c5956bff831dda061773057c7250b266dc655ba5f3",
-    size: 467280,
+    sha256: "911b2d4abe0fab069fb6b354728e958b615d24c5366f903baa187e16831f19bc",
+    size: 467568,
   },
 };
