@@ -52,7 +52,12 @@ fn check(iterations: i32, len: i64) -> Result<(u32, usize), i64> {
 
 fn memfd_create() -> Result<i32, i64> {
     // SAFETY: NAME is a NUL-terminated string with static lifetime.
-    let fd = unsafe { libc::memfd_create(NAME.as_ptr(), FLAGS) };
+    let mut fd = unsafe { libc::memfd_create(NAME.as_ptr(), FLAGS) };
+    if fd < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINVAL) {
+        // Before Linux 6.3: the library drops MFD_NOEXEC_SEAL the same way.
+        // SAFETY: as above.
+        fd = unsafe { libc::memfd_create(NAME.as_ptr(), FLAGS & !MFD_NOEXEC_SEAL) };
+    }
     if fd < 0 {
         return Err(neg_errno());
     }

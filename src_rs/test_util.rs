@@ -101,3 +101,48 @@ pub fn huge_pages_available(kb: u64) -> i64 {
 pub fn errno(e: i32) -> i64 {
     -i64::from(e)
 }
+
+/// What the running kernel supports, found by trying each feature with a
+/// real syscall (never by reading the version: distributions backport, and
+/// `tools/kernel_shim` emulates older kernels under a newer one).
+pub struct Kernel {
+    /// `MFD_NOEXEC_SEAL` / `MFD_EXEC` (Linux 6.3+).
+    pub noexec_seal: bool,
+    /// `F_SEAL_EXEC` (Linux 6.3+).
+    pub exec_seal: bool,
+    /// `F_SEAL_FUTURE_WRITE` (Linux 5.1+).
+    pub future_write: bool,
+    /// `MFD_HUGETLB` (Linux 4.14+): any answer but `EINVAL`.
+    pub hugetlb: bool,
+}
+
+fn raw_create(flags: u32) -> i64 {
+    // SAFETY: a static NUL-terminated name.
+    let fd = unsafe { libc::memfd_create(c"probe".as_ptr(), flags) };
+    if fd < 0 {
+        neg_errno()
+    } else {
+        i64::from(fd)
+    }
+}
+
+fn seal_is_known(seal: u32) -> bool {
+    let fd = Fd(raw_create(MFD_CLOEXEC | MFD_ALLOW_SEALING) as i32);
+    raw_add_seals(&fd, seal.into()) == 0
+}
+
+/// Probes the running kernel (a few syscalls on scratch memfds).
+pub fn kernel() -> Kernel {
+    use crate::constants::{F_SEAL_EXEC, F_SEAL_FUTURE_WRITE, MFD_HUGETLB, MFD_NOEXEC_SEAL};
+    let noexec = raw_create(MFD_CLOEXEC | MFD_NOEXEC_SEAL);
+    let huge = raw_create(MFD_CLOEXEC | MFD_HUGETLB);
+    for fd in [noexec, huge] {
+        drop((fd >= 0).then_some(Fd(fd as i32)));
+    }
+    Kernel {
+        noexec_seal: noexec >= 0,
+        exec_seal: seal_is_known(F_SEAL_EXEC),
+        future_write: seal_is_known(F_SEAL_FUTURE_WRITE),
+        hugetlb: huge != errno(libc::EINVAL),
+    }
+}
