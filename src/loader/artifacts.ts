@@ -18,7 +18,7 @@ export interface Artifact {
 export const ARTIFACTS: Readonly<Record<string, Artifact>> = {
   "x86_64-unknown-linux-gnu": {
     file: "libdeno_memfd-x86_64-unknown-linux-gnu.so",
-    sha256: "d1829c43af7301d31077d3bd4c4893e766b57022bbd5e33fea19b98537a24bc2",
-    size: 651944,
+    sha256: "22684de1e834df281cf2ac2e107e4fc2644883dd415a6c3045efa09fe8a722cd",
+    size: 652072,
   },
 };
