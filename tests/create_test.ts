@@ -34,6 +34,18 @@ test("#1 a name of 249 bytes is accepted, 250 bytes is MemfdError EINVAL", async
   });
 });
 
+test("#1 a long name is refused in TypeScript, before any syscall", async () => {
+  // The native side refuses it too, in other words ("the kernel refused the
+  // name or flags"): this wording shows the TypeScript check ran first.
+  const before = "the name is longer than 249 UTF-8 bytes";
+  await assertNoFdLeak(() => {
+    for (const name of ["n".repeat(250), "é".repeat(125), "😀".repeat(63)]) {
+      const e = assertMemfdError(() => Memfd.create(name), "EINVAL", before);
+      assertEquals(e.syscall, "memfd_create");
+    }
+  });
+});
+
 test("#1 the name limit counts UTF-8 bytes, not characters", async () => {
   // "é" is two bytes: 124 of them plus one ASCII byte is exactly 249.
   using ok = Memfd.create("é".repeat(124) + "n");
