@@ -106,10 +106,8 @@ pub fn errno(e: i32) -> i64 {
 /// real syscall (never by reading the version: distributions backport, and
 /// `tools/kernel_shim` emulates older kernels under a newer one).
 pub struct Kernel {
-    /// `MFD_NOEXEC_SEAL` / `MFD_EXEC` (Linux 6.3+).
+    /// `MFD_NOEXEC_SEAL` / `MFD_EXEC` and with them `F_SEAL_EXEC` (6.3+).
     pub noexec_seal: bool,
-    /// `F_SEAL_EXEC` (Linux 6.3+).
-    pub exec_seal: bool,
     /// `F_SEAL_FUTURE_WRITE` (Linux 5.1+).
     pub future_write: bool,
     /// `MFD_HUGETLB` (Linux 4.14+): any answer but `EINVAL`.
@@ -133,7 +131,7 @@ fn seal_is_known(seal: u32) -> bool {
 
 /// Probes the running kernel (a few syscalls on scratch memfds).
 pub fn kernel() -> Kernel {
-    use crate::constants::{F_SEAL_EXEC, F_SEAL_FUTURE_WRITE, MFD_HUGETLB, MFD_NOEXEC_SEAL};
+    use crate::constants::{F_SEAL_FUTURE_WRITE, MFD_HUGETLB, MFD_NOEXEC_SEAL};
     let noexec = raw_create(MFD_CLOEXEC | MFD_NOEXEC_SEAL);
     let huge = raw_create(MFD_CLOEXEC | MFD_HUGETLB);
     for fd in [noexec, huge] {
@@ -141,7 +139,6 @@ pub fn kernel() -> Kernel {
     }
     Kernel {
         noexec_seal: noexec >= 0,
-        exec_seal: seal_is_known(F_SEAL_EXEC),
         future_write: seal_is_known(F_SEAL_FUTURE_WRITE),
         hugetlb: huge != errno(libc::EINVAL),
     }
