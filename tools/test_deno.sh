@@ -3,8 +3,10 @@
 # supported Deno and the newest (default), each installed from npm into
 # $DENO_VERSIONS_DIR (default target/deno_versions/<version>, untracked).
 # Older Deno reads neither lockfile v5 nor the system CA store by default:
-# runs use --no-lock (the import map pins the std version) and
-# DENO_TLS_CA_STORE=system.
+# each version runs in its own copy of the tree (next to its install, with
+# the release library linked in) whose lockfile it writes itself, so that
+# the children the suite starts (deno task, deno publish) agree with it,
+# and with DENO_TLS_CA_STORE=system.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 # Keep in step with MIN_DENO in src/loader/platform.ts and the README.
@@ -27,8 +29,15 @@ for version in "${versions[@]}"; do
   fi
   actual=$("$deno_bin" --version | head -n 1)
   echo "=== $actual"
+  tree="$prefix/tree"
+  rm -rf "$tree"
+  mkdir -p "$tree/target"
+  tar --exclude=./target --exclude=./.git -cf - . | tar -xf - -C "$tree"
+  rm -f "$tree/deno.lock"
+  ln -s "$PWD/target/release" "$tree/target/release"
   log=$(mktemp)
-  DENO_TLS_CA_STORE=system DENO="$deno_bin" tools/suite.sh --no-lock 2>&1 | tee "$log"
+  (cd "$tree" && DENO_TLS_CA_STORE=system DENO="$PWD/../node_modules/.bin/deno" \
+    CARGO_TARGET_DIR="$OLDPWD/target" tools/suite.sh) 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   line=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^(ok|FAILED) \|' | tail -n 1)
   rm -f "$log"
