@@ -13,7 +13,7 @@
 import { ARTIFACTS } from "./artifacts.ts";
 import { granted, probeFile, readGrantedEnv } from "./grants.ts";
 import { openLibraryFile } from "./open.ts";
-import { requireLinux } from "./platform.ts";
+import { requireDeno, requireLinux } from "./platform.ts";
 import { fetchIntoCache, openCached } from "./remote.ts";
 import { resolveSource, type Source } from "./resolve.ts";
 
@@ -111,4 +111,7 @@ async function openAtImport(): Promise<void> {
   ensureLoaded();
 }
 
+// An older Deno is refused at import, with the version it needs, rather than
+// failing later in ways that do not say why.
+requireDeno();
 await openAtImport();
