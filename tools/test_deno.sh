@@ -10,7 +10,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 # Keep in step with MIN_DENO in src/loader/platform.ts and the README.
-MIN_DENO=2.4.0
+MIN_DENO=2.5.0
 versions=("$@")
 [ ${#versions[@]} -gt 0 ] || versions=("$MIN_DENO" latest)
 dir=${DENO_VERSIONS_DIR:-target/deno_versions}
