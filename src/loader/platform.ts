@@ -23,7 +23,7 @@ export function requireLinux(os: string = Deno.build.os): void {
  * tools/test_deno.sh and the README. Not older: Deno 2.2 to 2.4 can crash
  * (SIGTRAP: "Check failed: FastApiCallNode::ArityForArgc", V8's optimizing
  * compiler on the fast path of FFI calls) under the suite's ring workload,
- * and Deno 2.0 and 2.1 also detach ring views differently.
+ * and Deno 2.0 also disagrees with the chaos models (ring reads of 0).
  */
 export const MIN_DENO = "2.5.0";
 
