@@ -6,7 +6,7 @@
  * @module
  */
 
-import { run, runOk } from "./run.ts";
+import { runOk } from "./run.ts";
 
 /** `O_CLOEXEC` as `/proc/<pid>/fdinfo` prints it in `flags:` (octal). */
 export const O_CLOEXEC = 0o2000000;
