@@ -10,8 +10,10 @@ kernels=("$@")
 
 set -e
 cargo build --release --quiet
-cargo build --release --quiet --locked \
-  --manifest-path tools/kernel_shim/Cargo.toml --target-dir target/kernel_shim
+shim_cargo=(--quiet --locked --manifest-path tools/kernel_shim/Cargo.toml
+  --target-dir target/kernel_shim)
+cargo test "${shim_cargo[@]}"
+cargo build --release "${shim_cargo[@]}"
 shim=target/kernel_shim/release/kernel_shim
 set +e
 

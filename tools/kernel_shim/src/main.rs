@@ -10,6 +10,12 @@
 //! | `5.0` | the above and `F_SEAL_FUTURE_WRITE` |
 //! | `4.13` | the above and `MFD_HUGETLB` |
 //! | `native` | nothing (no filter: runs the command as is) |
+//!
+//! What it cannot emulate: a real kernel checks that the fd is open for
+//! writing (EPERM) before it looks at the seal bits, so an unknown seal
+//! added through a read-only fd is EPERM there and EINVAL here; and the
+//! running kernel's other behaviour (e.g. the mode of a new memfd follows
+//! `vm.memfd_noexec`, which is 0 = executable unless set) stays its own.
 
 use std::ffi::CString;
 use std::process::ExitCode;
@@ -51,9 +57,12 @@ fn missing(kernel: &str) -> Option<Missing> {
 }
 
 // Classic BPF opcodes (linux/filter.h, linux/bpf_common.h).
-const BPF_LD_W_ABS: u16 = 0x00 | 0x00 | 0x20; // BPF_LD | BPF_W | BPF_ABS
-const BPF_JEQ_K: u16 = 0x05 | 0x10 | 0x00; // BPF_JMP | BPF_JEQ | BPF_K
-const BPF_JSET_K: u16 = 0x05 | 0x40 | 0x00; // BPF_JMP | BPF_JSET | BPF_K
+// BPF_LD (0) | BPF_W (0) | BPF_ABS (0x20)
+const BPF_LD_W_ABS: u16 = 0x20;
+// BPF_JMP (5) | BPF_JEQ (0x10) | BPF_K (0)
+const BPF_JEQ_K: u16 = 0x15;
+// BPF_JMP (5) | BPF_JSET (0x40) | BPF_K (0)
+const BPF_JSET_K: u16 = 0x45;
 const BPF_RET_K: u16 = 0x06; // BPF_RET | BPF_K
 
 const SECCOMP_RET_ALLOW: u32 = 0x7fff_0000;
@@ -125,7 +134,10 @@ fn install(m: &Missing) -> Result<(), String> {
     };
     // SAFETY: PR_SET_NO_NEW_PRIVS takes integer arguments only.
     if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } != 0 {
-        return Err(format!("prctl(PR_SET_NO_NEW_PRIVS): {}", std::io::Error::last_os_error()));
+        return Err(format!(
+            "prctl(PR_SET_NO_NEW_PRIVS): {}",
+            std::io::Error::last_os_error()
+        ));
     }
     // SAFETY: `prog` points at `filter`, which outlives the call; the kernel
     // copies the program.
@@ -138,7 +150,10 @@ fn install(m: &Missing) -> Result<(), String> {
         )
     };
     if r != 0 {
-        return Err(format!("seccomp(SECCOMP_SET_MODE_FILTER): {}", std::io::Error::last_os_error()));
+        return Err(format!(
+            "seccomp(SECCOMP_SET_MODE_FILTER): {}",
+            std::io::Error::last_os_error()
+        ));
     }
     Ok(())
 }
@@ -173,7 +188,11 @@ fn main() -> ExitCode {
     // SAFETY: `ptrs` is a NULL-terminated array of NUL-terminated strings
     // that outlive the call (execvp only returns on failure).
     unsafe { libc::execvp(ptrs[0], ptrs.as_ptr()) };
-    eprintln!("kernel_shim: {}: {}", args[2], std::io::Error::last_os_error());
+    eprintln!(
+        "kernel_shim: {}: {}",
+        args[2],
+        std::io::Error::last_os_error()
+    );
     ExitCode::from(127)
 }
 
@@ -186,7 +205,10 @@ mod tests {
         let prog = program(missing("4.13").as_ref().unwrap());
         for (i, insn) in prog.iter().enumerate() {
             if insn.code & 0x07 == 0x05 {
-                assert!(i + 1 + (insn.jt.max(insn.jf) as usize) < prog.len(), "insn {i}");
+                assert!(
+                    i + 1 + (insn.jt.max(insn.jf) as usize) < prog.len(),
+                    "insn {i}"
+                );
             }
         }
         assert_eq!(prog.last().unwrap().code, BPF_RET_K);
