@@ -109,6 +109,18 @@ mod tests {
     }
 
     #[test]
+    fn empty_sets_are_answers_not_errors_whatever_errno_held() {
+        // A stale errno must not turn "no seals" or "add nothing" into an
+        // error: 0 is a result here.
+        let fd = sized("empty", 0);
+        // SAFETY: errno is this thread's own variable.
+        unsafe { *libc::__errno_location() = libc::EIO };
+        assert_eq!(get(fd.0), 0);
+        assert_eq!(add(fd.0, 0), 0);
+        assert_eq!(get(fd.0), 0);
+    }
+
+    #[test]
     fn an_fd_that_is_not_open_is_ebadf() {
         // A high number no test opens (a closed one may be reused by another
         // test's thread at once).
