@@ -27,7 +27,6 @@ import type { Mapping } from "./src/mapping.ts";
 import type { Memfd } from "./src/memfd.ts";
 import { isLoaded } from "./src/loader/library.ts";
 import { addTracker, type ResourceKind } from "./src/tracking.ts";
-import type { V8ErrorConstructor } from "./src/types.ts";
 
 /**
  * One resource a checked function left behind.
@@ -135,11 +134,10 @@ const INTERNAL = [`${LIBRARY}src/`, `${LIBRARY}testing.ts`, `${LIBRARY}ffi/`];
  * the very moment a test has run out of fds.
  */
 function captureStack(): Error {
-  const V8Error = Error as V8ErrorConstructor;
-  const limit = V8Error.stackTraceLimit;
-  V8Error.stackTraceLimit = 24;
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 24;
   const capture = new Error("created here");
-  V8Error.stackTraceLimit = limit;
+  Error.stackTraceLimit = limit;
   return capture;
 }
 

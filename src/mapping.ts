@@ -6,7 +6,6 @@
 import { dm_retire, dm_sync, dm_unmap } from "./native.ts";
 import { check } from "./failures.ts";
 import { acquired, released } from "./tracking.ts";
-import type { TransferableBuffer } from "./types.ts";
 
 /**
  * How a mapping shares its pages with the memfd: `"shared"` writes reach
@@ -268,9 +267,8 @@ export class Mapping implements Disposable {
     finalizer.unregister(this.#buffer);
     // Detach first: no view may outlive the pages it points at. A buffer
     // that was moved out is detached already, but its new owner is not.
-    const buffer = this.#buffer as TransferableBuffer;
-    this.#moved = buffer.detached;
-    this.#buffer = this.#moved ? new ArrayBuffer(0) : buffer.transfer(0);
+    this.#moved = this.#buffer.detached;
+    this.#buffer = this.#moved ? new ArrayBuffer(0) : this.#buffer.transfer(0);
     this.#bytes = new Uint8Array(this.#buffer);
     if (this.#pinned === 0) this.#release();
   }

@@ -6,7 +6,6 @@
  */
 
 import { assertEquals } from "@std/assert";
-import type { TransferableBuffer } from "../src/types.ts";
 import { Memfd } from "../mod.ts";
 import { MOD, runDeno } from "./support/run.ts";
 
@@ -117,7 +116,7 @@ Deno.test("in this process: unmap() after transfer() leaves the moved buffer rea
   using fd = Memfd.create("moved-here", { size: 4096 });
   const map = fd.map();
   map.bytes[0] = 1;
-  const moved = (map.buffer as TransferableBuffer).transfer();
+  const moved = map.buffer.transfer();
   map.unmap();
   assertEquals(new Uint8Array(moved).length, 4096);
   assertEquals(new Uint8Array(moved)[0], 0);

@@ -9,12 +9,11 @@ import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { Memfd } from "../mod.ts";
 import { MOD, ROOT, runDeno } from "./support/run.ts";
 import { birthSeals } from "./support/kernel.ts";
-import type { Bytes } from "../src/types.ts";
 
 const PAGE = 4096;
 const LIB = `${ROOT}target/release/libdeno_memfd.so`;
 
-async function sha256(bytes: Bytes): Promise<string> {
+async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", bytes);
   return Array.from(
     new Uint8Array(digest),

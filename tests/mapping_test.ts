@@ -5,7 +5,6 @@
  */
 
 import { test } from "./support/leak_checked.ts";
-import type { TransferableBuffer } from "../src/types.ts";
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import { Memfd } from "../mod.ts";
 import {
@@ -194,7 +193,7 @@ test("unmap() detaches every view: length 0, element reads undefined, writes ign
   assertEquals(map.byteLength, 0);
   assertEquals(map.bytes.length, 0);
   assertEquals(map.buffer.byteLength, 0);
-  assert((buffer as TransferableBuffer).detached);
+  assert(buffer.detached);
   for (const stale of [bytes, window, sub, floats]) {
     assertEquals(stale.length, 0);
     assertEquals(stale.byteLength, 0);

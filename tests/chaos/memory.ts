@@ -9,15 +9,6 @@
 /** The kinds {@linkcode inMemory} makes. */
 export type MemoryKind = "offset" | "shared" | "resizable";
 
-/**
- * The ES2024 resizable `ArrayBuffer` constructor, which TypeScript before
- * 5.7 (Deno before 2.2) does not declare.
- */
-const ResizableArrayBuffer = ArrayBuffer as unknown as new (
-  length: number,
-  options: { maxByteLength: number },
-) => ArrayBuffer;
-
 /** A copy of `content` in memory of `kind`. */
 export function inMemory(kind: MemoryKind, content: Uint8Array): Uint8Array {
   const n = content.length;
@@ -30,9 +21,7 @@ export function inMemory(kind: MemoryKind, content: Uint8Array): Uint8Array {
       bytes = new Uint8Array(new SharedArrayBuffer(n));
       break;
     case "resizable":
-      bytes = new Uint8Array(
-        new ResizableArrayBuffer(n, { maxByteLength: n + 64 }),
-      );
+      bytes = new Uint8Array(new ArrayBuffer(n, { maxByteLength: n + 64 }));
   }
   bytes.set(content);
   return bytes;

@@ -5,7 +5,6 @@
  */
 
 import { ROOT } from "./run.ts";
-import type { Bytes } from "../../src/types.ts";
 
 /** What the server is allowed to hand out: what a package would carry. */
 const SERVED =
@@ -20,8 +19,8 @@ const TYPES: Readonly<Record<string, string>> = {
 /** Changes a file on its way out; `undefined` serves it unchanged. */
 export type Tamper = (
   path: string,
-  bytes: Bytes,
-) => Bytes | undefined;
+  bytes: Uint8Array<ArrayBuffer>,
+) => Uint8Array<ArrayBuffer> | undefined;
 
 /** A running server; `await using` stops it. */
 export interface RepoServer extends AsyncDisposable {
@@ -45,7 +44,7 @@ export function serveRepo(tamper?: Tamper): RepoServer {
       if (!SERVED.test(path) || path.includes("..")) {
         return new Response("not found", { status: 404 });
       }
-      let bytes: Bytes;
+      let bytes: Uint8Array<ArrayBuffer>;
       try {
         bytes = await Deno.readFile(`${ROOT}${path.slice(1)}`);
       } catch {
