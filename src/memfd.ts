@@ -1136,6 +1136,15 @@ export class Memfd implements Disposable {
     const at = toIndex(position, "position");
     if (bytes.byteLength === 0) return 0;
     if (op === "write") checkEnd(at, bytes.byteLength);
+    // Deno before 2.9 passes a resizable buffer to a nonblocking call as
+    // is: shrinking it mid-call would free memory the call is writing.
+    // Refuse it on every Deno, as later ones do themselves.
+    if ((bytes.buffer as { resizable?: boolean }).resizable === true) {
+      throw new TypeError(
+        `${op}Async cannot use a view of a resizable ArrayBuffer: it could ` +
+          `shrink while the call runs; use ${op}() or a fixed-size buffer`,
+      );
+    }
     this.#inFlight++;
     const unpin = pinMapping(bytes.buffer);
     try {

@@ -132,6 +132,16 @@ mod tests {
     }
 
     #[test]
+    fn end_of_file_is_zero_whatever_errno_held() {
+        // pread's 0 at end of file is a result, not a failure to look up.
+        let fd = sized("eof-errno", 10);
+        let mut out = [0u8; 4];
+        // SAFETY: errno is this thread's own variable.
+        unsafe { *libc::__errno_location() = libc::EIO };
+        assert_eq!(pread_all(fd.0, &mut out, 10), Ok(0));
+    }
+
+    #[test]
     fn writes_past_eof_grow_the_file() {
         let fd = sized("grow", 0);
         assert_eq!(pwrite_all(fd.0, b"abc", 5000), Ok(3));

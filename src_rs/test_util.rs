@@ -82,3 +82,41 @@ pub fn huge_pages_available(kb: u64) -> i64 {
     };
     read("free_hugepages") - read("resv_hugepages")
 }
+
+/// What the running kernel supports, found by trying each feature with a
+/// real syscall (never by reading the version: distributions backport, and
+/// `tools/kernel_shim` emulates older kernels under a newer one).
+pub struct Kernel {
+    /// `MFD_NOEXEC_SEAL` / `MFD_EXEC` and with them `F_SEAL_EXEC` (6.3+).
+    pub noexec_seal: bool,
+    /// `F_SEAL_FUTURE_WRITE` (Linux 5.1+).
+    pub future_write: bool,
+    /// `MFD_HUGETLB` (Linux 4.14+): any answer but `EINVAL`.
+    pub hugetlb: bool,
+}
+
+/// A raw `memfd_create("probe", flags)`.
+fn raw_create(flags: u32) -> Result<Fd> {
+    // SAFETY: a static NUL-terminated name.
+    let fd = unsafe { libc::memfd_create(c"probe".as_ptr(), flags) };
+    if fd < 0 {
+        return Err(crate::errno::Errno::last());
+    }
+    Ok(Fd(fd))
+}
+
+fn seal_is_known(seal: u32) -> bool {
+    raw_create(MFD_CLOEXEC | MFD_ALLOW_SEALING)
+        .is_ok_and(|fd| raw_add_seals(&fd, seal.into()).is_ok())
+}
+
+/// Probes the running kernel (a few syscalls on scratch memfds).
+pub fn kernel() -> Kernel {
+    use crate::constants::{F_SEAL_FUTURE_WRITE, MFD_HUGETLB, MFD_NOEXEC_SEAL};
+    let huge = raw_create(MFD_CLOEXEC | MFD_HUGETLB);
+    Kernel {
+        noexec_seal: raw_create(MFD_CLOEXEC | MFD_NOEXEC_SEAL).is_ok(),
+        future_write: seal_is_known(F_SEAL_FUTURE_WRITE),
+        hugetlb: !matches!(huge, Err(crate::errno::Errno::EINVAL)),
+    }
+}

@@ -13,8 +13,42 @@ import {
 } from "@std/assert";
 import { Memfd, MemfdError } from "../mod.ts";
 import { assertMemfdError } from "./support/assert.ts";
+import { kernel } from "./support/kernel.ts";
 
 const PAGE = 4096;
+
+/** Hugetlb failures: a missing pool, a write; before 4.14, any hugetlb. */
+function hugetlbHints(): Hint[] {
+  if (!kernel.hugetlb) {
+    return [[
+      "hugetlb on a kernel without it",
+      () => {
+        Memfd.create("huge", { hugetlb: true });
+      },
+      "EINVAL",
+      "hugetlb sizes need a kernel that knows them",
+    ]];
+  }
+  return [
+    [
+      "a huge page size without a pool",
+      () => {
+        Memfd.create("huge", { hugetlb: "16GB" });
+      },
+      "ENODEV",
+      "/sys/kernel/mm/hugepages",
+    ],
+    [
+      "write() to a hugetlb memfd",
+      () => {
+        using fd = Memfd.create("huge", { hugetlb: "2MB", size: 2 << 20 });
+        fd.write(new Uint8Array(1));
+      },
+      "EINVAL",
+      "mapping",
+    ],
+  ];
+}
 
 test("MemfdError carries code, errno and syscall, and names them in the message", () => {
   using fd = Memfd.create("shape", { allowSealing: false });
@@ -184,23 +218,7 @@ test("messages are actionable: they name the memfd and say what to do", async (t
       "EINVAL",
       "249 UTF-8 bytes",
     ],
-    [
-      "a huge page size without a pool",
-      () => {
-        Memfd.create("huge", { hugetlb: "16GB" });
-      },
-      "ENODEV",
-      "/sys/kernel/mm/hugepages",
-    ],
-    [
-      "write() to a hugetlb memfd",
-      () => {
-        using fd = Memfd.create("huge", { hugetlb: "2MB", size: 2 << 20 });
-        fd.write(new Uint8Array(1));
-      },
-      "EINVAL",
-      "mapping",
-    ],
+    ...hugetlbHints(),
     [
       "adopting a non-memfd",
       () => {

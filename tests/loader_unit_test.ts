@@ -15,7 +15,13 @@ import { cachedLibraryPath, denoCacheDir } from "../src/loader/cache_dir.ts";
 import { sha256Hex } from "../src/loader/checksum.ts";
 import { elfProblem } from "../src/loader/elf.ts";
 import { DENIED, type EnvReader, type Presence } from "../src/loader/grants.ts";
-import { requireLinux, unsupportedReason } from "../src/loader/platform.ts";
+import {
+  MIN_DENO,
+  requireDeno,
+  requireLinux,
+  unsupportedDenoReason,
+  unsupportedReason,
+} from "../src/loader/platform.ts";
 import {
   localCandidates,
   type RemoteSource,
@@ -62,6 +68,34 @@ Deno.test("platform: Linux is supported, anything else NotSupported", () => {
     assertStringIncludes(e.message, os);
   }
   requireLinux("linux");
+});
+
+Deno.test("platform: Deno older than MIN_DENO is NotSupported, naming the minimum", () => {
+  const [major, minor, patch] = MIN_DENO.split(".").map(Number);
+  for (
+    const ok of [
+      MIN_DENO,
+      `${major}.${minor}.${patch + 1}`,
+      `${major}.${minor + 1}.0`,
+      `${major + 1}.0.0`,
+      `${MIN_DENO}-rc.1+abc`,
+      Deno.version.deno,
+    ]
+  ) {
+    assertEquals(unsupportedDenoReason(ok), undefined, ok);
+    requireDeno(ok);
+  }
+  const older = [
+    "1.46.3",
+    minor > 0 ? `${major}.${minor - 1}.9` : `${major - 1}.99.99`,
+    "not a version",
+  ];
+  if (patch > 0) older.push(`${major}.${minor}.${patch - 1}`);
+  for (const old of older) {
+    const e = assertThrows(() => requireDeno(old), Deno.errors.NotSupported);
+    assertStringIncludes(e.message, `needs Deno ${MIN_DENO} or newer`);
+    assertStringIncludes(e.message, old);
+  }
 });
 
 Deno.test("resolve: DENO_MEMFD_LIB, when readable, comes first", () => {

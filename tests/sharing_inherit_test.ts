@@ -3,7 +3,7 @@
  * `/proc/<pid>/fd/<n>` path; and which of them needs `cloexec: false`.
  */
 import { test } from "./support/leak_checked.ts";
-import { assertEquals, assertMatch } from "@std/assert";
+import { assertEquals, assertInstanceOf, assertMatch } from "@std/assert";
 import { spawn } from "node:child_process";
 import { Memfd } from "../mod.ts";
 import { denoRun, MOD, ROOT, run, runDeno, runPython } from "./support/run.ts";
@@ -48,6 +48,20 @@ function spawnWithFd(
   });
 }
 
+/**
+ * The error `spawn` reports when this Deno's `node:child_process` cannot
+ * put an fd number into a child's stdio (before Deno 2.8: a TypeError,
+ * "serde_v8 error: invalid type; expected: enum, got: Number"), or
+ * `undefined` when it can. Probed by spawning `true` with fd 0 as fd 3.
+ */
+const stdioFdRefusal: Error | undefined = await new Promise((resolve) => {
+  const child = spawn("true", [], { stdio: ["ignore", "ignore", "ignore", 0] });
+  child.on("error", (error) => resolve(error));
+  child.on("close", () => resolve(undefined));
+});
+/** Tests that need an fd number in `stdio` (Deno 2.8+). */
+const STDIO_FDS = { ignore: stdioFdRefusal !== undefined };
+
 const PYTHON_FD3 = `
 import mmap, os
 print(os.readlink("/proc/self/fd/3"))
@@ -56,35 +70,61 @@ with mmap.mmap(3, os.fstat(3).st_size) as m:
     m[0:5] = b"CHILD"
 `;
 
-test("node:child_process spawn maps a close-on-exec memfd to the child's fd 3 (no cloexec: false needed)", async () => {
-  using fd = memfdWith("hello child");
-  const out = await spawnWithFd("python3", ["-c", PYTHON_FD3], fd.fd);
-  assertEquals(out.stderr, "");
-  const [link, text] = out.stdout.trim().split("\n");
-  assertMatch(link, /^\/memfd:inherited/);
-  assertEquals(text, "hello child");
-  // The child wrote through a shared mapping of the same memory.
-  assertEquals(textOf(fd), "CHILD child");
-});
+test(
+  "node:child_process spawn maps a close-on-exec memfd to the child's fd 3 (no cloexec: false needed)",
+  STDIO_FDS,
+  async () => {
+    using fd = memfdWith("hello child");
+    const out = await spawnWithFd("python3", ["-c", PYTHON_FD3], fd.fd);
+    assertEquals(out.stderr, "");
+    const [link, text] = out.stdout.trim().split("\n");
+    assertMatch(link, /^\/memfd:inherited/);
+    assertEquals(text, "hello child");
+    // The child wrote through a shared mapping of the same memory.
+    assertEquals(textOf(fd), "CHILD child");
+  },
+);
 
-test("a child deno adopts the inherited fd 3 with Memfd.fromFd", async () => {
-  using fd = memfdWith("from the parent");
-  const [deno, ...args] = denoRun("-");
-  const out = await spawnWithFd(
-    deno,
-    args,
-    fd.fd,
-    `
+test(
+  "a child deno adopts the inherited fd 3 with Memfd.fromFd",
+  STDIO_FDS,
+  async () => {
+    using fd = memfdWith("from the parent");
+    const [deno, ...args] = denoRun("-");
+    const out = await spawnWithFd(
+      deno,
+      args,
+      fd.fd,
+      `
     import { Memfd } from "${MOD}";
     using fd = Memfd.fromFd(3);
     const bytes = new Uint8Array(fd.size);
     fd.read(bytes);
     console.log(fd.name, new TextDecoder().decode(bytes));
   `,
-  );
-  assertEquals(out.stderr, "");
-  assertEquals(out.stdout.trim(), "inherited from the parent");
-});
+    );
+    assertEquals(out.stderr, "");
+    assertEquals(out.stdout.trim(), "inherited from the parent");
+  },
+);
+
+test(
+  "before Deno 2.8 an fd number in stdio is refused with an error event, not a crash",
+  {
+    ignore: stdioFdRefusal === undefined,
+  },
+  async () => {
+    using fd = memfdWith("not inherited");
+    const child = spawn("true", [], {
+      stdio: ["ignore", "ignore", "ignore", fd.fd],
+    });
+    const error = await new Promise((resolve) => child.on("error", resolve));
+    assertInstanceOf(error, TypeError);
+    // The way that works on every Deno: the child opens memfd.path.
+    const out = await run("cat", [fd.path]);
+    assertEquals(out.stdout, "not inherited");
+  },
+);
 
 test("without a stdio mapping a child inherits the fd number only with cloexec: false", async () => {
   const probe = (n: number) =>

@@ -3,6 +3,7 @@ import {
   assertEquals,
   assertInstanceOf,
   assertMatch,
+  assertNotEquals,
   assertRejects,
   assertStringIncludes,
 } from "@std/assert";
@@ -13,13 +14,15 @@ import {
   MemfdLeakError,
   noMemfdLeaks,
 } from "../testing.ts";
-import { dm_cloexec, dm_live_mappings } from "../src/native.ts";
+import { dm_live_mappings } from "../src/native.ts";
+import { stalledBuffer, stallUnavailable } from "./support/stall.ts";
+import { openFdsSync } from "./support/run.ts";
 
 const THIS_FILE = new URL(import.meta.url).pathname;
 
-/** Whether `fd` is an open fd of this process. */
-function isOpen(fd: number): boolean {
-  return dm_cloexec(fd) >= 0;
+/** What `fd` of this process links to (`undefined` when it is not open). */
+function linkOf(fd: number): string | undefined {
+  return openFdsSync(Deno.pid).get(fd);
 }
 
 Deno.test("assertNoMemfdLeaks passes and returns when everything is released", async () => {
@@ -53,7 +56,12 @@ Deno.test("a memfd left open is named, with where it was created, and closed", a
     !error.leaks[0].createdAt.includes("/src/memfd.ts"),
     "library frames are left out of the stack",
   );
-  assert(!isOpen(fd), "the leaked memfd was closed by the cleanup");
+  // Not "not open": a closed number is free for whatever opens next.
+  assertNotEquals(
+    linkOf(fd),
+    "/memfd:forgotten (deleted)",
+    "the leaked memfd was closed by the cleanup",
+  );
 });
 
 Deno.test("the created-at stack leaves out Deno's test runner frames", async () => {
@@ -123,7 +131,7 @@ Deno.test("the function's own error wins, and leaks are still cleaned up", async
     SyntaxError,
     "boom",
   );
-  assert(!isOpen(fd));
+  assertNotEquals(linkOf(fd), "/memfd:thrower (deleted)");
 });
 
 Deno.test("cleanup: false leaves leaked resources alone", async () => {
@@ -136,19 +144,26 @@ Deno.test("cleanup: false leaves leaked resources alone", async () => {
     MemfdLeakError,
   );
   const kept = leaked!;
-  assert(!kept.closed && isOpen(kept.fd));
+  assert(!kept.closed);
+  assertEquals(linkOf(kept.fd), "/memfd:kept (deleted)");
   kept.close();
 });
 
-Deno.test("a close deferred behind an in-flight call is still a leak", async () => {
+Deno.test({
+  name: "a close deferred behind an in-flight call is still a leak",
+  ignore: stallUnavailable !== undefined,
+}, async () => {
+  // The read's copy into `stall` waits until released: the call is in
+  // flight for as long as the test says, however fast or loaded the machine.
+  using stall = stalledBuffer();
   let pending: Promise<number> | undefined;
   let fd = -1;
   const error = await assertRejects(
     () =>
       assertNoMemfdLeaks(() => {
-        const memfd = Memfd.create("busy", { size: 1 << 20 });
+        const memfd = Memfd.create("busy", { size: 4096 });
         fd = memfd.fd;
-        pending = memfd.readAsync(new Uint8Array(1 << 20));
+        pending = memfd.readAsync(stall.bytes);
         memfd.close();
       }, { cleanup: false }),
     MemfdLeakError,
@@ -157,8 +172,14 @@ Deno.test("a close deferred behind an in-flight call is still a leak", async () 
     error.message,
     "memfd 'busy': close() was called but a readAsync/writeAsync still holds its fd",
   );
-  assertEquals(await pending, 1 << 20);
-  assert(!isOpen(fd), "the fd closes once the call is done");
+  assertEquals(
+    linkOf(fd),
+    "/memfd:busy (deleted)",
+    "still open while in flight",
+  );
+  stall.release();
+  assertEquals(await pending, 4096);
+  assertNotEquals(linkOf(fd), "/memfd:busy (deleted)", "closed once done");
 });
 
 Deno.test("adopted fds that the Memfd does not own are not leaks", async () => {

@@ -197,6 +197,27 @@ Deno.test("URL import: a truncated download is refused and nothing is cached", a
   });
 });
 
+Deno.test("URL import: a download with bytes appended is refused and nothing is cached", async () => {
+  // The pinned bytes come first, so a loader that stopped reading at the
+  // pinned size would see a matching checksum: it must read past it.
+  await withDenoDir(async (denoDir) => {
+    await using server = serveRepo((path, bytes) => {
+      if (path !== LIBRARY_PATH) return undefined;
+      const longer = new Uint8Array(bytes.length + 16);
+      longer.set(bytes);
+      return longer;
+    });
+    const out = await child(
+      useFrom(server),
+      firstRunFlags(server, denoDir),
+      denoDir,
+    );
+    assertNotEquals(out.code, 0);
+    assertMatch(out.stderr, /refused the library .*: size mismatch/);
+    assertEquals(cacheEntries(denoDir), []);
+  });
+});
+
 Deno.test("URL import: an unreachable library URL is named, with the ways around it", async () => {
   await withDenoDir(async (denoDir) => {
     await using server = serveRepo();

@@ -23,7 +23,7 @@ import { envConsulted } from "./cache_dir.ts";
 import { fetchIntoCache, fetchNeeds } from "./fetch.ts";
 import { granted, probeFile, readGrantedEnv } from "./grants.ts";
 import { openable, openLibraryFile, openNeeds } from "./open.ts";
-import { requireLinux } from "./platform.ts";
+import { requireDeno, requireLinux } from "./platform.ts";
 import { installCommand, openCached } from "./remote.ts";
 import { resolveSource, type Source } from "./resolve.ts";
 
@@ -176,4 +176,7 @@ async function openAtImport(): Promise<void> {
   ensureLoaded();
 }
 
+// An older Deno is refused at import, with the version it needs, rather than
+// failing later in ways that do not say why.
+requireDeno();
 await openAtImport();

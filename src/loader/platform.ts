@@ -16,3 +16,44 @@ export function requireLinux(os: string = Deno.build.os): void {
   const reason = unsupportedReason(os);
   if (reason !== undefined) throw new Deno.errors.NotSupported(reason);
 }
+
+/**
+ * The oldest Deno deno_memfd supports: the test suite passes on it and on
+ * the newest (`deno task test:deno`). Keep in step with MIN_DENO in
+ * tools/test_deno.sh and the README. Not older: Deno 2.2 to 2.4 can crash
+ * (SIGTRAP: "Check failed: FastApiCallNode::ArityForArgc", V8's optimizing
+ * compiler on the fast path of FFI calls) under the suite's ring workload,
+ * and Deno 2.0 also disagrees with the chaos models (ring reads of 0).
+ */
+export const MIN_DENO = "2.5.0";
+
+function parseVersion(version: string): number[] | undefined {
+  const match = /^(\d+)\.(\d+)\.(\d+)/.exec(version);
+  return match ? match.slice(1, 4).map(Number) : undefined;
+}
+
+function atLeast(have: number[], need: number[]): boolean {
+  for (let i = 0; i < 3; i++) {
+    if (have[i] !== need[i]) return have[i] > need[i];
+  }
+  return true;
+}
+
+/**
+ * Why deno_memfd refuses Deno `version` (older than {@linkcode MIN_DENO}),
+ * or `undefined` when it runs on it.
+ */
+export function unsupportedDenoReason(version: string): string | undefined {
+  const have = parseVersion(version);
+  if (have !== undefined && atLeast(have, parseVersion(MIN_DENO)!)) {
+    return undefined;
+  }
+  return `deno_memfd needs Deno ${MIN_DENO} or newer; this is Deno ` +
+    `${version}: upgrade with 'deno upgrade'`;
+}
+
+/** Throws `Deno.errors.NotSupported` when Deno `version` is too old. */
+export function requireDeno(version: string = Deno.version.deno): void {
+  const reason = unsupportedDenoReason(version);
+  if (reason !== undefined) throw new Deno.errors.NotSupported(reason);
+}

@@ -2,7 +2,7 @@
  * Plain memory of the kinds a buffer argument can be, each of which the
  * FFI boundary treats differently: a view at an offset into a larger
  * buffer, a `SharedArrayBuffer`, a resizable `ArrayBuffer` (which
- * nonblocking FFI calls refuse).
+ * readAsync/writeAsync refuse).
  * @module
  */
 

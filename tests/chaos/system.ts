@@ -2,27 +2,10 @@ import { dm_live_mappings } from "../../src/native.ts";
 import { mismatch } from "./expect.ts";
 
 /**
- * What the kernel offers and what this process holds, read from `/sys` and
- * `/proc` synchronously: a check made while async calls are in flight must
+ * What this process holds, read from `/proc` synchronously: a check made while async calls are in flight must
  * not let their continuations run.
  * @module
  */
-
-/** Which hugetlb page sizes this kernel has a pool directory for. */
-export function hugeSizes(): Set<string> {
-  const sizes = new Set<string>();
-  try {
-    for (const e of Deno.readDirSync("/sys/kernel/mm/hugepages")) {
-      const kb = Number(/hugepages-(\d+)kB/.exec(e.name)?.[1]);
-      if (kb === 2048) sizes.add("2MB");
-      if (kb === 1048576) sizes.add("1GB");
-      if (kb === 64) sizes.add("64KB");
-    }
-  } catch {
-    // No hugetlb at all: every hugetlb create is ENODEV.
-  }
-  return sizes;
-}
 
 /**
  * Every fd this process has open, from `/proc/self/fd`: fd → link target

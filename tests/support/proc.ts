@@ -6,7 +6,7 @@
  * @module
  */
 
-import { run, runOk } from "./run.ts";
+import { runOk } from "./run.ts";
 
 /** `O_CLOEXEC` as `/proc/<pid>/fdinfo` prints it in `flags:` (octal). */
 export const O_CLOEXEC = 0o2000000;
@@ -24,17 +24,29 @@ const DENO_DIR = Deno.env.get("DENO_DIR") ??
  * and pidfd of the child that lists them, and Deno's own cache databases.
  */
 export async function openFds(): Promise<Map<number, string>> {
+  let out: string;
   // An fd closing while find walks the directory makes it exit 1: fine, it
-  // was not open at the moment it looked.
-  const { stdout: out } = await run("find", [
-    `/proc/${Deno.pid}/fd`,
-    "-mindepth",
-    "1",
-    "-maxdepth",
-    "1",
-    "-printf",
-    "%f %l\\n",
-  ]);
+  // was not open at the moment it looked. Its output goes to a file, not a
+  // pipe: Deno before 2.3 also opens a socket pair for a piped child, new
+  // ones each time, which would look like a changed set.
+  const file = await Deno.makeTempFile({ prefix: "memfd-fds-" });
+  try {
+    await new Deno.Command("sh", {
+      args: [
+        "-c",
+        'exec find "$1" -mindepth 1 -maxdepth 1 -printf "%f %l\\n" > "$2"',
+        "sh",
+        `/proc/${Deno.pid}/fd`,
+        file,
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    out = await Deno.readTextFile(file);
+  } finally {
+    await Deno.remove(file);
+  }
   const fds = new Map<number, string>();
   for (const line of out.split("\n")) {
     if (line === "") continue;
@@ -44,6 +56,8 @@ export async function openFds(): Promise<Map<number, string>> {
       // An empty target: the fd closed between find's listing and readlink.
       target === "" ||
       target.startsWith("pipe:[") || target === "anon_inode:[pidfd]" ||
+      // The lister's null stdio (the library never opens /dev/null).
+      target === "/dev/null" ||
       target.startsWith(`${DENO_DIR}/`)
     ) {
       continue;

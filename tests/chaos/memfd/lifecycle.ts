@@ -4,7 +4,7 @@
  * @module
  */
 
-import { Memfd } from "../../../mod.ts";
+import { type HugePageSize, Memfd } from "../../../mod.ts";
 import { dm_cloexec } from "../../../src/native.ts";
 import { type Expect, fails, mismatch, OK } from "../expect.ts";
 import { fmt, q } from "../format.ts";
@@ -12,6 +12,7 @@ import { BAD_NUMBERS, BAD_OPTIONS, NON_MEMFD_PATHS } from "../hostile.ts";
 import { genName, genSize } from "./gen.ts";
 import { EXEC, FileModel, HUGE, PAGE, SEAL } from "./model.ts";
 import { verifyFile } from "./verify.ts";
+import { kernel } from "../../support/kernel.ts";
 import { type Handle, MAX_HANDLES, type MemfdWorld } from "./world.ts";
 
 const encoder = new TextEncoder();
@@ -47,8 +48,11 @@ export function opCreate(w: MemfdWorld): void {
   }
   let expect: Expect = OK;
   if (encoder.encode(name).length > 249) expect = fails("EINVAL");
-  else if (isHuge && !w.huge.has(pageSize)) expect = fails("ENODEV");
-  else if (isHuge && size !== undefined && size % granule !== 0) {
+  else if (hugetlb !== undefined && hugetlb !== false && !kernel.hugetlb) {
+    expect = fails("EINVAL");
+  } else if (isHuge && !kernel.hugePageSizes.has(pageSize as HugePageSize)) {
+    expect = fails("ENODEV");
+  } else if (isHuge && size !== undefined && size % granule !== 0) {
     expect = fails("EINVAL");
   }
   const args = r.chance(0.1) && Object.keys(o).length === 0 ? [] : [o];
@@ -67,8 +71,9 @@ export function opCreate(w: MemfdWorld): void {
   }
   const file = new FileModel(w.nextId++, name, {
     hugetlb: isHuge,
-    execMode: executable === true,
-    seals: (executable === true ? 0 : EXEC) |
+    // Before MFD_NOEXEC_SEAL (6.3) every memfd is mode 0777, unsealed.
+    execMode: executable === true || !kernel.noexecSeal,
+    seals: (executable !== true && kernel.noexecSeal ? EXEC : 0) |
       (allowSealing === false ? SEAL : 0),
   });
   file.size = size ?? 0;

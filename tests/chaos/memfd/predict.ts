@@ -16,6 +16,11 @@ import {
   WRITE,
 } from "./model.ts";
 import type { Handle } from "./world.ts";
+import { kernel } from "../../support/kernel.ts";
+
+/** The seal bits this kernel knows (probed): others are EINVAL. */
+const KNOWN_SEALS = SEAL | SHRINK | GROW | WRITE |
+  (kernel.futureWrite ? FUTURE_WRITE : 0) | (kernel.execSeal ? EXEC : 0);
 
 /**
  * Mappings longer than this may meet ENOMEM: shared ones for want of address
@@ -73,7 +78,16 @@ export function predictSeal(h: Handle, bits: number): Expect & {
 } {
   const f = h.file;
   if (bits === 0) return { ...OK, seals: f.seals };
-  if (!h.writable) return { ...fails("EPERM"), seals: f.seals };
+  const unknown = (bits & ~KNOWN_SEALS) !== 0;
+  if (!h.writable) {
+    // The kernel checks the fd's mode first (EPERM); tools/kernel_shim, which
+    // emulates an older kernel, cannot see the mode and says EINVAL.
+    return {
+      ...fails(...(unknown ? ["EPERM", "EINVAL"] : ["EPERM"])),
+      seals: f.seals,
+    };
+  }
+  if (unknown) return { ...fails("EINVAL"), seals: f.seals };
   if (f.seals & SEAL) return { ...fails("EPERM"), seals: f.seals };
   // "exec" on a file with execute bits implies W^X: every write seal.
   const implied = bits & EXEC && f.execMode

@@ -7,7 +7,6 @@
 
 import type { Mapping, Memfd } from "../../../mod.ts";
 import { Runner } from "../runner.ts";
-import { hugeSizes } from "../system.ts";
 import type { FileModel, MappingModel } from "./model.ts";
 
 /** Open `Memfd`s at most; more would be closed first. */
@@ -37,7 +36,6 @@ export interface Live {
 
 /** The memfd suite's state, on top of the call log and judging. */
 export class MemfdWorld extends Runner {
-  readonly huge = hugeSizes();
   handles: Handle[] = [];
   closed: Handle[] = [];
   maps: Live[] = [];

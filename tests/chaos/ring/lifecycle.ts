@@ -12,6 +12,7 @@ import { fmt } from "../format.ts";
 import { BAD_NUMBERS } from "../hostile.ts";
 import { MAGIC, MAX_CAPACITY, RingModel, SLOT, VERSION } from "./model.ts";
 import { verifyFile } from "./verify.ts";
+import { kernel } from "../../support/kernel.ts";
 import {
   MAX_FILES,
   MAX_MEMFDS,
@@ -170,7 +171,12 @@ export function opHandmade(w: RingWorld): void {
     const slot = SLOT[flaw];
     model.header[slot] = r.pick([0, -1, model.header[slot] + 1, 2 ** 31 - 1]);
   }
-  const seal = r.weighted({ none: 4, write: 1, "future-write": 1 });
+  const seal = r.weighted({
+    none: 4,
+    write: 1,
+    // Before 5.1 the kernel has no such seal (probed).
+    "future-write": kernel.futureWrite ? 1 : 0,
+  });
   const memfd = Memfd.create("handmade", { size: model.size });
   memfd.write(new Uint8Array(model.header.buffer), 0);
   if (seal !== "none") memfd.seal(seal);
