@@ -8,17 +8,14 @@
 import { test } from "./support/leak_checked.ts";
 import { assertEquals } from "@std/assert";
 import { Memfd, MemfdListener } from "../mod.ts";
-import { LIB, MOD, type Outcome, runDeno, tempDir } from "./support/run.ts";
-
-/** Whether this Deno scopes Unix sockets under --allow-net (2.9 does). */
-const NET_SCOPES_UNIX = (() => {
-  try {
-    Deno.permissions.querySync({ name: "net", host: "unix:/" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+import {
+  LIB,
+  MOD,
+  NET_SCOPES_UNIX,
+  type Outcome,
+  runDeno,
+  tempDir,
+} from "./support/run.ts";
 
 /** The library grant every child gets, so only the path grants vary. */
 const LIBRARY = [`--allow-ffi=${LIB}`, `--allow-read=${LIB}`];

@@ -19,6 +19,7 @@ import {
   DENO_FLAGS,
   fdTargets,
   MOD,
+  NET_SCOPES_UNIX,
   openFds,
   runDeno,
   runPython,
@@ -47,13 +48,8 @@ function textOf(fd: Memfd): string {
  * `path` (net for `unix:<path>` only where this Deno scopes sockets so).
  */
 function socketGrants(path: string): string[] {
-  let net: string[] = [];
-  try {
-    Deno.permissions.querySync({ name: "net", host: "unix:/" });
-    net = [`--allow-net=unix:${path}`];
-  } catch {
-    // An older Deno: Deno.listen asks for read and write only.
-  }
+  // An older Deno: Deno.listen asks for read and write only.
+  const net = NET_SCOPES_UNIX ? [`--allow-net=unix:${path}`] : [];
   return [...DENO_FLAGS, `--allow-write=${path}`, ...net];
 }
 

@@ -371,3 +371,23 @@ for line in open(f"/proc/{sys.argv[1]}/maps"):
   );
   return lines.split("\n").filter(Boolean).map(Number);
 }
+
+/**
+ * Whether this Deno scopes Unix sockets under `--allow-net=unix:<path>`
+ * (2.9 does; 2.5 rejects such a flag and asks only for read and write).
+ * Asked in a child with no permissions: with an unscoped `--allow-net`, as
+ * the suite runs, the query answers "granted" whatever the host.
+ */
+export const NET_SCOPES_UNIX: boolean = await (async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      "--no-lock",
+      `try { Deno.permissions.querySync({ name: "net", host: "unix:/" });
+        console.log("yes") } catch { console.log("no") }`,
+    ],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  return new TextDecoder().decode(out.stdout).trim() === "yes";
+})();
