@@ -379,15 +379,19 @@ for line in open(f"/proc/{sys.argv[1]}/maps"):
  * the suite runs, the query answers "granted" whatever the host.
  */
 export const NET_SCOPES_UNIX: boolean = await (async () => {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "eval",
-      "--no-lock",
-      `try { Deno.permissions.querySync({ name: "net", host: "unix:/" });
-        console.log("yes") } catch { console.log("no") }`,
-    ],
+  // Not `deno eval`: it grants everything.
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--no-lock", "-"],
+    stdin: "piped",
     stdout: "piped",
     stderr: "null",
-  }).output();
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(
+    `try { Deno.permissions.querySync({ name: "net", host: "unix:/" });
+      console.log("yes") } catch { console.log("no") }`,
+  ));
+  await writer.close();
+  const out = await child.output();
   return new TextDecoder().decode(out.stdout).trim() === "yes";
 })();
