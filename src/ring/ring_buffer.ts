@@ -29,6 +29,7 @@ import {
 } from "./header.ts";
 import { advance, checkCount, position, usedBytes } from "./indices.ts";
 import { mapOpenedRing, mapRing } from "./map.ts";
+import { SideRecord } from "./peer.ts";
 import { RingFutexes } from "./waits.ts";
 
 const { EPIPE } = Errno;
@@ -101,15 +102,14 @@ export class RingBuffer implements Disposable {
   /** Futex waits and wakes on the header, and this side's sleepers. */
   #futexes: RingFutexes;
   #closed = false;
-  /** Which roles this object recorded in the header. */
-  #isProducer = false;
-  #isConsumer = false;
   /**
    * An fd of this side's own on the memfd, named in the header when it
    * claims a role: taken at construction, while the memfd is surely open
    * (its owner may close it and keep using the ring's mappings).
    */
   #anchor: Memfd;
+  /** Which roles this object recorded in the header. */
+  #sides: SideRecord;
 
   private constructor(
     memfd: Memfd,
@@ -130,6 +130,7 @@ export class RingBuffer implements Disposable {
     this.#header = header;
     this.#ring = ring;
     this.#h = headerView(header.buffer);
+    this.#sides = new SideRecord(this.#h, this.#anchor.fd);
     this.#data = ring.bytes;
     this.#capacity = capacity;
     this.#futexes = new RingFutexes(
@@ -846,35 +847,21 @@ export class RingBuffer implements Disposable {
           `producer called end(); nothing more can be written`,
       );
     }
-    if (!this.#isProducer) this.#claim(PRODUCER);
+    this.#sides.claim(PRODUCER);
     return h;
   }
 
   /** The header, for a consumer's call `op`. */
   #reader(op: string): Int32Array {
     const h = this.#live(op);
-    if (!this.#isConsumer) this.#claim(CONSUMER);
+    this.#sides.claim(CONSUMER);
     return h;
-  }
-
-  /**
-   * Records this process as playing `role` (once per ring object): its pid
-   * and an fd of its own on the memfd, which the other side's waits look
-   * up to tell a live peer from one that exited.
-   */
-  #claim(role: Role): void {
-    Atomics.store(this.#h, role.fd, this.#anchor.fd);
-    Atomics.store(this.#h, role.pid, Deno.pid);
-    if (role === PRODUCER) this.#isProducer = true;
-    else this.#isConsumer = true;
   }
 
   /** The header for a wait's call `op`, as the side opposite `peer`. */
   #enter(op: string, peer: Role): Int32Array {
     const h = this.#live(op);
-    if (peer === PRODUCER ? !this.#isConsumer : !this.#isProducer) {
-      this.#claim(peer === PRODUCER ? CONSUMER : PRODUCER);
-    }
+    this.#sides.claimOpposite(peer);
     return h;
   }
 
