@@ -796,7 +796,7 @@ export class RingBuffer implements Disposable {
     this.#closed = true;
     // Withdraw this side's sleepers from the shared flags, then wake them:
     // their native waits return, and the header is unmapped after them.
-    this.#futexes.withdraw(this.#h, SLOT_READER_WAITING, SLOT_HEAD, SLOT_TAIL);
+    this.#futexes.withdraw(this.#h);
     this.#ring.unmap();
     this.#header.unmap();
     this.#anchor.close();

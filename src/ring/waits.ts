@@ -11,7 +11,12 @@ import { Errno } from "../errno.ts";
 import { failure } from "../failures.ts";
 import { pinMapping } from "../mapping.ts";
 import { Cancellation, type WaitOptions } from "../abort.ts";
-import type { Role } from "./header.ts";
+import {
+  type Role,
+  SLOT_HEAD,
+  SLOT_READER_WAITING,
+  SLOT_TAIL,
+} from "./header.ts";
 import { peerGone } from "./peer.ts";
 import { SyncDeadline } from "./sync_wait.ts";
 
@@ -58,19 +63,14 @@ export class RingFutexes {
   }
 
   /**
-   * On close: withdraws this side's sleepers from the shared flags in `h`,
-   * then wakes them (`readerFlag` sleeps on `headSlot`, the other flag on
-   * `tailSlot`): their native waits return before the header is unmapped.
+   * On close: withdraws this side's sleepers from the shared flags in the
+   * header `h`, then wakes them: their native waits return before the
+   * header is unmapped.
    */
-  withdraw(
-    h: Int32Array,
-    readerFlag: number,
-    headSlot: number,
-    tailSlot: number,
-  ): void {
+  withdraw(h: Int32Array): void {
     for (const [slot, count] of this.#sleeping) {
       Atomics.sub(h, slot, count);
-      this.wake(slot === readerFlag ? headSlot : tailSlot);
+      this.wake(slot === SLOT_READER_WAITING ? SLOT_HEAD : SLOT_TAIL);
     }
     this.#sleeping.clear();
   }
