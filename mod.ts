@@ -34,7 +34,7 @@
  */
 
 export { Memfd } from "./src/memfd.ts";
-export type { MapOptions, RingOptions } from "./src/memfd.ts";
+export type { MapOptions, RingOptions } from "./src/memfd_map.ts";
 export { type MapAccess, Mapping } from "./src/mapping.ts";
 export type { CreateOptions, HugePageSize } from "./src/create_options.ts";
 export type { Seal } from "./src/seals.ts";

@@ -111,6 +111,27 @@ export function planFrom(
   return { name, seals };
 }
 
+/**
+ * `Memfd.from`: a memfd made by `create`, filled from `source`, sealed as
+ * `options` say; closed again on any failure.
+ */
+export async function memfdFrom(
+  source: MemfdSource,
+  options: FromOptions | undefined,
+  create: (name: string) => Memfd,
+): Promise<Memfd> {
+  const plan = planFrom(options);
+  const memfd = create(plan.name);
+  try {
+    await fill(memfd, source);
+    if (plan.seals.length > 0) memfd.seal(...plan.seals);
+  } catch (e) {
+    memfd.close();
+    throw e;
+  }
+  return memfd;
+}
+
 /** Copies `source` into `memfd` from position 0. */
 export async function fill(memfd: Memfd, source: unknown): Promise<void> {
   if (source instanceof Uint8Array) {

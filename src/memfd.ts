@@ -10,21 +10,12 @@ import {
   dm_create,
   dm_dup,
   dm_get_seals,
-  dm_map,
-  dm_map_rest,
-  dm_map_ring,
-  dm_name,
   dm_open,
-  dm_page_size,
   dm_pread,
   dm_pread_async,
   dm_pwrite,
   dm_pwrite_async,
   dm_resize,
-  dm_size,
-  dm_view_length,
-  MapFlags,
-  NAME_MAX,
   SealBits,
 } from "./native.ts";
 import type { Bytes } from "./bytes.ts";
@@ -33,12 +24,15 @@ import { Errno } from "./errno.ts";
 import { MemfdError } from "./errors.ts";
 import { ensureLoaded } from "./loader/library.ts";
 import { memfdOpenNeeds } from "./permissions.ts";
+import { type Mapping, pinMapping } from "./mapping.ts";
 import {
-  adoptMapping,
-  type MapAccess,
-  type Mapping,
-  pinMapping,
-} from "./mapping.ts";
+  mapMemfd,
+  mapMemfdRing,
+  type MapOptions,
+  type RingOptions,
+} from "./memfd_map.ts";
+import { encodeName, encodePath, nameOf } from "./memfd_name.ts";
+import { checkEnd, sizeOf } from "./file_size.ts";
 import {
   check,
   closedFailure,
@@ -54,118 +48,11 @@ import {
   writableStreamOf,
   type WritableStreamOptions,
 } from "./streams.ts";
-import { fill, type FromOptions, type MemfdSource, planFrom } from "./from.ts";
+import { type FromOptions, memfdFrom, type MemfdSource } from "./from.ts";
 import { acquired, released } from "./tracking.ts";
 import { toBoolean, toBytes, toIndex, toOptions } from "./validate.ts";
 
-/**
- * Options for {@linkcode Memfd.map}.
- *
- * @example
- * ```ts
- * import { type MapOptions, Memfd } from "@memfd/memfd";
- * import { assertEquals } from "@std/assert";
- * using fd = Memfd.create("frames", { size: 8192 });
- * const options: MapOptions = { offset: 4096, length: 4096 };
- * using map = fd.map(options);
- * assertEquals([map.offset, map.byteLength], [4096, 4096]);
- * ```
- */
-export interface MapOptions {
-  /** Where the mapping starts; a multiple of the page size. Default 0. */
-  offset?: number;
-  /** Bytes to map; default the rest of the file. Must not pass its end. */
-  length?: number;
-  /**
-   * `"shared"` (default): `MAP_SHARED`, writes reach the memfd.
-   * `"private"`: copy-on-write, works on write-sealed and read-only memfds.
-   */
-  access?: MapAccess;
-  /** Pre-fault every page now (`MAP_POPULATE`) instead of on first touch. */
-  populate?: boolean;
-}
-
-/**
- * Options for {@linkcode Memfd.mapRing}.
- *
- * @example
- * ```ts
- * import { Memfd, type RingOptions } from "@memfd/memfd";
- * import { assertEquals } from "@std/assert";
- * using fd = Memfd.create("ring", { size: 8192 });
- * const options: RingOptions = { offset: 4096, length: 4096 };
- * using ring = fd.mapRing(options);
- * assertEquals(ring.byteLength, 2 * 4096); // the region, twice
- * ```
- */
-export interface RingOptions {
-  /** Where the region starts; a multiple of the page size. Default 0. */
-  offset?: number;
-  /** Bytes in the region; a non-zero multiple of the page size. */
-  length?: number;
-}
-
-const MAP_KEYS: (keyof MapOptions)[] = [
-  "offset",
-  "length",
-  "access",
-  "populate",
-];
-
 const SEAL_SEAL = SealBits.F_SEAL_SEAL;
-const MAP_PRIVATE = MapFlags.MAP_FLAG_PRIVATE;
-const MAP_POPULATE = MapFlags.MAP_FLAG_POPULATE;
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-/** Names are encoded here: a view of a non-empty buffer is never a null pointer. */
-const nameScratch = new Uint8Array(NAME_MAX + 8);
-let pageSize = 0;
-
-function encodeName(name: unknown): Uint8Array {
-  if (typeof name !== "string") {
-    throw new TypeError(`name must be a string, got ${typeof name}`);
-  }
-  if (name.includes("\0")) throw new TypeError("name must not contain NUL");
-  const { read, written } = encoder.encodeInto(name, nameScratch);
-  if (read !== name.length || written > NAME_MAX) {
-    throw new MemfdError(
-      Errno.EINVAL,
-      "memfd_create",
-      `cannot create memfd: the name is longer than ${NAME_MAX} UTF-8 bytes`,
-    );
-  }
-  return nameScratch.subarray(0, written);
-}
-
-function encodePath(path: unknown): Uint8Array {
-  if (typeof path !== "string") {
-    throw new TypeError(`path must be a string, got ${typeof path}`);
-  }
-  if (path.includes("\0")) throw new TypeError("path must not contain NUL");
-  // The extra byte keeps even an empty path a non-null pointer.
-  return encoder.encode(path + "\0").subarray(0, -1);
-}
-
-/** The name of the memfd open as `fd` ("" when unreadable). */
-export function nameOf(fd: number): string {
-  const out = new Uint8Array(NAME_MAX + 8);
-  const n = dm_name(fd, out);
-  return n < 0 ? "" : decoder.decode(out.subarray(0, Math.min(n, out.length)));
-}
-
-/**
- * A write must leave the file's size representable as a JavaScript number:
- * one that would end past 2^53-1 is a `RangeError`, before any syscall.
- */
-function checkEnd(position: number, length: number): void {
-  if (position + length > Number.MAX_SAFE_INTEGER) {
-    throw new RangeError(
-      `cannot write ${length} bytes at position ${position}: the file would ` +
-        `end past 2^53-1 bytes, beyond what a JavaScript number holds exactly`,
-    );
-  }
-}
 
 let make: (fd: number, name: string, owned: boolean) => Memfd;
 
@@ -370,20 +257,8 @@ export class Memfd implements Disposable {
    * @throws {unknown} (as a rejection) whatever a stream or iterable
    *   `source` fails with.
    */
-  static async from(
-    source: MemfdSource,
-    options?: FromOptions,
-  ): Promise<Memfd> {
-    const plan = planFrom(options);
-    const memfd = Memfd.create(plan.name);
-    try {
-      await fill(memfd, source);
-      if (plan.seals.length > 0) memfd.seal(...plan.seals);
-    } catch (e) {
-      memfd.close();
-      throw e;
-    }
-    return memfd;
+  static from(source: MemfdSource, options?: FromOptions): Promise<Memfd> {
+    return memfdFrom(source, options, (name) => Memfd.create(name));
   }
 
   /**
@@ -585,7 +460,7 @@ export class Memfd implements Disposable {
    *   `Number.MAX_SAFE_INTEGER` bytes (never a rounded size).
    */
   get size(): number {
-    return this.#sizeOf(this.#live("size"));
+    return sizeOf(this.#live("size"), this.#name);
   }
 
   /**
@@ -848,39 +723,7 @@ export class Memfd implements Disposable {
    *   is granted: mappings need the unscoped flag.
    */
   map(options?: MapOptions): Mapping {
-    const fd = this.#live("map");
-    const o = toOptions(options, "map options", MAP_KEYS, {
-      mode: "access",
-      private: "access",
-      shared: "access",
-      size: "length",
-      start: "offset",
-      position: "offset",
-    });
-    const access = o.access === undefined ? "shared" : o.access;
-    if (access !== "shared" && access !== "private") {
-      throw new TypeError(`access must be "shared" or "private"`);
-    }
-    const offset = o.offset === undefined ? 0 : toIndex(o.offset, "offset");
-    const populate = toBoolean(o.populate, false, "populate");
-    const flags = (access === "private" ? MAP_PRIVATE : 0) |
-      (populate ? MAP_POPULATE : 0);
-    if (o.length !== undefined) {
-      const length = this.#requested(o.length);
-      const addr = this.#mapped(
-        dm_map(fd, offset, length, flags),
-        "map",
-        offset,
-        length,
-      );
-      return adoptMapping(addr, length, offset, access, this.#name);
-    }
-    // The rest of the file, sized natively by the fstat that checks the
-    // range anyway: a size query from here would be a second fstat.
-    const addr = dm_map_rest(fd, offset, flags);
-    if (addr < 0) throw this.#restFailure(fd, addr, offset);
-    const length = dm_view_length(addr);
-    return adoptMapping(addr, length, offset, access, this.#name);
+    return mapMemfd(this.#live("map"), this.#name, options);
   }
 
   /**
@@ -911,27 +754,7 @@ export class Memfd implements Disposable {
    *   is granted: mappings need the unscoped flag.
    */
   mapRing(options?: RingOptions): Mapping {
-    const fd = this.#live("mapRing");
-    const o = toOptions(options, "mapRing options", ["offset", "length"], {
-      size: "length",
-      start: "offset",
-      position: "offset",
-    });
-    const offset = o.offset === undefined ? 0 : toIndex(o.offset, "offset");
-    const length = this.#length(fd, offset, o.length);
-    pageSize ||= dm_page_size();
-    if (length % pageSize !== 0) {
-      throw new RangeError(
-        `a ring's length must be a multiple of the page size (${pageSize}), got ${length}`,
-      );
-    }
-    const addr = this.#mapped(
-      dm_map_ring(fd, offset, length),
-      "mapRing",
-      offset,
-      length,
-    );
-    return adoptMapping(addr, 2 * length, offset, "shared", this.#name);
+    return mapMemfdRing(this.#live("mapRing"), this.#name, options);
   }
 
   /**
@@ -1057,73 +880,8 @@ export class Memfd implements Disposable {
     return this.#fd;
   }
 
-  /** `fstat` size of `fd`; a `RangeError` past 2^53-1 (never a rounded size). */
-  #sizeOf(fd: number): number {
-    const size = dm_size(fd);
-    if (size > Number.MAX_SAFE_INTEGER) {
-      throw new RangeError(
-        `the size of '${this.#name}' (${size} bytes) is beyond 2^53-1, ` +
-          `more than a JavaScript number holds exactly`,
-      );
-    }
-    return check(size, "size", this.#name);
-  }
-
   #transferred(result: number, op: "read" | "write"): number {
     return check(result, op, this.#name);
-  }
-
-  /** A `length` option: a non-zero index. */
-  #requested(requested: unknown): number {
-    const length = toIndex(requested, "length");
-    if (length === 0) throw new RangeError("cannot map an empty range");
-    return length;
-  }
-
-  /** The mapping length: `requested`, or the rest of the file. */
-  #length(fd: number, offset: number, requested: unknown): number {
-    if (requested !== undefined) return this.#requested(requested);
-    const size = this.#sizeOf(fd);
-    if (offset >= size) throw this.#pastEnd(offset, size);
-    return size - offset;
-  }
-
-  #pastEnd(offset: number, size: number): RangeError {
-    return new RangeError(
-      `cannot map '${this.#name}' from offset ${offset}: the file is ` +
-        `${size} bytes, and touching pages past its end would kill the ` +
-        `process (SIGBUS); resize it first`,
-    );
-  }
-
-  /**
-   * The error of a failed map of the rest of the file, as the size query
-   * that used to come first would have reported it.
-   */
-  #restFailure(fd: number, result: number, offset: number): Error {
-    const size = check(dm_size(fd), "size", this.#name);
-    if (result === -Errno.ENXIO) return this.#pastEnd(offset, size);
-    return failure("map", -result, this.#name);
-  }
-
-  #mapped(
-    addr: number,
-    op: "map" | "mapRing",
-    offset: number,
-    length: number,
-  ): number {
-    // Addresses arrive as plain numbers (exact: Linux hands out user-space
-    // addresses below 2^47 unless asked for more).
-    if (addr >= 0) return addr;
-    const errno = -addr;
-    if (errno === Errno.ENXIO) {
-      throw new RangeError(
-        `cannot map bytes ${offset}..${offset + length} of '${this.#name}': ` +
-          `the file is ${this.size} bytes, and touching pages past its end ` +
-          `would kill the process (SIGBUS); resize it first`,
-      );
-    }
-    throw failure(op, errno, this.#name);
   }
 
   async #async(

@@ -4,72 +4,39 @@
  * @module
  */
 
-import {
-  dm_futex_wait,
-  dm_futex_wait_sync,
-  dm_futex_wake,
-  dm_page_size,
-} from "../native.ts";
 import type { Bytes } from "../bytes.ts";
 import { Errno } from "../errno.ts";
 import { MemfdError } from "../errors.ts";
 import { ensureLoaded } from "../loader/library.ts";
-import { failure } from "../failures.ts";
-import { type Mapping, pinMapping } from "../mapping.ts";
+import type { Mapping } from "../mapping.ts";
 import { Memfd } from "../memfd.ts";
+import { pageSize } from "../page_size.ts";
 import { toBytes, toIndex } from "../validate.ts";
-import { Cancellation, type WaitOptions } from "../abort.ts";
-import { sideIsAlive } from "./peer.ts";
-import { SyncDeadline } from "./sync_wait.ts";
+import type { WaitOptions } from "../abort.ts";
+import {
+  CONSUMER,
+  headerView,
+  initHeader,
+  MAX_CAPACITY,
+  PRODUCER,
+  readCapacity,
+  type Role,
+  SLOT_ENDED,
+  SLOT_HEAD,
+  SLOT_READER_WAITING,
+  SLOT_TAIL,
+  SLOT_WRITER_WAITING,
+} from "./header.ts";
+import { advance, checkCount, position, usedBytes } from "./indices.ts";
+import { mapOpenedRing, mapRing } from "./map.ts";
+import { SideRecord } from "./peer.ts";
+import { RingFutexes } from "./waits.ts";
 
-/** "RING" in the first four bytes of the header (little-endian int32). */
-const MAGIC = 0x474e4952;
-/**
- * The header format. 2 added end of stream and the two sides' pids and fds
- * (slots 18-20 and 34-35); version 1 rings are refused, not misread.
- */
-const VERSION = 2;
-/** Largest capacity: indices run modulo 2 * capacity and must fit an int32. */
-const MAX_CAPACITY = 2 ** 30;
-
-// Header layout, in int32 slots of the header page. The two indices live on
-// separate 64-byte cache lines: each side writes only its own.
-const SLOT_MAGIC = 0;
-const SLOT_VERSION = 1;
-const SLOT_CAPACITY = 2;
-const SLOT_PAGE = 3;
-const SLOT_HEAD = 16; // byte 64: written by the producer
-const SLOT_WRITER_WAITING = 17; // producers sleeping until `tail` moves
-const SLOT_ENDED = 18; // 1 once the producer called end()
-const SLOT_PRODUCER_PID = 19; // who writes, for the consumer to check on
-const SLOT_PRODUCER_FD = 20; // its fd on the memfd, gone when it is
-const SLOT_TAIL = 32; // byte 128: written by the consumer
-const SLOT_READER_WAITING = 33; // consumers sleeping until `head` moves
-const SLOT_CONSUMER_PID = 34;
-const SLOT_CONSUMER_FD = 35;
-const HEADER_SLOTS = 48;
-/** A sleeping wait wakes this often to notice a `close()` it missed. */
-const WAIT_SLICE_MS = 100;
-const { EAGAIN, ETIMEDOUT, EINTR, EPIPE, ECONNRESET } = Errno;
-
-/** The two roles, by the header slots that record who plays them. */
-const PRODUCER = { pid: SLOT_PRODUCER_PID, fd: SLOT_PRODUCER_FD };
-const CONSUMER = { pid: SLOT_CONSUMER_PID, fd: SLOT_CONSUMER_FD };
-type Role = typeof PRODUCER;
-
-let pageSize = 0;
+const { EPIPE } = Errno;
 
 function page(): number {
   ensureLoaded();
-  return pageSize ||= dm_page_size();
-}
-
-function notARing(memfd: Memfd, why: string): MemfdError {
-  return new MemfdError(
-    Errno.EINVAL,
-    "pread",
-    `memfd '${memfd.name}' is not a ring buffer: ${why}`,
-  );
+  return pageSize();
 }
 
 /**
@@ -132,22 +99,17 @@ export class RingBuffer implements Disposable {
   #h: Int32Array;
   #data: Bytes;
   #capacity: number;
-  /** `2 * capacity`: the modulus of the indices. */
-  #wrap: number;
-  /** Address of the header mapping, for futex waits and wakes. */
-  #headerAddr: number;
-  /** Waits in flight, per waiting-flag slot, to withdraw on close. */
-  #sleeping = new Map<number, number>();
+  /** Futex waits and wakes on the header, and this side's sleepers. */
+  #futexes: RingFutexes;
   #closed = false;
-  /** Which roles this object recorded in the header. */
-  #isProducer = false;
-  #isConsumer = false;
   /**
    * An fd of this side's own on the memfd, named in the header when it
    * claims a role: taken at construction, while the memfd is surely open
    * (its owner may close it and keep using the ring's mappings).
    */
   #anchor: Memfd;
+  /** Which roles this object recorded in the header. */
+  #sides: SideRecord;
 
   private constructor(
     memfd: Memfd,
@@ -167,12 +129,18 @@ export class RingBuffer implements Disposable {
     this.#ownsMemfd = ownsMemfd;
     this.#header = header;
     this.#ring = ring;
-    this.#h = new Int32Array(header.buffer, 0, HEADER_SLOTS);
+    this.#h = headerView(header.buffer);
+    this.#sides = new SideRecord(this.#h, this.#anchor.fd);
     this.#data = ring.bytes;
     this.#capacity = capacity;
-    this.#wrap = 2 * capacity;
-    const pointer = Deno.UnsafePointer.of(header.buffer);
-    this.#headerAddr = Number(Deno.UnsafePointer.value(pointer));
+    this.#futexes = new RingFutexes(
+      {
+        isClosed: () => this.#closed,
+        enter: (op, peer) => this.#enter(op, peer),
+      },
+      memfd.name,
+      header.buffer,
+    );
   }
 
   /**
@@ -209,12 +177,8 @@ export class RingBuffer implements Disposable {
     const cap = Math.ceil(capacity / size) * size;
     const memfd = Memfd.create("ring", { size: size + cap });
     try {
-      const [header, ring] = RingBuffer.#mapAll(memfd, size, cap);
-      const h = new Int32Array(header.buffer, 0, HEADER_SLOTS);
-      Atomics.store(h, SLOT_CAPACITY, cap);
-      Atomics.store(h, SLOT_PAGE, size);
-      Atomics.store(h, SLOT_VERSION, VERSION);
-      Atomics.store(h, SLOT_MAGIC, MAGIC);
+      const [header, ring] = mapRing(memfd, size, cap);
+      initHeader(headerView(header.buffer), cap, size);
       return new RingBuffer(memfd, true, header, ring, cap);
     } catch (e) {
       memfd.close();
@@ -254,95 +218,9 @@ export class RingBuffer implements Disposable {
       throw new TypeError("RingBuffer.open needs a Memfd");
     }
     const size = page();
-    const total = memfd.size;
-    if (total < 2 * size || total % size !== 0) {
-      throw notARing(
-        memfd,
-        `its size (${total} bytes) is not a header page plus whole data pages`,
-      );
-    }
-    const head = new Int32Array(4);
-    memfd.read(new Uint8Array(head.buffer));
-    if (head[SLOT_MAGIC] !== MAGIC) {
-      throw notARing(
-        memfd,
-        `its header does not start with the ring magic 0x${
-          MAGIC.toString(16)
-        } ("RING") but 0x${(head[0] >>> 0).toString(16)}; ` +
-          `was it made by RingBuffer.create?`,
-      );
-    }
-    if (head[SLOT_VERSION] !== VERSION) {
-      const age = head[SLOT_VERSION] < VERSION ? "an older" : "a newer";
-      throw notARing(
-        memfd,
-        `its header is format version ${head[SLOT_VERSION]}, made by ` +
-          `${age} deno_memfd; this one reads version ${VERSION}: use the ` +
-          `same deno_memfd version on both sides`,
-      );
-    }
-    if (head[SLOT_PAGE] !== size) {
-      throw notARing(
-        memfd,
-        `made for ${head[SLOT_PAGE]}-byte pages, this system has ${size}`,
-      );
-    }
-    const cap = head[SLOT_CAPACITY];
-    if (cap !== total - size) {
-      throw notARing(
-        memfd,
-        `its header says ${cap} bytes of data, its size leaves ${total - size}`,
-      );
-    }
-    // Past this, indices (below 2 * capacity) no longer fit an int32.
-    if (cap > MAX_CAPACITY) {
-      throw notARing(
-        memfd,
-        `its capacity (${cap} bytes) is above the ${MAX_CAPACITY} a ring can hold`,
-      );
-    }
-    const [header, ring] = RingBuffer.#mapOpened(memfd, size, cap);
+    const cap = readCapacity(memfd, size);
+    const [header, ring] = mapOpenedRing(memfd, size, cap);
     return new RingBuffer(memfd, false, header, ring, cap);
-  }
-
-  /**
-   * `#mapAll` for `open()`: a memfd that cannot be mapped shared and
-   * writable is refused with what a ring needs (both sides write the
-   * header), not with advice for plain mappings.
-   */
-  static #mapOpened(
-    memfd: Memfd,
-    size: number,
-    cap: number,
-  ): [Mapping, Mapping] {
-    try {
-      return RingBuffer.#mapAll(memfd, size, cap);
-    } catch (e) {
-      if (!(e instanceof MemfdError)) throw e;
-      const why = e.code === "EACCES"
-        ? `memfd '${memfd.name}' is open read-only; open it with ` +
-          `Memfd.open(path, { write: true })`
-        : e.code === "EPERM"
-        ? `memfd '${memfd.name}' is sealed against writes ("write" or ` +
-          `"future-write"), and a ring writes its indices`
-        : undefined;
-      if (why === undefined) throw e;
-      throw new MemfdError(
-        e.errno,
-        e.syscall,
-        `RingBuffer.open needs a writable memfd: ${why}`,
-      );
-    }
-  }
-
-  static #mapAll(memfd: Memfd, size: number, cap: number): [Mapping, Mapping] {
-    const header = memfd.map({ offset: 0, length: size });
-    try {
-      return [header, memfd.mapRing({ offset: size, length: cap })];
-    } catch (e) {
-      header.unmap();
-      throw e;
-    }
   }
 
   /**
@@ -472,7 +350,7 @@ export class RingBuffer implements Disposable {
   #space(h: Int32Array): Bytes {
     const head = Atomics.load(h, SLOT_HEAD);
     const used = this.#used(head, Atomics.load(h, SLOT_TAIL));
-    const at = head >= this.#capacity ? head - this.#capacity : head;
+    const at = position(head, this.#capacity);
     return this.#data.subarray(at, at + this.#capacity - used);
   }
 
@@ -502,9 +380,11 @@ export class RingBuffer implements Disposable {
     const head = Atomics.load(h, SLOT_HEAD);
     const free = this.#capacity -
       this.#used(head, Atomics.load(h, SLOT_TAIL));
-    this.#check(n, free, "commit", "free");
-    Atomics.store(h, SLOT_HEAD, this.#advance(head, n));
-    if (Atomics.load(h, SLOT_READER_WAITING) !== 0) this.#wake(SLOT_HEAD);
+    checkCount(n, free, "commit", "free");
+    Atomics.store(h, SLOT_HEAD, advance(head, n, this.#capacity));
+    if (Atomics.load(h, SLOT_READER_WAITING) !== 0) {
+      this.#futexes.wake(SLOT_HEAD);
+    }
   }
 
   /**
@@ -535,7 +415,7 @@ export class RingBuffer implements Disposable {
   #pending(h: Int32Array): Bytes {
     const tail = Atomics.load(h, SLOT_TAIL);
     const used = this.#used(Atomics.load(h, SLOT_HEAD), tail);
-    const at = tail >= this.#capacity ? tail - this.#capacity : tail;
+    const at = position(tail, this.#capacity);
     return this.#data.subarray(at, at + used);
   }
 
@@ -564,9 +444,11 @@ export class RingBuffer implements Disposable {
     const h = this.#reader("consume");
     const tail = Atomics.load(h, SLOT_TAIL);
     const used = this.#used(Atomics.load(h, SLOT_HEAD), tail);
-    this.#check(n, used, "consume", "available");
-    Atomics.store(h, SLOT_TAIL, this.#advance(tail, n));
-    if (Atomics.load(h, SLOT_WRITER_WAITING) !== 0) this.#wake(SLOT_TAIL);
+    checkCount(n, used, "consume", "available");
+    Atomics.store(h, SLOT_TAIL, advance(tail, n, this.#capacity));
+    if (Atomics.load(h, SLOT_WRITER_WAITING) !== 0) {
+      this.#futexes.wake(SLOT_TAIL);
+    }
   }
 
   /**
@@ -615,7 +497,7 @@ export class RingBuffer implements Disposable {
    *   header are corrupt.
    */
   waitReadable(options?: WaitOptions): Promise<number> {
-    return this.#wait(
+    return this.#futexes.wait(
       "waitReadable",
       SLOT_HEAD,
       SLOT_READER_WAITING,
@@ -663,7 +545,7 @@ export class RingBuffer implements Disposable {
    *   when the indices in its header are corrupt.
    */
   waitReadableSync(options?: { timeout?: number }): number {
-    return this.#waitSync(
+    return this.#futexes.waitSync(
       "waitReadableSync",
       SLOT_HEAD,
       SLOT_READER_WAITING,
@@ -716,7 +598,7 @@ export class RingBuffer implements Disposable {
    *   during the wait; `EINVAL` when the indices in its header are corrupt.
    */
   waitWritable(options?: WaitOptions): Promise<number> {
-    return this.#wait(
+    return this.#futexes.wait(
       "waitWritable",
       SLOT_TAIL,
       SLOT_WRITER_WAITING,
@@ -756,7 +638,7 @@ export class RingBuffer implements Disposable {
    *   when the indices in its header are corrupt.
    */
   waitWritableSync(options?: { timeout?: number }): number {
-    return this.#waitSync(
+    return this.#futexes.waitSync(
       "waitWritableSync",
       SLOT_TAIL,
       SLOT_WRITER_WAITING,
@@ -805,7 +687,9 @@ export class RingBuffer implements Disposable {
     const h = this.#live("end");
     if (Atomics.exchange(h, SLOT_ENDED, 1) !== 0) return;
     // Sleepers on `head` see the flag when the futex wakes them.
-    if (Atomics.load(h, SLOT_READER_WAITING) !== 0) this.#wake(SLOT_HEAD);
+    if (Atomics.load(h, SLOT_READER_WAITING) !== 0) {
+      this.#futexes.wake(SLOT_HEAD);
+    }
   }
 
   /**
@@ -912,11 +796,7 @@ export class RingBuffer implements Disposable {
     this.#closed = true;
     // Withdraw this side's sleepers from the shared flags, then wake them:
     // their native waits return, and the header is unmapped after them.
-    for (const [slot, count] of this.#sleeping) {
-      Atomics.sub(this.#h, slot, count);
-      this.#wake(slot === SLOT_READER_WAITING ? SLOT_HEAD : SLOT_TAIL);
-    }
-    this.#sleeping.clear();
+    this.#futexes.withdraw(this.#h);
     this.#ring.unmap();
     this.#header.unmap();
     this.#anchor.close();
@@ -967,191 +847,26 @@ export class RingBuffer implements Disposable {
           `producer called end(); nothing more can be written`,
       );
     }
-    if (!this.#isProducer) this.#claim(PRODUCER);
+    this.#sides.claim(PRODUCER);
     return h;
   }
 
   /** The header, for a consumer's call `op`. */
   #reader(op: string): Int32Array {
     const h = this.#live(op);
-    if (!this.#isConsumer) this.#claim(CONSUMER);
+    this.#sides.claim(CONSUMER);
     return h;
   }
 
-  /**
-   * Records this process as playing `role` (once per ring object): its pid
-   * and an fd of its own on the memfd, which the other side's waits look
-   * up to tell a live peer from one that exited.
-   */
-  #claim(role: Role): void {
-    Atomics.store(this.#h, role.fd, this.#anchor.fd);
-    Atomics.store(this.#h, role.pid, Deno.pid);
-    if (role === PRODUCER) this.#isProducer = true;
-    else this.#isConsumer = true;
-  }
-
-  /**
-   * The error for a wait whose other side (`role`) is gone, or
-   * `undefined` while it is alive. A peer in this process is never judged:
-   * its closing is this program's own doing.
-   */
-  #peerGone(role: Role, op: string): MemfdError | undefined {
-    const h = this.#h;
-    const pid = Atomics.load(h, role.pid);
-    if (pid === 0 || pid === Deno.pid) return undefined;
-    if (sideIsAlive(pid, Atomics.load(h, role.fd))) return undefined;
-    const [who, what] = role === PRODUCER
-      ? ["producer", "without calling end(); all it committed was read"]
-      : ["consumer", "while the ring is full; nobody will make room"];
-    return new MemfdError(
-      ECONNRESET,
-      `RingBuffer.${op}`,
-      `ring buffer '${this.#memfd.name}': the ${who} (pid ${pid}) exited ` +
-        `or closed its side ${what}`,
-    );
+  /** The header for a wait's call `op`, as the side opposite `peer`. */
+  #enter(op: string, peer: Role): Int32Array {
+    const h = this.#live(op);
+    this.#sides.claimOpposite(peer);
+    return h;
   }
 
   /** Bytes between the indices; checks them, they are the peer's to write. */
   #used(head: number, tail: number): number {
-    const wrap = this.#wrap;
-    if (head >>> 0 >= wrap || tail >>> 0 >= wrap) {
-      throw new MemfdError(
-        Errno.EINVAL,
-        "mmap",
-        `ring buffer '${this.#memfd.name}' is corrupt: head ${head}, tail ${tail} ` +
-          `(both must be below ${wrap}); another process wrote its header`,
-      );
-    }
-    let used = head - tail;
-    if (used < 0) used += wrap;
-    if (used > this.#capacity) {
-      throw new MemfdError(
-        Errno.EINVAL,
-        "mmap",
-        `ring buffer '${this.#memfd.name}' is corrupt: ${used} bytes pending ` +
-          `in a ${this.#capacity}-byte ring; another process wrote its header`,
-      );
-    }
-    return used;
-  }
-
-  /**
-   * Sleeps until `amount()` is above zero. The waiting flag is raised
-   * before the index is checked again, and the other side stores its index
-   * before it reads the flag (both sequentially consistent), so either this
-   * side sees the move or the other side sees the flag and wakes it; the
-   * futex itself refuses to sleep when the index moved since `seen`.
-   */
-  async #wait(
-    op: string,
-    indexSlot: number,
-    flagSlot: number,
-    settled: () => number | undefined,
-    peer: Role,
-    options: WaitOptions | undefined,
-  ): Promise<number> {
-    // Aborting wakes every sleeper on the index (spurious wakes are
-    // harmless: each re-checks); the loop then throws the reason once the
-    // native wait has returned.
-    using cancel = new Cancellation(options, `RingBuffer.${op}`, () => {
-      if (!this.#closed) this.#wake(indexSlot);
-    });
-    while (true) {
-      cancel.throwIfAborted();
-      const h = this.#live(op);
-      if (peer === PRODUCER ? !this.#isConsumer : !this.#isProducer) {
-        this.#claim(peer === PRODUCER ? CONSUMER : PRODUCER);
-      }
-      const seen = Atomics.load(h, indexSlot);
-      const n = settled();
-      if (n !== undefined) return n;
-      Atomics.add(h, flagSlot, 1);
-      this.#sleeping.set(flagSlot, (this.#sleeping.get(flagSlot) ?? 0) + 1);
-      const unpin = pinMapping(this.#header.buffer);
-      let result: number;
-      try {
-        result = Atomics.load(h, indexSlot) !== seen || cancel.aborted
-          ? 0
-          : await dm_futex_wait(
-            this.#headerAddr + 4 * indexSlot,
-            seen,
-            WAIT_SLICE_MS,
-          );
-      } finally {
-        unpin();
-        if (!this.#closed) {
-          Atomics.sub(h, flagSlot, 1);
-          this.#sleeping.set(flagSlot, this.#sleeping.get(flagSlot)! - 1);
-        }
-      }
-      if (result === -ETIMEDOUT && !this.#closed) {
-        const gone = this.#peerGone(peer, op);
-        if (gone !== undefined && settled() === undefined) throw gone;
-      } else if (result < 0 && ![EAGAIN, ETIMEDOUT, EINTR].includes(-result)) {
-        throw failure("mapRing", -result, this.#memfd.name);
-      }
-    }
-  }
-
-  /**
-   * {@linkcode RingBuffer.#wait} on this thread, for the *Sync waits: the
-   * same flag protocol, in slices of at most 100 ms so the peer is checked
-   * as often. Nothing else on this thread can run meanwhile (no close, no
-   * unmap), so the mapping needs no pin and no sleeper bookkeeping.
-   */
-  #waitSync(
-    op: string,
-    indexSlot: number,
-    flagSlot: number,
-    settled: () => number | undefined,
-    peer: Role,
-    options: { timeout?: number } | undefined,
-  ): number {
-    const deadline = new SyncDeadline(options, `RingBuffer.${op}`);
-    while (true) {
-      const h = this.#live(op);
-      if (peer === PRODUCER ? !this.#isConsumer : !this.#isProducer) {
-        this.#claim(peer === PRODUCER ? CONSUMER : PRODUCER);
-      }
-      const seen = Atomics.load(h, indexSlot);
-      const n = settled();
-      if (n !== undefined) return n;
-      const slice = deadline.next(WAIT_SLICE_MS);
-      Atomics.add(h, flagSlot, 1);
-      let result: number;
-      try {
-        result = Atomics.load(h, indexSlot) !== seen
-          ? 0
-          : dm_futex_wait_sync(this.#headerAddr + 4 * indexSlot, seen, slice);
-      } finally {
-        Atomics.sub(h, flagSlot, 1);
-      }
-      if (result === -ETIMEDOUT) {
-        const gone = this.#peerGone(peer, op);
-        if (gone !== undefined && settled() === undefined) throw gone;
-      } else if (result < 0 && ![EAGAIN, EINTR].includes(-result)) {
-        throw failure("mapRing", -result, this.#memfd.name);
-      }
-    }
-  }
-
-  #wake(indexSlot: number): void {
-    dm_futex_wake(this.#headerAddr + 4 * indexSlot);
-  }
-
-  #advance(index: number, n: number): number {
-    const next = index + n;
-    return next >= this.#wrap ? next - this.#wrap : next;
-  }
-
-  #check(n: number, limit: number, op: string, what: string): void {
-    if (typeof n !== "number") {
-      throw new TypeError(`${op}(n): n must be a number, got ${typeof n}`);
-    }
-    if (!Number.isInteger(n) || n < 0 || n > limit) {
-      throw new RangeError(
-        `${op}(${n}): n must be a whole number from 0 to ${what} (${limit})`,
-      );
-    }
+    return usedBytes(head, tail, this.#capacity, this.#memfd.name);
   }
 }

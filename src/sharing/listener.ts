@@ -14,7 +14,8 @@ import {
   dm_wake_fd,
 } from "../native.ts";
 import { ensureLoaded } from "../loader/library.ts";
-import { adoptMemfd, type Memfd, nameOf } from "../memfd.ts";
+import { adoptMemfd, type Memfd } from "../memfd.ts";
+import { nameOf } from "../memfd_name.ts";
 import { listenNeeds } from "../permissions.ts";
 import { encodeSocketPath, SocketErrno, socketFailure } from "./socket.ts";
 import { Cancellation, type WaitOptions } from "../abort.ts";
