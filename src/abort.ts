@@ -77,14 +77,7 @@ export class Cancellation implements Disposable {
     if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
       throw new TypeError(`${what}: signal must be an AbortSignal`);
     }
-    const timeout = o.timeout === undefined
-      ? undefined
-      : toIndex(o.timeout, "timeout");
-    if (timeout !== undefined && timeout > 0x7fffffff) {
-      throw new RangeError(
-        `${what}: timeout must be at most 2^31-1 ms (about 24 days), got ${timeout}`,
-      );
-    }
+    const timeout = toTimeout(o.timeout, what);
     this.#onAbort = onAbort;
     this.#signal = o.signal;
     if (o.signal?.aborted) {
@@ -130,4 +123,19 @@ export class Cancellation implements Disposable {
     this[Symbol.dispose]();
     this.#onAbort();
   }
+}
+
+/**
+ * A wait's `timeout` option in ms: a whole number up to 2^31-1 (what the
+ * native futex wait takes), or `undefined` for no timeout.
+ */
+export function toTimeout(value: unknown, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  const timeout = toIndex(value, "timeout");
+  if (timeout > 0x7fffffff) {
+    throw new RangeError(
+      `${what}: timeout must be at most 2^31-1 ms (about 24 days), got ${timeout}`,
+    );
+  }
+  return timeout;
 }

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { toIndex, toOptions } from "../validate.ts";
+import { toOptions } from "../validate.ts";
+import { toTimeout } from "../abort.ts";
 
 /** What ends a synchronous wait early: only time (nothing else can run). */
 interface SyncWaitOptions {
@@ -39,14 +40,7 @@ export class SyncDeadline {
       timeoutMs: "timeout",
       ms: "timeout",
     });
-    const timeout = o.timeout === undefined
-      ? undefined
-      : toIndex(o.timeout, "timeout");
-    if (timeout !== undefined && timeout > 0x7fffffff) {
-      throw new RangeError(
-        `${what}: timeout must be at most 2^31-1 ms (about 24 days), got ${timeout}`,
-      );
-    }
+    const timeout = toTimeout(o.timeout, what);
     this.#what = what;
     this.#timeout = timeout;
     this.#until = timeout === undefined
