@@ -43,13 +43,13 @@ export class RingFutexes {
   readonly #side: WaitingSide;
   readonly #name: string;
   /** The header page, pinned while an async wait sleeps on it. */
-  readonly #buffer: ArrayBufferLike;
+  readonly #buffer: ArrayBuffer;
   /** Address of the header mapping, for futex waits and wakes. */
   readonly #addr: number;
   /** Waits in flight, per waiting-flag slot, to withdraw on close. */
   readonly #sleeping = new Map<number, number>();
 
-  constructor(side: WaitingSide, name: string, header: ArrayBufferLike) {
+  constructor(side: WaitingSide, name: string, header: ArrayBuffer) {
     this.#side = side;
     this.#name = name;
     this.#buffer = header;
