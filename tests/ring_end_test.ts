@@ -12,28 +12,9 @@ import {
 } from "@std/assert";
 import { Memfd, MemfdError, RingBuffer } from "../mod.ts";
 import { MOD, startDeno } from "./support/run.ts";
+import { otherSide, sleepers } from "./support/ring.ts";
 
 const PAGE = 4096;
-
-/** The [writers, readers] sleeping counts in the header. */
-function sleepers(ring: RingBuffer): number[] {
-  const words = new Int32Array(48);
-  ring.memfd.read(new Uint8Array(words.buffer));
-  return [words[17], words[33]];
-}
-
-/** The other side of `ring`, as another process would open it. */
-function otherSide(ring: RingBuffer): RingBuffer & { fd: Memfd } {
-  const fd = Memfd.open(ring.memfd.path, { write: true });
-  const side = RingBuffer.open(fd);
-  return Object.assign(side, {
-    fd,
-    [Symbol.dispose]() {
-      side.close();
-      fd.close();
-    },
-  });
-}
 
 test("end(): the consumer drains what is left, then waitReadable resolves 0", async () => {
   using producer = RingBuffer.create(PAGE);

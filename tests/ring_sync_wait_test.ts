@@ -10,8 +10,9 @@ import {
   assertStringIncludes,
   assertThrows,
 } from "@std/assert";
-import { Memfd, MemfdError, RingBuffer } from "../mod.ts";
+import { MemfdError, RingBuffer } from "../mod.ts";
 import { MOD, startDeno } from "./support/run.ts";
+import { otherSide, sleepers } from "./support/ring.ts";
 
 const PAGE = 4096;
 const CHILD_FLAGS = ["--allow-ffi", "--allow-read", "--allow-write=/proc"];
@@ -20,26 +21,6 @@ const CHILD_FLAGS = ["--allow-ffi", "--allow-read", "--allow-write=/proc"];
  * test with a TimeoutError instead of hanging it. Nothing is timed.
  */
 const GUARD = { timeout: 60_000 };
-
-/** The [writers, readers] sleeping counts in the header. */
-function sleepers(ring: RingBuffer): number[] {
-  const words = new Int32Array(48);
-  ring.memfd.read(new Uint8Array(words.buffer));
-  return [words[17], words[33]];
-}
-
-/** The other side of `ring`, as another process would open it. */
-function otherSide(ring: RingBuffer): RingBuffer & { fd: Memfd } {
-  const fd = Memfd.open(ring.memfd.path, { write: true });
-  const side = RingBuffer.open(fd);
-  return Object.assign(side, {
-    fd,
-    [Symbol.dispose]() {
-      side.close();
-      fd.close();
-    },
-  });
-}
 
 test("a child producer blocked in waitWritableSync; the parent drains with waitReadableSync", async () => {
   using ring = RingBuffer.create(PAGE);

@@ -14,6 +14,7 @@ import { Memfd, MemfdError, RingBuffer } from "../mod.ts";
 import { dm_live_mappings, dm_page_size } from "../src/native.ts";
 import { ensureLoaded } from "../src/loader/library.ts";
 import { MOD, startDeno } from "./support/run.ts";
+import { sleepers } from "./support/ring.ts";
 
 ensureLoaded();
 const PAGE = dm_page_size();
@@ -219,14 +220,6 @@ test("indices that another process corrupted are an error, not a wild view", () 
   assertMatch(e.message, /corrupt/);
   assertThrows(() => ring.available, MemfdError);
 });
-
-/** The waiting-flag words of a ring's header: [writers, readers]. */
-function sleepers(ring: RingBuffer): number[] {
-  const words = new Int32Array(HEADER_WORDS);
-  ring.memfd.read(new Uint8Array(words.buffer));
-  return [words[17], words[33]];
-}
-const HEADER_WORDS = 48;
 
 test("waitReadable / waitWritable sleep off the event loop until the other side moves", async () => {
   using ring = RingBuffer.create(PAGE);
