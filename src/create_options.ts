@@ -136,19 +136,27 @@ const CREATE_KEYS: (keyof CreateOptions)[] = [
   "hugetlb",
 ];
 
+/** Likely misspellings of the keys, for the "did you mean" hint. */
+const CREATE_ALIASES: Readonly<Record<string, string>> = {
+  length: "size",
+  bytes: "size",
+  byteLength: "size",
+  huge: "hugetlb",
+  exec: "executable",
+  sealing: "allowSealing",
+};
+
 /** Checks `options` and plans the `memfd_create` call. */
 export function planCreate(
   options: CreateOptions | undefined,
   checkSize: (size: unknown) => number,
 ): CreatePlan {
-  const o = toOptions(options, "Memfd.create options", CREATE_KEYS, {
-    length: "size",
-    bytes: "size",
-    byteLength: "size",
-    huge: "hugetlb",
-    exec: "executable",
-    sealing: "allowSealing",
-  });
+  const o = toOptions(
+    options,
+    "Memfd.create options",
+    CREATE_KEYS,
+    CREATE_ALIASES,
+  );
   const allowSealing = toBoolean(o.allowSealing, true, "allowSealing");
   const executable = toBoolean(o.executable, false, "executable");
   let flags = hugeFlags(o.hugetlb);

@@ -80,20 +80,30 @@ const MAP_KEYS: (keyof MapOptions)[] = [
 const MAP_PRIVATE = MapFlags.MAP_FLAG_PRIVATE;
 const MAP_POPULATE = MapFlags.MAP_FLAG_POPULATE;
 
+/** Likely misspellings of the map keys, for the "did you mean" hint. */
+const MAP_ALIASES: Readonly<Record<string, string>> = {
+  mode: "access",
+  private: "access",
+  shared: "access",
+  size: "length",
+  start: "offset",
+  position: "offset",
+};
+
+const RING_KEYS: (keyof RingOptions)[] = ["offset", "length"];
+const RING_ALIASES: Readonly<Record<string, string>> = {
+  size: "length",
+  start: "offset",
+  position: "offset",
+};
+
 /** {@linkcode Memfd.map} of the open memfd `fd` called `name`. */
 export function mapMemfd(
   fd: number,
   name: string,
   options: MapOptions | undefined,
 ): Mapping {
-  const o = toOptions(options, "map options", MAP_KEYS, {
-    mode: "access",
-    private: "access",
-    shared: "access",
-    size: "length",
-    start: "offset",
-    position: "offset",
-  });
+  const o = toOptions(options, "map options", MAP_KEYS, MAP_ALIASES);
   const access = o.access === undefined ? "shared" : o.access;
   if (access !== "shared" && access !== "private") {
     throw new TypeError(`access must be "shared" or "private"`);
@@ -128,11 +138,7 @@ export function mapMemfdRing(
   name: string,
   options: RingOptions | undefined,
 ): Mapping {
-  const o = toOptions(options, "mapRing options", ["offset", "length"], {
-    size: "length",
-    start: "offset",
-    position: "offset",
-  });
+  const o = toOptions(options, "mapRing options", RING_KEYS, RING_ALIASES);
   const offset = o.offset === undefined ? 0 : toIndex(o.offset, "offset");
   const length = lengthOf(fd, name, offset, o.length);
   const page = pageSize();
