@@ -295,3 +295,7 @@ fn dm_futex_wait_sync(addr: f64, expected: i32, timeout_ms: i32) -> i32 {
 fn dm_futex_wake(addr: f64) -> i32 {
     int32(run(|| futex::wake(index(addr)?)))
 }
+
+#[cfg(test)]
+#[path = "exports_tests/mod.rs"]
+mod tests;

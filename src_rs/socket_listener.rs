@@ -104,6 +104,13 @@ pub fn forget_socket(fd: c_int) {
     socket_files().remove(&fd);
 }
 
+/// The path of the socket file remembered for the listener `fd`, if any
+/// (for tests of what closing a listener forgets).
+#[cfg(test)]
+pub fn remembered_socket(fd: c_int) -> Option<Vec<u8>> {
+    socket_files().get(&fd).map(|file| file.path.clone())
+}
+
 /// Accepts the next connection on the listening socket `fd`, waiting
 /// without a timeout: the connection's fd (close-on-exec, nonblocking);
 /// `ECANCELED` when `wake_fd` is signalled first.
