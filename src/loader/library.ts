@@ -88,7 +88,8 @@ export function loadLibrary(path: string): void {
  */
 export function ensureLoaded(what = "", needs: readonly Need[] = []): string {
   if (loadedFrom !== undefined) {
-    requireAll(`${what} needs permission`, needs);
+    // The common case (a create once loaded) allocates nothing.
+    if (needs.length > 0) requireAll(`${what} needs permission`, needs);
     return loadedFrom;
   }
   requireLinux();
