@@ -3,7 +3,8 @@
  * the same bytes from a `/dev/shm` file, in ns per 64 KiB read. Both read a
  * file of `asyncReadChunks` chunks front to back, so neither side rereads
  * one chunk that stays hot in cache. The note adds the ways around the
- * thread hop: the synchronous `read` and a copy out of a mapping.
+ * thread hop (the synchronous `read`, a copy out of a mapping) and the
+ * floor: the library's nonblocking symbol called with nothing around it.
  * @module
  */
 
@@ -11,6 +12,7 @@ import { Memfd } from "../../mod.ts";
 import type { Config } from "./config.ts";
 import { alternate, median } from "./measure.ts";
 import { type Noted, toRow } from "./row.ts";
+import { rawReadAsyncNs } from "./ffi_floor.ts";
 
 /** Bytes per read. */
 export const CHUNK = 64 * 1024;
@@ -69,15 +71,19 @@ export async function asyncRead(config: Config, name: string): Promise<Noted> {
     );
     const sync: number[] = [];
     const mapped: number[] = [];
+    const raw: number[] = [];
     for (let i = 0; i < config.micro.rounds; i++) {
       sync.push(oursSyncNs(fd, into, chunks));
       mapped.push(mappedNs(map.bytes, into, chunks));
+      raw.push(await rawReadAsyncNs(fd.fd, into, chunks));
     }
     const row = toRow(name, "ns/op", "Deno.FsFile.read, /dev/shm file", paired);
     const note = `${name}: per 64 KiB: readAsync ${paired.ours.toFixed(0)} ` +
       `ns, FsFile.read ${paired.baseline.toFixed(0)} ns, read() ` +
       `${median(sync).toFixed(0)} ns, copy from a mapping ` +
-      `${median(mapped).toFixed(0)} ns`;
+      `${median(mapped).toFixed(0)} ns; raw nonblocking FFI, no wrapper ` +
+      `(the floor): ${median(raw).toFixed(0)} ns, ratio ` +
+      `${(median(raw) / paired.baseline).toFixed(3)}`;
     return { ...row, note };
   } finally {
     await Deno.remove(path);

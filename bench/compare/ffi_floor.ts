@@ -1,8 +1,8 @@
 /**
- * The floor under the public lifecycle: the same work through the
- * library's own symbols, opened with `Deno.dlopen` and called directly (no
- * `Memfd` or `Mapping` objects, no checks, no registries on this side),
- * with and without exposing the memory as an `ArrayBuffer`.
+ * The floors under the public API: the same work through the library's
+ * own symbols, opened with `Deno.dlopen` and called directly (no `Memfd`
+ * or `Mapping` objects, no checks, no registries on this side). What a
+ * row's ratio cannot go below however thin the TypeScript wrapper gets.
  * @module
  */
 
@@ -17,6 +17,12 @@ const SYMBOLS = {
   dm_map_rest: { parameters: ["i32", "f64", "i32"], result: "f64" },
   dm_unmap: { parameters: ["f64"], result: "i32" },
   dm_close: { parameters: ["i32"], result: "i32" },
+  dm_get_seals: { parameters: ["i32"], result: "i32" },
+  dm_pread_async: {
+    parameters: ["i32", "buffer", "usize", "f64"],
+    result: "f64",
+    nonblocking: true,
+  },
 } as const;
 
 let raw: Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] | undefined;
@@ -73,4 +79,42 @@ export function rawLifecycleNs(
     ok(s.dm_close(fd), "dm_close");
   }
   return (performance.now() - t0) * 1e6 / ops;
+}
+
+/**
+ * ns per `dm_get_seals` of the library's memfd `fd` (take it from a
+ * `Memfd`: the library only answers for fds it owns).
+ */
+export function rawGetSealsNs(fd: number, ops: number): number {
+  const s = symbols();
+  let seals = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < ops; i++) seals |= s.dm_get_seals(fd);
+  const ns = (performance.now() - t0) * 1e6 / ops;
+  ok(seals, "dm_get_seals");
+  return ns;
+}
+
+/**
+ * ns per nonblocking `dm_pread_async` of `into.length` bytes of the
+ * library's memfd `fd`, `chunks` reads front to back: one thread hop each,
+ * as `readAsync`, with nothing around it.
+ */
+export async function rawReadAsyncNs(
+  fd: number,
+  into: Uint8Array<ArrayBuffer>,
+  chunks: number,
+): Promise<number> {
+  const s = symbols();
+  const t0 = performance.now();
+  for (let i = 0; i < chunks; i++) {
+    const n = await s.dm_pread_async(
+      fd,
+      into,
+      BigInt(into.length),
+      i * into.length,
+    );
+    if (n !== into.length) throw new Error(`dm_pread_async read ${n}`);
+  }
+  return (performance.now() - t0) * 1e6 / chunks;
 }

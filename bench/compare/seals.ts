@@ -1,13 +1,16 @@
 /**
- * `seals-get`: `memfd.seals` against a native loop of `F_GET_SEALS`.
+ * `seals-get`: `memfd.seals` against a native loop of `F_GET_SEALS`, with
+ * the raw-symbol floor in the note.
  * @module
  */
 
 import { Memfd } from "../../mod.ts";
 import type { Config } from "./config.ts";
-import { alternate } from "./measure.ts";
+import { alternate, median } from "./measure.ts";
+import { rawGetSealsNs } from "./ffi_floor.ts";
+import { floorNote } from "./lifecycle.ts";
 import { getSealsNs } from "./native.ts";
-import { type Row, toRow } from "./row.ts";
+import { type Noted, toRow } from "./row.ts";
 
 /** ns per `memfd.seals` read. */
 function oursNs(fd: Memfd, ops: number): number {
@@ -21,12 +24,20 @@ function oursNs(fd: Memfd, ops: number): number {
 }
 
 /** The `seals-get` row. */
-export async function sealsGet(config: Config, name: string): Promise<Row> {
+export async function sealsGet(
+  config: Config,
+  name: string,
+): Promise<Noted> {
   using fd = Memfd.create("seals");
+  const floor: number[] = [];
   const paired = await alternate(
-    () => oursNs(fd, config.sealsOps),
+    () => {
+      floor.push(rawGetSealsNs(fd.fd, config.sealsOps));
+      return oursNs(fd, config.sealsOps);
+    },
     () => getSealsNs(config.sealsOps),
     config.micro,
   );
-  return toRow(name, "ns/op", "Rust fcntl(F_GET_SEALS) loop", paired);
+  const row = toRow(name, "ns/op", "Rust fcntl(F_GET_SEALS) loop", paired);
+  return { ...row, note: floorNote(name, median(floor), paired) };
 }
