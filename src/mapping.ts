@@ -316,9 +316,9 @@ export class Mapping implements Disposable {
     finalizer.unregister(this.#buffer);
     // Detach first: no view may outlive the pages it points at. A buffer
     // that was moved out is detached already, but its new owner is not.
+    // `buffer` and `bytes` stay: detached, they read as empty.
     this.#moved = this.#buffer.detached;
-    this.#buffer = this.#moved ? new ArrayBuffer(0) : this.#buffer.transfer(0);
-    this.#bytes = new Uint8Array(this.#buffer);
+    if (!this.#moved) this.#buffer.transfer(0);
     if (this.#pins.count === 0) this.#release();
     else this.#pins.release = () => this.#release();
   }

@@ -53,6 +53,7 @@ import { acquired, released } from "./tracking.ts";
 import { toBoolean, toBytes, toIndex, toOptions } from "./validate.ts";
 
 const SEAL_SEAL = SealBits.F_SEAL_SEAL;
+const toSize = (size: unknown) => toIndex(size, "size");
 
 let make: (fd: number, name: string, owned: boolean) => Memfd;
 
@@ -123,7 +124,7 @@ export class Memfd implements Disposable {
   static create(name: string, options?: CreateOptions): Memfd {
     ensureLoaded();
     const bytes = encodeName(name);
-    const plan = planCreate(options, (size) => toIndex(size, "size"));
+    const plan = planCreate(options, toSize);
     const fd = check(dm_create(bytes, plan.flags), "create", name);
     try {
       if (plan.sealSeal && !(dm_get_seals(fd) & SEAL_SEAL)) {

@@ -12,6 +12,9 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 /** Names are encoded here: a view of a non-empty buffer is never a null pointer. */
 const nameScratch = new Uint8Array(NAME_MAX + 8);
+const EMPTY = nameScratch.subarray(0, 0);
+let lastName = "";
+let lastEncoded = EMPTY;
 
 /**
  * `name` for `memfd_create`: a `TypeError` unless a NUL-free string,
@@ -22,7 +25,12 @@ export function encodeName(name: unknown): Uint8Array {
   if (typeof name !== "string") {
     throw new TypeError(`name must be a string, got ${typeof name}`);
   }
+  // Programs create many memfds under one name: reuse its encoding (only
+  // this function writes the scratch, so it still holds those bytes).
+  if (name === lastName) return lastEncoded;
   if (name.includes("\0")) throw new TypeError("name must not contain NUL");
+  lastName = ""; // the scratch is about to change, even if this name fails
+  lastEncoded = EMPTY;
   const { read, written } = encoder.encodeInto(name, nameScratch);
   if (read !== name.length || written > NAME_MAX) {
     throw new MemfdError(
@@ -31,7 +39,9 @@ export function encodeName(name: unknown): Uint8Array {
       `cannot create memfd: the name is longer than ${NAME_MAX} UTF-8 bytes`,
     );
   }
-  return nameScratch.subarray(0, written);
+  lastName = name;
+  lastEncoded = nameScratch.subarray(0, written);
+  return lastEncoded;
 }
 
 /** `path` for the native open: a `TypeError` unless a NUL-free string. */

@@ -41,7 +41,7 @@ export function toOptions<T extends object>(
   keys: readonly (keyof T & string)[],
   aliases: Readonly<Record<string, string>> = {},
 ): T {
-  if (value === undefined) return {} as T;
+  if (value === undefined) return NO_OPTIONS as T;
   if (typeof value !== "object" || value === null) {
     throw new TypeError(`${what} must be an object, got ${describe(value)}`);
   }
@@ -59,6 +59,9 @@ export function toOptions<T extends object>(
   }
   return value;
 }
+
+/** What an omitted options bag reads as: shared, so nothing is allocated. */
+const NO_OPTIONS = Object.freeze({});
 
 function describe(value: unknown): string {
   return value === null ? "null" : typeof value;

@@ -68,6 +68,22 @@ test("#2 empty names and names with '/' or spaces are accepted and show in the l
   }
 });
 
+test("a name reused after a refused one is still the name the kernel records", () => {
+  // Names are encoded once and reused; a refused name overwrites the
+  // encoding, which must then not be reused for the name before it.
+  const linkName = (fd: Memfd) => {
+    using reopened = Memfd.open(fd.path); // its name is read from the link
+    return reopened.name;
+  };
+  using first = Memfd.create("short");
+  assertEquals(linkName(first), "short");
+  assertMemfdError(() => Memfd.create("é".repeat(200)), "EINVAL");
+  using second = Memfd.create("short");
+  assertEquals(linkName(second), "short");
+  using third = Memfd.create("other");
+  assertEquals(linkName(third), "other");
+});
+
 test("#6 cloexec follows the option; allowSealing false leaves exactly {seal}", async () => {
   // executable: true asks for MFD_EXEC, which adds no seal of its own, so
   // these are the seal sets of the plain flag combinations of #6.
