@@ -4,11 +4,12 @@
  * of `{ name, unit, ours, baseline, baselineName, ratio }`).
  *
  *     deno task bench:compare [--quick] [--out <path>] [--only a,b]
- *                             [--check-targets]
+ *                             [--check-targets] [--busy N]
  *
  * `--quick` runs every row small and short (a smoke test; row names get a
  * `:quick` suffix), `--only` runs the named stems, `--check-targets` exits
- * with 1 when a ratio misses the issue's target.
+ * with 1 when a ratio misses the issue's target, `--busy N` runs N busy
+ * loops beside it (the "under load" run; the table's header says so).
  * @module
  */
 
@@ -16,6 +17,7 @@ import { parseArgs } from "node:util";
 import { FULL, QUICK } from "./compare/config.ts";
 import type { Config } from "./compare/config.ts";
 import { firstTouch, warmCopy } from "./compare/copy.ts";
+import { busyLoops } from "./compare/busy.ts";
 import { handoff } from "./compare/handoff.ts";
 import { lifecycle, pythonLifecycle } from "./compare/lifecycle.ts";
 import { mapView } from "./compare/map_view.ts";
@@ -62,6 +64,7 @@ function options() {
       "out": { type: "string", default: DEFAULT_OUT },
       "only": { type: "string" },
       "check-targets": { type: "boolean", default: false },
+      "busy": { type: "string", default: "0" },
     },
   });
   const only = values.only?.split(",") ?? [...STEMS];
@@ -70,13 +73,19 @@ function options() {
       throw new TypeError(`unknown row ${stem}; rows: ${STEMS.join(", ")}`);
     }
   }
-  return { ...values, only: only as Stem[] };
+  const busy = Number(values.busy);
+  if (!Number.isInteger(busy) || busy < 0) {
+    throw new TypeError(`--busy takes a whole number, got ${values.busy}`);
+  }
+  return { ...values, only: only as Stem[], busy };
 }
 
 async function main(): Promise<number> {
   const opts = options();
   const config = opts.quick ? QUICK : FULL;
   const rows: (Noted | Skipped)[] = [];
+  await using _load = busyLoops(opts.busy);
+  if (opts.busy > 0) console.log(`under load: ${opts.busy} busy loops`);
   for (const stem of STEMS) {
     if (!opts.only.includes(stem)) continue;
     const name = config.quick ? `${stem}:quick` : stem;
