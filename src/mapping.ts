@@ -37,7 +37,6 @@ export type MapAccess = "shared" | "private";
  * or detach, would fault the process on its next touch of unmapped pages.
  */
 const finalizer = new FinalizationRegistry<number>((addr) => {
-  live.delete(addr);
   dm_unmap_leaving_zeros(addr);
 });
 
@@ -50,13 +49,17 @@ let adopt: (
 ) => Mapping;
 
 /**
- * Live mappings by address, for pinning. Keyed by address rather than by
- * buffer in a `WeakMap`: a weak key per mapping made every lifecycle leave
- * an ephemeron for the garbage collector to trace (measured: the largest
- * single JavaScript cost of a create → map → unmap → close round trip; see
+ * Where a mapping's buffer keeps its {@linkcode Pins}: a property of the
+ * `ArrayBuffer` itself, so that finding them from any view is one property
+ * load. Not a `WeakMap` keyed by the buffer (an ephemeron per mapping for
+ * the garbage collector to trace) and not a lookup by address (it needs
+ * `Deno.UnsafePointer.of`, which costs microseconds per call: measured in
  * docs/performance.md).
  */
-const live = new Map<number, Pins>();
+const PINS = Symbol("deno_memfd.pins");
+
+/** A buffer that may be a mapping's. */
+type Pinnable = ArrayBufferLike & { [PINS]?: Pins };
 
 /**
  * Calls running off the event loop that still use a mapping's memory, and
@@ -67,6 +70,8 @@ const live = new Map<number, Pins>();
 interface Pins {
   count: number;
   release?: () => void;
+  /** Unmap was requested: no new pins (the buffer keeps this record). */
+  closed?: boolean;
 }
 
 const unpinned = () => {};
@@ -136,7 +141,7 @@ export class Mapping implements Disposable {
     this.#access = access;
     this.#name = name;
     finalizer.register(buffer, addr, buffer);
-    live.set(addr, this.#pins);
+    Object.defineProperty(buffer, PINS, { value: this.#pins });
     acquired(this, "mapping", name);
   }
 
@@ -313,6 +318,7 @@ export class Mapping implements Disposable {
   unmap(): void {
     if (this.#unmapRequested) return;
     this.#unmapRequested = true;
+    this.#pins.closed = true;
     finalizer.unregister(this.#buffer);
     // Detach first: no view may outlive the pages it points at. A buffer
     // that was moved out is detached already, but its new owner is not.
@@ -325,7 +331,6 @@ export class Mapping implements Disposable {
 
   #release(): void {
     const release = this.#moved ? dm_unmap_leaving_zeros : dm_unmap;
-    live.delete(this.#addr);
     check(release(this.#addr), "unmap", this.#name);
     released(this);
   }
@@ -358,18 +363,8 @@ export class Mapping implements Disposable {
  * returned function runs: for calls that use the memory off the event loop.
  */
 export function pinMapping(buffer: ArrayBufferLike): () => void {
-  // No live mapping, nothing to pin; and no raw-pointer call, which would
-  // need the unscoped --allow-ffi that only mappings require.
-  if (live.size === 0) return unpinned;
-  let pointer: Deno.PointerValue;
-  try {
-    pointer = Deno.UnsafePointer.of(buffer as ArrayBuffer);
-  } catch {
-    return unpinned; // not a buffer Deno can point at: not a mapping's
-  }
-  if (pointer === null) return unpinned;
-  const pins = live.get(Number(Deno.UnsafePointer.value(pointer)));
-  if (pins === undefined) return unpinned;
+  const pins = (buffer as Pinnable)[PINS];
+  if (pins === undefined || pins.closed) return unpinned;
   pins.count++;
   return () => {
     if (--pins.count === 0) pins.release?.();
