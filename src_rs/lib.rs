@@ -46,4 +46,7 @@ mod wakeable_wait;
 mod test_util;
 
 #[cfg(test)]
+mod syscall_faults;
+
+#[cfg(test)]
 mod proptests;
