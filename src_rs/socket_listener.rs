@@ -51,10 +51,18 @@ pub fn listen(path: &[u8]) -> Result<i32> {
     let (addr, len) = address(path)?;
     let fd = stream_socket(libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK)?;
     let sa = (&addr as *const libc::sockaddr_un).cast::<libc::sockaddr>();
-    // SAFETY: `sa` points at a valid `sockaddr_un` of at least `len` bytes;
-    // listen only reads its integer arguments.
-    if unsafe { libc::bind(fd, sa, len) } < 0 || unsafe { libc::listen(fd, 128) } < 0 {
+    // SAFETY: `sa` points at a valid `sockaddr_un` of at least `len` bytes.
+    if unsafe { libc::bind(fd, sa, len) } < 0 {
         let e = Errno::last();
+        close_fd(fd);
+        return Err(e);
+    }
+    // SAFETY: listen only reads its integer arguments.
+    if unsafe { libc::listen(fd, 128) } < 0 {
+        let e = Errno::last();
+        // bind made the socket file: left behind, it would turn every later
+        // listen at this path into EADDRINUSE.
+        let _ = unlink_path(path);
         close_fd(fd);
         return Err(e);
     }
@@ -89,13 +97,18 @@ pub fn unlink_socket(fd: c_int) -> Result<bool> {
         Ok(_) | Err(Errno::ENOENT) => return Ok(false),
         Err(e) => return Err(e),
     }
+    unlink_path(&file.path)?;
+    Ok(true)
+}
+
+fn unlink_path(path: &[u8]) -> Result<()> {
     let mut buf = [0u8; 112];
-    let c_path = c_string(&file.path, &mut buf).ok_or(Errno::EINVAL)?;
+    let c_path = c_string(path, &mut buf).ok_or(Errno::EINVAL)?;
     // SAFETY: `c_path` is NUL-terminated.
     if unsafe { libc::unlink(c_path) } < 0 {
         return Err(Errno::last());
     }
-    Ok(true)
+    Ok(())
 }
 
 /// Forgets the socket file of the listener `fd` without removing it (the
@@ -135,6 +148,7 @@ pub fn accept(fd: i32, wake_fd: i32) -> Result<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::syscall_faults::{with_faults, Fault};
     use crate::test_util::Fd;
     use crate::wakeable_wait::{wake, wake_fd};
 
@@ -171,6 +185,100 @@ mod tests {
         assert!(exists(&path));
         std::fs::remove_file(std::str::from_utf8(&path).unwrap()).unwrap();
         assert_eq!(unlink_socket(0x7fff_fff0), Ok(false));
+    }
+
+    /// The FD_CLOEXEC and O_NONBLOCK bits of `fd`, as the kernel has them.
+    fn cloexec_and_nonblock(fd: c_int) -> (bool, bool) {
+        // SAFETY: F_GETFD and F_GETFL take no argument.
+        let (fd_flags, fl_flags) = unsafe {
+            (
+                libc::fcntl(fd, libc::F_GETFD),
+                libc::fcntl(fd, libc::F_GETFL),
+            )
+        };
+        (
+            fd_flags & libc::FD_CLOEXEC != 0,
+            fl_flags & libc::O_NONBLOCK != 0,
+        )
+    }
+
+    fn connect_to(path: &[u8]) -> Fd {
+        let (addr, len) = address(path).unwrap();
+        let fd = Fd(stream_socket(libc::SOCK_CLOEXEC).unwrap());
+        let sa = (&addr as *const libc::sockaddr_un).cast::<libc::sockaddr>();
+        // SAFETY: `sa` points at a valid address of `len` bytes. A Unix
+        // stream connect completes into the backlog, before any accept.
+        assert_eq!(unsafe { libc::connect(fd.0, sa, len) }, 0);
+        fd
+    }
+
+    fn os(path: &[u8]) -> &std::ffi::OsStr {
+        std::os::unix::ffi::OsStrExt::from_bytes(path)
+    }
+
+    #[test]
+    fn listener_and_connections_are_close_on_exec_and_nonblocking() {
+        let path = temp_path("flags");
+        let l = Fd(listen(&path).unwrap());
+        assert_eq!(cloexec_and_nonblock(l.0), (true, true));
+        let _client = connect_to(&path);
+        let w = Fd(wake_fd().unwrap());
+        let conn = Fd(accept(l.0, w.0).unwrap());
+        assert_eq!(cloexec_and_nonblock(conn.0), (true, true));
+        assert_eq!(unlink_socket(l.0), Ok(true));
+    }
+
+    #[test]
+    fn a_socket_bound_at_the_path_since_is_left_alone() {
+        let path = temp_path("moved");
+        let mut moved = path.clone();
+        moved.extend_from_slice(b".old");
+        let l = Fd(listen(&path).unwrap());
+        // The old file stays alive, so the new one cannot reuse its inode.
+        std::fs::rename(os(&path), os(&moved)).unwrap();
+        let l2 = Fd(listen(&path).unwrap());
+        assert_eq!(unlink_socket(l.0), Ok(false));
+        assert!(exists(&path) && exists(&moved));
+        assert_eq!(unlink_socket(l2.0), Ok(true));
+        std::fs::remove_file(os(&moved)).unwrap();
+    }
+
+    #[test]
+    fn a_forgotten_listener_leaves_its_file() {
+        let path = temp_path("forget");
+        let l = Fd(listen(&path).unwrap());
+        assert_eq!(remembered_socket(l.0), Some(path.clone()));
+        forget_socket(l.0);
+        assert_eq!(remembered_socket(l.0), None);
+        assert_eq!(unlink_socket(l.0), Ok(false));
+        assert!(exists(&path));
+        std::fs::remove_file(os(&path)).unwrap();
+    }
+
+    #[test]
+    fn a_refused_listen_leaves_no_socket_file_behind() {
+        let path = temp_path("refused");
+        let fault = [Fault::always(libc::SYS_listen, libc::EACCES)];
+        assert_eq!(with_faults(&fault, || listen(&path)), Err(Errno::EACCES));
+        assert!(!exists(&path));
+        let l = Fd(listen(&path).unwrap());
+        assert_eq!(unlink_socket(l.0), Ok(true));
+    }
+
+    #[test]
+    fn a_refused_unlink_is_reported() {
+        let path = temp_path("keep");
+        let l = Fd(listen(&path).unwrap());
+        let fault = [
+            Fault::always(libc::SYS_unlink, libc::EACCES),
+            Fault::always(libc::SYS_unlinkat, libc::EACCES),
+        ];
+        assert_eq!(
+            with_faults(&fault, || unlink_socket(l.0)),
+            Err(Errno::EACCES)
+        );
+        assert!(exists(&path));
+        std::fs::remove_file(os(&path)).unwrap();
     }
 
     #[test]
