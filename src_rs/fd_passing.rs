@@ -195,6 +195,11 @@ mod tests {
         let sa = (&addr as *const libc::sockaddr_un).cast::<libc::sockaddr>();
         // SAFETY: `sa` points at a valid address of `len` bytes.
         assert_eq!(unsafe { libc::connect(fd.0, sa, len) }, 0);
+        send_on(fd.0, payload, fds);
+    }
+
+    /// Sends raw `fds` with `payload` on the connected socket `fd`.
+    fn send_on(fd: c_int, payload: &[u8], fds: &[c_int]) {
         let mut data = payload.to_vec();
         let mut iov = libc::iovec {
             iov_base: data.as_mut_ptr().cast(),
@@ -223,7 +228,7 @@ mod tests {
             }
         }
         // SAFETY: `msg` points at live buffers.
-        let sent = unsafe { libc::sendmsg(fd.0, &msg, 0) };
+        let sent = unsafe { libc::sendmsg(fd, &msg, 0) };
         assert_eq!(sent, payload.len() as isize);
     }
 
@@ -289,5 +294,81 @@ mod tests {
         send_raw(&l.path, b"x", &[a.0, file.as_raw_fd(), a.0]);
         let got = Fd(l.next().unwrap());
         assert_eq!(check_memfd(got.0), Ok(()));
+    }
+
+    /// A connected pair of Unix stream sockets.
+    fn socket_pair() -> (Fd, Fd) {
+        let mut fds = [0; 2];
+        let kind = libc::SOCK_STREAM | libc::SOCK_CLOEXEC;
+        // SAFETY: `fds` has room for two fds.
+        assert_eq!(
+            unsafe { libc::socketpair(libc::AF_UNIX, kind, 0, fds.as_mut_ptr()) },
+            0
+        );
+        (Fd(fds[0]), Fd(fds[1]))
+    }
+
+    #[test]
+    fn credentials_next_to_the_fds_are_not_taken_for_fds() {
+        let (a, b) = socket_pair();
+        let on: c_int = 1;
+        let size = size_of_val(&on) as libc::socklen_t;
+        // SAFETY: SO_PASSCRED reads one int from `on`.
+        let set = unsafe {
+            libc::setsockopt(
+                b.0,
+                libc::SOL_SOCKET,
+                libc::SO_PASSCRED,
+                (&on as *const c_int).cast(),
+                size,
+            )
+        };
+        assert_eq!(set, 0);
+        let sent = memfd("sock-test", MFD_CLOEXEC);
+        send_on(a.0, b"x", &[sent.0]);
+        let mut control = [0u64; 64];
+        let mut byte = [0u8; 1];
+        let mut iov = libc::iovec {
+            iov_base: byte.as_mut_ptr().cast(),
+            iov_len: byte.len(),
+        };
+        // SAFETY: an all-zero `msghdr` is a valid value of this C struct.
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.as_mut_ptr().cast();
+        msg.msg_controllen = size_of_val(&control) as _;
+        // SAFETY: `msg` points at live, writable buffers; the message is
+        // queued already.
+        assert_eq!(
+            unsafe { libc::recvmsg(b.0, &mut msg, libc::MSG_CMSG_CLOEXEC) },
+            1
+        );
+        // SAFETY: the first header is inside `control`.
+        let first = unsafe { &*libc::CMSG_FIRSTHDR(&msg) };
+        assert_eq!(
+            first.cmsg_type,
+            libc::SCM_CREDENTIALS,
+            "the kernel sends credentials"
+        );
+        let fds = received_fds(&msg);
+        let got: Vec<Fd> = fds.iter().map(|&fd| Fd(fd)).collect();
+        assert_eq!(got.len(), 1, "{fds:?}");
+        assert_eq!(check_memfd(got[0].0), Ok(()));
+    }
+
+    #[test]
+    fn a_closed_connection_and_a_non_socket_are_told_apart() {
+        let w = Fd(wake_fd().unwrap());
+        let (a, b) = socket_pair();
+        drop(a);
+        assert_eq!(receive(b.0, w.0), Err(Errno::ENODATA));
+        let mut pipe = [0; 2];
+        // SAFETY: `pipe` has room for two fds.
+        assert_eq!(unsafe { libc::pipe(pipe.as_mut_ptr()) }, 0);
+        let (r, wr) = (Fd(pipe[0]), Fd(pipe[1]));
+        // SAFETY: one readable byte, so the wait returns at once.
+        assert_eq!(unsafe { libc::write(wr.0, b"x".as_ptr().cast(), 1) }, 1);
+        assert_eq!(receive(r.0, w.0).map_err(Errno::raw), Err(libc::ENOTSOCK));
     }
 }
