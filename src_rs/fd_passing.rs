@@ -301,10 +301,8 @@ mod tests {
         let mut fds = [0; 2];
         let kind = libc::SOCK_STREAM | libc::SOCK_CLOEXEC;
         // SAFETY: `fds` has room for two fds.
-        assert_eq!(
-            unsafe { libc::socketpair(libc::AF_UNIX, kind, 0, fds.as_mut_ptr()) },
-            0
-        );
+        let r = unsafe { libc::socketpair(libc::AF_UNIX, kind, 0, fds.as_mut_ptr()) };
+        assert_eq!(r, 0);
         (Fd(fds[0]), Fd(fds[1]))
     }
 
@@ -340,10 +338,8 @@ mod tests {
         msg.msg_controllen = size_of_val(&control) as _;
         // SAFETY: `msg` points at live, writable buffers; the message is
         // queued already.
-        assert_eq!(
-            unsafe { libc::recvmsg(b.0, &mut msg, libc::MSG_CMSG_CLOEXEC) },
-            1
-        );
+        let n = unsafe { libc::recvmsg(b.0, &mut msg, libc::MSG_CMSG_CLOEXEC) };
+        assert_eq!(n, 1);
         // SAFETY: the first header is inside `control`.
         let first = unsafe { &*libc::CMSG_FIRSTHDR(&msg) };
         assert_eq!(

@@ -78,10 +78,8 @@ pub fn with_faults<T: Send>(faults: &[Fault], f: impl FnOnce() -> T + Send) -> T
                 filter: filter.as_ptr().cast_mut(),
             };
             // SAFETY: integer arguments only; no_new_privs is per thread.
-            assert_eq!(
-                unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) },
-                0
-            );
+            let r = unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
+            assert_eq!(r, 0);
             // SAFETY: `prog` points at `filter`, which outlives the call;
             // the kernel copies the program. No TSYNC: this thread only.
             let r = unsafe { libc::prctl(libc::PR_SET_SECCOMP, libc::SECCOMP_MODE_FILTER, &prog) };
