@@ -3,20 +3,11 @@
 use super::*;
 use crate::constants::MFD_CLOEXEC;
 use crate::socket_listener::{accept, listen, unlink_socket};
+use crate::temp_dir::TempDir;
 use crate::test_util::{memfd, Fd};
 use crate::wakeable_wait::wake_fd;
 use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
-
-fn temp_path(tag: &str) -> Vec<u8> {
-    let dir = std::env::temp_dir();
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let id = std::process::id();
-    let path = dir.join(format!("dm-pass-{tag}-{id}-{nanos}"));
-    path.into_os_string().into_encoded_bytes()
-}
 
 /// Sends raw `fds` with `payload` over a fresh connection to `path`.
 fn send_raw(path: &[u8], payload: &[u8], fds: &[c_int]) {
@@ -66,14 +57,22 @@ struct Listener {
     fd: Fd,
     wake: Fd,
     path: Vec<u8>,
+    /// Removed after the listener's own drop checks its socket file.
+    _dir: TempDir,
 }
 
 impl Listener {
     fn new(tag: &str) -> Self {
-        let path = temp_path(tag);
+        let dir = TempDir::new(&format!("pass-{tag}"));
+        let path = dir.path("s");
         let fd = Fd(listen(&path).unwrap());
         let wake = Fd(wake_fd().unwrap());
-        Listener { fd, wake, path }
+        Listener {
+            fd,
+            wake,
+            path,
+            _dir: dir,
+        }
     }
 
     fn next(&self) -> Result<i32> {
@@ -101,7 +100,8 @@ fn a_memfd_goes_through_and_arrives_cloexec() {
 
 #[test]
 fn errors_for_missing_and_unlistened_paths() {
-    let path = temp_path("missing");
+    let dir = TempDir::new("pass-missing");
+    let path = dir.path("s");
     let fd = memfd("sock-test", MFD_CLOEXEC);
     assert_eq!(send(&path, fd.0), Err(Errno::ENOENT));
     let os_path = std::ffi::OsStr::from_bytes(&path);

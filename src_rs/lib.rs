@@ -49,4 +49,7 @@ mod test_util;
 mod syscall_faults;
 
 #[cfg(test)]
+mod temp_dir;
+
+#[cfg(test)]
 mod proptests;

@@ -2,18 +2,9 @@
 
 use super::*;
 use crate::syscall_faults::{with_faults, Fault};
+use crate::temp_dir::TempDir;
 use crate::test_util::Fd;
 use crate::wakeable_wait::{wake, wake_fd};
-
-pub fn temp_path(tag: &str) -> Vec<u8> {
-    let dir = std::env::temp_dir();
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let id = std::process::id();
-    let path = dir.join(format!("dm-sock-{tag}-{id}-{nanos}"));
-    path.into_os_string().into_encoded_bytes()
-}
 
 fn exists(path: &[u8]) -> bool {
     identity(path).is_ok()
@@ -21,7 +12,8 @@ fn exists(path: &[u8]) -> bool {
 
 #[test]
 fn the_socket_file_is_removed_only_while_it_is_still_ours() {
-    let path = temp_path("unlink");
+    let dir = TempDir::new("sock-unlink");
+    let path = dir.path("s");
     let l = Fd(listen(&path).unwrap());
     assert_eq!(listen(&path), Err(Errno::EADDRINUSE));
     assert!(exists(&path));
@@ -71,7 +63,8 @@ fn os(path: &[u8]) -> &std::ffi::OsStr {
 
 #[test]
 fn listener_and_connections_are_close_on_exec_and_nonblocking() {
-    let path = temp_path("flags");
+    let dir = TempDir::new("sock-flags");
+    let path = dir.path("s");
     let l = Fd(listen(&path).unwrap());
     assert_eq!(cloexec_and_nonblock(l.0), (true, true));
     let _client = connect_to(&path);
@@ -83,7 +76,8 @@ fn listener_and_connections_are_close_on_exec_and_nonblocking() {
 
 #[test]
 fn a_socket_bound_at_the_path_since_is_left_alone() {
-    let path = temp_path("moved");
+    let dir = TempDir::new("sock-moved");
+    let path = dir.path("s");
     let mut moved = path.clone();
     moved.extend_from_slice(b".old");
     let l = Fd(listen(&path).unwrap());
@@ -98,7 +92,8 @@ fn a_socket_bound_at_the_path_since_is_left_alone() {
 
 #[test]
 fn a_forgotten_listener_leaves_its_file() {
-    let path = temp_path("forget");
+    let dir = TempDir::new("sock-forget");
+    let path = dir.path("s");
     let l = Fd(listen(&path).unwrap());
     assert_eq!(remembered_socket(l.0), Some(path.clone()));
     forget_socket(l.0);
@@ -110,7 +105,8 @@ fn a_forgotten_listener_leaves_its_file() {
 
 #[test]
 fn a_refused_listen_leaves_no_socket_file_behind() {
-    let path = temp_path("refused");
+    let dir = TempDir::new("sock-refused");
+    let path = dir.path("s");
     let fault = [Fault::always(libc::SYS_listen, libc::EACCES)];
     assert_eq!(with_faults(&fault, || listen(&path)), Err(Errno::EACCES));
     assert!(!exists(&path));
@@ -120,7 +116,8 @@ fn a_refused_listen_leaves_no_socket_file_behind() {
 
 #[test]
 fn a_refused_unlink_is_reported() {
-    let path = temp_path("keep");
+    let dir = TempDir::new("sock-keep");
+    let path = dir.path("s");
     let l = Fd(listen(&path).unwrap());
     let fault = [
         Fault::always(libc::SYS_unlink, libc::EACCES),
@@ -136,7 +133,8 @@ fn a_refused_unlink_is_reported() {
 
 #[test]
 fn wake_cuts_an_accept_short() {
-    let path = temp_path("wake");
+    let dir = TempDir::new("sock-wake");
+    let path = dir.path("s");
     let l = Fd(listen(&path).unwrap());
     let w = Fd(wake_fd().unwrap());
     assert_eq!(wake(w.0), Ok(()));

@@ -45,6 +45,7 @@ pub fn close_fd(fd: c_int) {
 mod tests {
     use super::*;
     use crate::syscall_faults::{in_fd0_child, run_with_fd0_free, with_faults, Fault};
+    use crate::temp_dir::TempDir;
     use crate::test_util::Fd;
 
     #[test]
@@ -57,12 +58,8 @@ mod tests {
 
     #[test]
     fn the_longest_path_binds_and_connects() {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let dir = format!("/tmp/dm-addr-{}-{nanos}", std::process::id());
-        std::fs::create_dir(&dir).unwrap();
-        let mut path = format!("{dir}/").into_bytes();
+        let dir = TempDir::new("addr");
+        let mut path = dir.path("");
         path.resize(107, b's');
         let l = Fd(crate::socket_listener::listen(&path).unwrap());
         let (addr, len) = address(&path).unwrap();
@@ -79,7 +76,6 @@ mod tests {
         // SAFETY: `sa` points at a valid address of `len` bytes.
         assert_eq!(unsafe { libc::connect(client.0, sa, len) }, 0);
         assert_eq!(crate::socket_listener::unlink_socket(l.0), Ok(true));
-        std::fs::remove_dir(&dir).unwrap();
     }
 
     #[test]
