@@ -46,4 +46,10 @@ mod wakeable_wait;
 mod test_util;
 
 #[cfg(test)]
+mod syscall_faults;
+
+#[cfg(test)]
+mod temp_dir;
+
+#[cfg(test)]
 mod proptests;

@@ -51,10 +51,18 @@ pub fn listen(path: &[u8]) -> Result<i32> {
     let (addr, len) = address(path)?;
     let fd = stream_socket(libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK)?;
     let sa = (&addr as *const libc::sockaddr_un).cast::<libc::sockaddr>();
-    // SAFETY: `sa` points at a valid `sockaddr_un` of at least `len` bytes;
-    // listen only reads its integer arguments.
-    if unsafe { libc::bind(fd, sa, len) } < 0 || unsafe { libc::listen(fd, 128) } < 0 {
+    // SAFETY: `sa` points at a valid `sockaddr_un` of at least `len` bytes.
+    if unsafe { libc::bind(fd, sa, len) } < 0 {
         let e = Errno::last();
+        close_fd(fd);
+        return Err(e);
+    }
+    // SAFETY: listen only reads its integer arguments.
+    if unsafe { libc::listen(fd, 128) } < 0 {
+        let e = Errno::last();
+        // bind made the socket file: left behind, it would turn every later
+        // listen at this path into EADDRINUSE.
+        let _ = unlink_path(path);
         close_fd(fd);
         return Err(e);
     }
@@ -89,13 +97,18 @@ pub fn unlink_socket(fd: c_int) -> Result<bool> {
         Ok(_) | Err(Errno::ENOENT) => return Ok(false),
         Err(e) => return Err(e),
     }
+    unlink_path(&file.path)?;
+    Ok(true)
+}
+
+fn unlink_path(path: &[u8]) -> Result<()> {
     let mut buf = [0u8; 112];
-    let c_path = c_string(&file.path, &mut buf).ok_or(Errno::EINVAL)?;
+    let c_path = c_string(path, &mut buf).ok_or(Errno::EINVAL)?;
     // SAFETY: `c_path` is NUL-terminated.
     if unsafe { libc::unlink(c_path) } < 0 {
         return Err(Errno::last());
     }
-    Ok(true)
+    Ok(())
 }
 
 /// Forgets the socket file of the listener `fd` without removing it (the
@@ -133,53 +146,5 @@ pub fn accept(fd: i32, wake_fd: i32) -> Result<i32> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::test_util::Fd;
-    use crate::wakeable_wait::{wake, wake_fd};
-
-    pub fn temp_path(tag: &str) -> Vec<u8> {
-        let dir = std::env::temp_dir();
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let id = std::process::id();
-        let path = dir.join(format!("dm-sock-{tag}-{id}-{nanos}"));
-        path.into_os_string().into_encoded_bytes()
-    }
-
-    fn exists(path: &[u8]) -> bool {
-        identity(path).is_ok()
-    }
-
-    #[test]
-    fn the_socket_file_is_removed_only_while_it_is_still_ours() {
-        let path = temp_path("unlink");
-        let l = Fd(listen(&path).unwrap());
-        assert_eq!(listen(&path), Err(Errno::EADDRINUSE));
-        assert!(exists(&path));
-        assert_eq!(unlink_socket(l.0), Ok(true));
-        assert!(!exists(&path));
-        assert_eq!(unlink_socket(l.0), Ok(false), "once");
-        // Someone else's socket at the same path is left alone.
-        let l2 = Fd(listen(&path).unwrap());
-        assert_eq!(unlink_socket(l.0), Ok(false));
-        assert!(exists(&path));
-        std::fs::remove_file(std::ffi::OsStr::new(std::str::from_utf8(&path).unwrap())).unwrap();
-        std::fs::File::create(std::str::from_utf8(&path).unwrap()).unwrap();
-        assert_eq!(unlink_socket(l2.0), Ok(false), "a file replaced the socket");
-        assert!(exists(&path));
-        std::fs::remove_file(std::str::from_utf8(&path).unwrap()).unwrap();
-        assert_eq!(unlink_socket(0x7fff_fff0), Ok(false));
-    }
-
-    #[test]
-    fn wake_cuts_an_accept_short() {
-        let path = temp_path("wake");
-        let l = Fd(listen(&path).unwrap());
-        let w = Fd(wake_fd().unwrap());
-        assert_eq!(wake(w.0), Ok(()));
-        assert_eq!(accept(l.0, w.0), Err(Errno::ECANCELED));
-        assert_eq!(unlink_socket(l.0), Ok(true));
-    }
-}
+#[path = "socket_listener_tests.rs"]
+mod tests;

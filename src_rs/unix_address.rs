@@ -44,6 +44,9 @@ pub fn close_fd(fd: c_int) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::syscall_faults::{in_fd0_child, run_with_fd0_free, with_faults, Fault};
+    use crate::temp_dir::TempDir;
+    use crate::test_util::Fd;
 
     #[test]
     fn paths_the_kernel_would_cut_or_misread_are_refused() {
@@ -51,5 +54,42 @@ mod tests {
         assert_eq!(address(b"a\0b").unwrap_err(), Errno::EINVAL);
         assert_eq!(address(&[b'a'; 108]).unwrap_err(), Errno::ENAMETOOLONG);
         assert!(address(&[b'a'; 107]).is_ok());
+    }
+
+    #[test]
+    fn the_longest_path_binds_and_connects() {
+        let dir = TempDir::new("addr");
+        let mut path = dir.path("");
+        path.resize(107, b's');
+        let l = Fd(crate::socket_listener::listen(&path).unwrap());
+        let (addr, len) = address(&path).unwrap();
+        // The length is the one the kernel itself gives this address.
+        // SAFETY: an all-zero `sockaddr_un` is a valid value of this struct.
+        let mut bound: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+        let mut bound_len = size_of_val(&bound) as libc::socklen_t;
+        let out = (&mut bound as *mut libc::sockaddr_un).cast::<libc::sockaddr>();
+        // SAFETY: `out` is writable for `bound_len` bytes.
+        assert_eq!(unsafe { libc::getsockname(l.0, out, &mut bound_len) }, 0);
+        assert_eq!((len, bound.sun_path), (bound_len, addr.sun_path));
+        let client = Fd(stream_socket(libc::SOCK_CLOEXEC).unwrap());
+        let sa = (&addr as *const libc::sockaddr_un).cast::<libc::sockaddr>();
+        // SAFETY: `sa` points at a valid address of `len` bytes.
+        assert_eq!(unsafe { libc::connect(client.0, sa, len) }, 0);
+        assert_eq!(crate::socket_listener::unlink_socket(l.0), Ok(true));
+    }
+
+    #[test]
+    fn a_refused_socket_is_reported() {
+        let fault = [Fault::always(libc::SYS_socket, libc::EMFILE)];
+        let make = || stream_socket(libc::SOCK_CLOEXEC);
+        assert_eq!(with_faults(&fault, make), Err(Errno::EMFILE));
+    }
+
+    #[test]
+    fn fd_0_is_a_socket_like_any_other() {
+        if !in_fd0_child() {
+            return run_with_fd0_free("unix_address::tests::fd_0_is_a_socket_like_any_other");
+        }
+        assert_eq!(stream_socket(libc::SOCK_CLOEXEC), Ok(0));
     }
 }

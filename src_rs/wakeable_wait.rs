@@ -74,6 +74,7 @@ pub fn wait_readable(fd: c_int, wake_fd: c_int) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::syscall_faults::{in_fd0_child, run_with_fd0_free, with_faults, Fault};
     use crate::test_util::Fd;
 
     #[test]
@@ -88,5 +89,94 @@ mod tests {
         assert_eq!(wait_readable(r.0, w.0), Err(Errno::ECANCELED), "for good");
         assert_eq!(wait_readable(-1, -1), Err(Errno::EBADF));
         assert_eq!(wake(0x7fff_fff0), Err(Errno::EBADF));
+    }
+
+    /// A pipe with one byte queued: its read end is readable at once.
+    fn readable_pipe() -> (Fd, Fd) {
+        let mut pipe = [0; 2];
+        // SAFETY: `pipe` has room for two fds.
+        assert_eq!(unsafe { libc::pipe(pipe.as_mut_ptr()) }, 0);
+        // SAFETY: one readable byte.
+        assert_eq!(unsafe { libc::write(pipe[1], b"x".as_ptr().cast(), 1) }, 1);
+        (Fd(pipe[0]), Fd(pipe[1]))
+    }
+
+    #[test]
+    fn the_wake_fd_is_close_on_exec_and_nonblocking() {
+        let w = Fd(wake_fd().unwrap());
+        // SAFETY: F_GETFD and F_GETFL take no argument.
+        let (fd_flags, fl_flags) = unsafe {
+            (
+                libc::fcntl(w.0, libc::F_GETFD),
+                libc::fcntl(w.0, libc::F_GETFL),
+            )
+        };
+        assert_eq!(fd_flags & libc::FD_CLOEXEC, libc::FD_CLOEXEC);
+        assert_eq!(fl_flags & libc::O_NONBLOCK, libc::O_NONBLOCK);
+    }
+
+    #[test]
+    fn a_refused_eventfd_is_reported() {
+        let fault = [Fault::always(libc::SYS_eventfd2, libc::EMFILE)];
+        assert_eq!(with_faults(&fault, wake_fd), Err(Errno::EMFILE));
+    }
+
+    #[test]
+    fn fd_0_is_a_wake_fd_like_any_other() {
+        if !in_fd0_child() {
+            return run_with_fd0_free("wakeable_wait::tests::fd_0_is_a_wake_fd_like_any_other");
+        }
+        assert_eq!(wake_fd(), Ok(0));
+    }
+
+    #[test]
+    fn each_negative_fd_is_refused_and_fd_0_is_not() {
+        let w = Fd(wake_fd().unwrap());
+        let (r, _keep) = readable_pipe();
+        assert_eq!(wait_readable(r.0, -1), Err(Errno::EBADF));
+        assert_eq!(wait_readable(r.0, w.0), Ok(()), "readable, not woken");
+        // Rust keeps fd 0 open (it reopens /dev/null there if needed).
+        let either = wait_readable(r.0, 0);
+        assert!(
+            matches!(either, Ok(()) | Err(Errno::ECANCELED)),
+            "{either:?}"
+        );
+        assert_eq!(wake(w.0), Ok(()));
+        assert_eq!(wait_readable(-1, w.0), Err(Errno::EBADF));
+        assert_eq!(wait_readable(0, w.0), Err(Errno::ECANCELED));
+    }
+
+    #[test]
+    fn a_hung_up_pipe_counts_as_readable() {
+        let w = Fd(wake_fd().unwrap());
+        let (r, w_end) = readable_pipe();
+        drop(w_end);
+        let mut byte = [0u8; 1];
+        // SAFETY: `byte` is writable for one byte.
+        assert_eq!(unsafe { libc::read(r.0, byte.as_mut_ptr().cast(), 1) }, 1);
+        assert_eq!(wait_readable(r.0, w.0), Ok(()));
+    }
+
+    #[test]
+    fn a_failed_poll_is_reported_and_the_wait_has_no_timeout() {
+        let w = Fd(wake_fd().unwrap());
+        let (r, _keep) = readable_pipe();
+        let wait = || wait_readable(r.0, w.0);
+        let refused = [
+            Fault::always(libc::SYS_poll, libc::ENOMEM),
+            Fault::always(libc::SYS_ppoll, libc::ENOMEM),
+        ];
+        assert_eq!(with_faults(&refused, wait), Err(Errno::ENOMEM));
+        // poll(2) with any timeout but -1 (infinite) fails here: the wait
+        // must sleep in the kernel, not wake up on a timer to look again.
+        let timed = [
+            Fault {
+                nr: libc::SYS_poll,
+                errno: libc::E2BIG,
+                unless: Some((2, u32::MAX)),
+            },
+            Fault::always(libc::SYS_ppoll, libc::E2BIG),
+        ];
+        assert_eq!(with_faults(&timed, wait), Ok(()));
     }
 }
