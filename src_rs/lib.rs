@@ -46,4 +46,7 @@ mod wakeable_wait;
 mod test_util;
 
 #[cfg(test)]
+mod test_child;
+
+#[cfg(test)]
 mod proptests;
