@@ -20,10 +20,8 @@ const PANICKED: i32 = 101;
 pub fn in_child<const N: usize>(f: impl FnOnce() -> [i64; N]) -> [i64; N] {
     let mut pipe = [0; 2];
     // SAFETY: `pipe` has room for two fds.
-    assert_eq!(
-        unsafe { libc::pipe2(pipe.as_mut_ptr(), libc::O_CLOEXEC) },
-        0
-    );
+    let piped = unsafe { libc::pipe2(pipe.as_mut_ptr(), libc::O_CLOEXEC) };
+    assert_eq!(piped, 0);
     let [read_end, write_end] = pipe;
     let registry = crate::live_mappings::live_mappings();
     // SAFETY: the child only runs `f` and then `_exit`s (see above).
