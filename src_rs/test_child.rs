@@ -8,9 +8,13 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 /// Exit status of a child whose closure panicked.
 const PANICKED: i32 = 101;
 
+/// How long a child may run before it is taken for deadlocked.
+const CHILD_DEADLOCK_SECONDS: u32 = 10;
+
 /// Runs `f` in a forked child and returns the numbers it returned. Panics
 /// (failing the test) when the child died instead: killed by a signal (a
-/// SIGXFSZ the library should have prevented) or `f` panicked.
+/// SIGXFSZ the library should have prevented, or the SIGALRM that ends a
+/// child deadlocked after a panic) or `f` panicked.
 ///
 /// The child is single-threaded: `f` may make system calls and allocate
 /// (glibc resets its allocator's locks in the child) but should leave
@@ -29,6 +33,12 @@ pub fn in_child<const N: usize>(f: impl FnOnce() -> [i64; N]) -> [i64; N] {
     // Both processes unlock their own copy of the registry.
     drop(registry);
     if pid == 0 {
+        // A lock another thread held at the fork (the panic hook's, while a
+        // failing test elsewhere prints) is never released here: should `f`
+        // panic into it, SIGALRM ends the child, failing the test instead
+        // of hanging the suite. The work itself takes microseconds.
+        // SAFETY: alarm only arms a timer for this process.
+        unsafe { libc::alarm(CHILD_DEADLOCK_SECONDS) };
         let status = match catch_unwind(AssertUnwindSafe(f)) {
             Ok(out) => {
                 let bytes: Vec<u8> = out.iter().flat_map(|n| n.to_ne_bytes()).collect();
