@@ -39,9 +39,20 @@ fn mount(source: &str, target: &str, fstype: Option<&str>, flags: libc::c_ulong)
 /// allowed to make a user namespace).
 const NO_CHROOT: [i64; 7] = [i64::MIN; 7];
 
+/// A directory removed when dropped, whether or not the test passed.
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 #[test]
 fn a_path_that_reads_like_a_memfd_link_is_refused_and_nothing_stays_open() {
-    let root = std::env::temp_dir().join(format!("deno_memfd_chroot_{}", std::process::id()));
+    let dir =
+        TempDir(std::env::temp_dir().join(format!("deno_memfd_chroot_{}", std::process::id())));
+    let root = &dir.0;
     std::fs::create_dir_all(root.join("proc")).unwrap();
     std::fs::create_dir_all(root.join("memfd:dir")).unwrap();
     std::fs::write(root.join("memfd:file"), b"not a memfd").unwrap();
@@ -80,7 +91,7 @@ fn a_path_that_reads_like_a_memfd_link_is_refused_and_nothing_stays_open() {
         out[6] = code(crate::memfd_link::fd_link(real.0, &mut link).map(|l| l.len() as i64));
         out
     });
-    std::fs::remove_dir_all(&root).unwrap();
+    drop(dir);
     if got == NO_CHROOT {
         eprintln!("skipped: no chroot here (not root, no user namespaces)");
         return;
