@@ -34,4 +34,18 @@ mod tests {
         }
         assert_eq!(dup(0x7fff_fff0, true), Err(Errno::EBADF));
     }
+
+    #[test]
+    fn fd_0_is_a_valid_copy() {
+        let fd = sized("dup-0", 5);
+        // Only a child may close its fd 0 (the test threads share theirs).
+        let got = crate::test_child::in_child(|| {
+            // SAFETY: closes the child's own fd 0.
+            unsafe { libc::close(0) };
+            let copy = dup(fd.0, true);
+            let size = crate::file_size::size(0);
+            [crate::test_child::code(copy), crate::test_child::code(size)]
+        });
+        assert_eq!(got, [0, 5]);
+    }
 }

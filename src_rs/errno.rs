@@ -92,4 +92,11 @@ mod tests {
         assert_eq!(check(3), Ok(3));
         assert_eq!(Errno::EBADF.raw(), 9);
     }
+
+    #[test]
+    fn a_failure_that_left_errno_0_is_eio() {
+        Errno(0).set();
+        assert_eq!(Errno::last(), Errno::EIO);
+        assert_eq!(check(-1), Err(Errno::EIO));
+    }
 }

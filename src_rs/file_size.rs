@@ -65,6 +65,24 @@ mod tests {
     }
 
     #[test]
+    fn under_a_file_size_limit_only_growing_past_it_is_efbig() {
+        const L: i64 = 1 << 20;
+        let fd = sized("limited", 3 * L);
+        let got = crate::test_child::in_child(|| {
+            crate::test_child::set_file_size_limit(L as u64);
+            let code = |r: Result<()>| crate::test_child::code(r.map(|()| 0));
+            // Already past the limit: keeping or cutting the size is fine.
+            let same = code(resize(fd.0, 3 * L));
+            let shrink = code(resize(fd.0, 2 * L));
+            // Growing past it would raise SIGXFSZ and kill the child.
+            let grow = code(resize(fd.0, 3 * L));
+            [same, shrink, grow, size(fd.0).unwrap_or(-1)]
+        });
+        let efbig = -i64::from(libc::EFBIG);
+        assert_eq!(got, [0, 0, efbig, 2 * L]);
+    }
+
+    #[test]
     fn a_bad_fd_is_ebadf() {
         assert_eq!(size(0x7fff_fff0), Err(Errno::EBADF));
         assert_eq!(resize(0x7fff_fff0, 1), Err(Errno::EBADF));

@@ -52,4 +52,7 @@ mod syscall_faults;
 mod temp_dir;
 
 #[cfg(test)]
+mod test_child;
+
+#[cfg(test)]
 mod proptests;

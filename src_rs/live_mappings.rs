@@ -104,7 +104,9 @@ mod tests {
     #[test]
     fn covers_only_inside_one_mapping_and_file_end_is_the_furthest() {
         let mut m = LiveMappings(BTreeMap::new());
+        assert!(m.is_empty());
         m.insert(0x10000, entry(0x2000, 7, 100));
+        assert!(!m.is_empty());
         m.insert(0x20000, entry(0x1000, 7, 300));
         m.insert(0x30000, entry(0x1000, 8, 900));
         assert!(m.covers(0x10000, 4) && m.covers(0x11ffc, 4));

@@ -47,6 +47,9 @@ pub fn create(name: &[u8], flags: u32) -> Result<i32> {
 }
 
 #[cfg(test)]
+mod old_kernels;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::constants::*;

@@ -66,6 +66,9 @@ pub fn open(path: &[u8], write: bool) -> Result<i32> {
 }
 
 #[cfg(test)]
+mod lookalikes;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::constants::MFD_CLOEXEC;
@@ -138,6 +141,7 @@ mod tests {
             assert_eq!(flags & libc::O_NONBLOCK, 0);
             let access = if write { libc::O_RDWR } else { libc::O_RDONLY };
             assert_eq!(flags & libc::O_ACCMODE, access);
+            assert_eq!(crate::cloexec::cloexec(reopened.0), Ok(true));
             let (a, b) = (fstat(fd.0).unwrap(), fstat(reopened.0).unwrap());
             assert_eq!((a.st_dev, a.st_ino), (b.st_dev, b.st_ino));
         }

@@ -123,6 +123,51 @@ mod tests {
     }
 
     #[test]
+    fn a_short_write_goes_on_after_what_went_in() {
+        // The kernel writes the two pages up to EOF and refuses the rest: a
+        // retry must go on at 8 KiB, not start over anywhere before it.
+        let fd = sized("short-mid", 8 * KIB as i64);
+        assert_eq!(crate::seals::add(fd.0, F_SEAL_GROW.into()), Ok(()));
+        assert_eq!(
+            pwrite_all(fd.0, &[7u8; 64 * KIB], 4 * KIB as i64),
+            Ok(4 * KIB as i64)
+        );
+        let mut out = vec![9u8; 8 * KIB];
+        assert_eq!(pread_all(fd.0, &mut out, 0), Ok(8 * KIB as i64));
+        assert!(
+            out[..4 * KIB].iter().all(|&b| b == 0),
+            "bytes before the offset untouched"
+        );
+        assert!(out[4 * KIB..].iter().all(|&b| b == 7));
+    }
+
+    #[test]
+    fn a_short_read_goes_on_after_what_came_out() {
+        let fd = sized("short-read", 10);
+        assert_eq!(pwrite_all(fd.0, b"0123456789", 0), Ok(10));
+        let mut out = [b'.'; 8];
+        assert_eq!(pread_all(fd.0, &mut out, 7), Ok(3));
+        assert_eq!(&out, b"789.....");
+    }
+
+    #[test]
+    fn a_write_reaching_the_file_size_limit_stops_there_without_sigxfsz() {
+        const L: i64 = 64 * KIB as i64;
+        let fd = sized("limited", 0);
+        // The child dies of SIGXFSZ if a write starts at or past the limit.
+        let got = crate::test_child::in_child(|| {
+            crate::test_child::set_file_size_limit(L as u64);
+            let code = crate::test_child::code;
+            let across = code(pwrite_all(fd.0, &[1, 2, 3], L - 2));
+            let at = code(pwrite_all(fd.0, b"x", L));
+            let past = code(pwrite_all(fd.0, b"x", 2 * L));
+            [across, at, past, size(fd.0)]
+        });
+        let efbig = -i64::from(libc::EFBIG);
+        assert_eq!(got, [2, efbig, efbig, L]);
+    }
+
+    #[test]
     fn reads_stop_at_eof_and_return_zero_past_it() {
         let fd = sized("eof", 10);
         let mut out = [0u8; 64];
