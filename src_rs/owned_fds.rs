@@ -347,11 +347,11 @@ mod tests {
         let slot = slot(fd).unwrap();
         // As if this number had been a Wake closed behind the library's back
         // while two refused borrows were still to subtract themselves.
-        slot.store(Kind::Wake as u32 | 2 * ONE_USER, Ordering::Release);
+        slot.store(Kind::Wake as u32 | (2 * ONE_USER), Ordering::Release);
         assert_eq!(register(fd, Kind::Memfd), Ok(fd));
         assert_eq!(
             slot.load(Ordering::Acquire),
-            Kind::Memfd as u32 | 2 * ONE_USER
+            Kind::Memfd as u32 | (2 * ONE_USER)
         );
         slot.fetch_sub(2 * ONE_USER, Ordering::AcqRel);
         assert_eq!(kind_of(fd), Some(Kind::Memfd));
@@ -364,7 +364,7 @@ mod tests {
     fn finish_close_closes_and_clears_the_kind_and_the_mark_only() {
         let (fd, ino) = kernel_fd();
         // A slot of its own: the shared table is not touched.
-        let slot = AtomicU32::new(CLOSING | Kind::Memfd as u32 | 3 * ONE_USER);
+        let slot = AtomicU32::new(CLOSING | Kind::Memfd as u32 | (3 * ONE_USER));
         assert_eq!(finish_close(fd, &slot), Ok(0));
         assert_eq!(slot.load(Ordering::Acquire), 3 * ONE_USER);
         assert!(!still_open(fd, ino));
