@@ -20,6 +20,14 @@ fn word(addr: i64) -> Result<*mut u32> {
     Ok(addr as *mut u32)
 }
 
+/// `ms` milliseconds (not negative) as the relative timeout FUTEX_WAIT takes.
+fn timespec_of(ms: i32) -> libc::timespec {
+    libc::timespec {
+        tv_sec: libc::time_t::from(ms / 1000),
+        tv_nsec: libc::c_long::from(ms % 1000) * 1_000_000,
+    }
+}
+
 /// Sleeps while the `i32` at `addr` equals `expected`, at most `timeout_ms`
 /// milliseconds. `Ok` when woken (possibly spuriously: re-check the word),
 /// `EAGAIN` when it differed already, `ETIMEDOUT`, `EINTR`, or `EINVAL` for
@@ -29,10 +37,7 @@ pub fn wait(addr: i64, expected: i32, timeout_ms: i32) -> Result<()> {
     if timeout_ms < 0 {
         return Err(Errno::EINVAL);
     }
-    let timeout = libc::timespec {
-        tv_sec: libc::time_t::from(timeout_ms / 1000),
-        tv_nsec: libc::c_long::from(timeout_ms % 1000) * 1_000_000,
-    };
+    let timeout = timespec_of(timeout_ms);
     // SAFETY: `word` is an aligned word of a live shared mapping; the kernel
     // only reads it. `timeout` outlives the call; the last two arguments
     // are unused by FUTEX_WAIT.
@@ -116,6 +121,44 @@ mod tests {
         cell.store(1, Ordering::SeqCst);
         assert!(wake(addr).is_ok());
         waiter.join().unwrap();
+        assert_eq!(unmap(addr), Ok(()));
+    }
+
+    #[test]
+    fn milliseconds_split_into_seconds_and_nanoseconds() {
+        for (ms, sec, nsec) in [
+            (0, 0, 0),
+            (1, 0, 1_000_000),
+            (999, 0, 999_000_000),
+            (1000, 1, 0),
+            (1500, 1, 500_000_000),
+            (i32::MAX, 2_147_483, 647_000_000),
+        ] {
+            let t = timespec_of(ms);
+            assert_eq!((t.tv_sec, t.tv_nsec), (sec, nsec), "{ms} ms");
+        }
+    }
+
+    #[test]
+    fn a_woken_wait_is_ok_and_wake_counts_the_sleeper() {
+        let _lock = test_lock();
+        let fd = sized("futex-count", 4096);
+        let addr = map(fd.0, 0, Some(4096), 0).unwrap();
+        // Nobody changes the word, so only a wake (or the long timeout, a
+        // failure) ends this wait.
+        let waiter = std::thread::spawn(move || wait(addr, 0, 60_000));
+        // Wake until the kernel reports one sleeper woken: before the waiter
+        // sleeps there is nobody to wake (0), and a wait that ended any other
+        // way fails below. The outcome never depends on who runs first.
+        loop {
+            match wake(addr) {
+                Ok(1) => break,
+                Ok(0) if !waiter.is_finished() => std::thread::yield_now(),
+                other => panic!("wake = {other:?}, waiter finished unwoken"),
+            }
+        }
+        assert_eq!(waiter.join().unwrap(), Ok(()), "woken: 0 from the kernel");
+        assert_eq!(wake(addr), Ok(0), "nobody left asleep");
         assert_eq!(unmap(addr), Ok(()));
     }
 }

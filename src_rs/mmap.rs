@@ -414,6 +414,40 @@ mod tests {
         );
     }
 
+    /// The memory the memfd holds, in 512-byte blocks.
+    fn blocks(fd: &Fd) -> i64 {
+        crate::test_util::stat(fd).st_blocks
+    }
+
+    #[test]
+    fn populate_allocates_the_pages_at_once_and_only_when_asked() {
+        let _lock = test_lock();
+        let fd = sized("lazy", 4 * PAGE);
+        for flags in [0, MAP_FLAG_PRIVATE] {
+            let addr = map(fd.0, 0, Some(4 * PAGE), flags).unwrap();
+            assert_eq!(blocks(&fd), 0, "nothing touched yet ({flags:#x})");
+            assert_eq!(unmap(addr), Ok(()));
+        }
+        let addr = map(fd.0, 0, Some(4 * PAGE), MAP_FLAG_POPULATE).unwrap();
+        assert!(blocks(&fd) >= 4 * PAGE / 512, "prefaulted: {}", blocks(&fd));
+        assert_eq!(unmap(addr), Ok(()));
+    }
+
+    #[test]
+    fn a_refused_munmap_or_msync_is_reported_and_the_entry_kept() {
+        let _lock = test_lock();
+        let fd = sized("refused", PAGE);
+        let t = target(fd.0, 0, None).unwrap();
+        // Never a page start, so the kernel refuses both calls before it
+        // looks at any memory; nothing is mapped there.
+        let odd = 0x1001;
+        register(&mut live_mappings(), odd, PAGE as usize, PAGE as usize, &t);
+        assert_eq!(sync(odd as i64), Err(Errno::EINVAL));
+        assert_eq!(unmap(odd as i64), Err(Errno::EINVAL));
+        assert_eq!(view_length(odd as i64), Ok(PAGE), "still registered");
+        live_mappings().remove(odd);
+    }
+
     #[test]
     fn map_to_the_end_maps_the_rest_and_reports_the_length() {
         let _lock = test_lock();

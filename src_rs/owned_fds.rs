@@ -331,6 +331,46 @@ mod tests {
     }
 
     #[test]
+    fn being_closed_is_a_closing_mark_with_no_user_left() {
+        let memfd = Kind::Memfd as u32;
+        assert!(being_closed(CLOSING | memfd));
+        assert!(being_closed(CLOSING));
+        for state in [0, memfd, memfd + ONE_USER, CLOSING | memfd | ONE_USER] {
+            assert!(!being_closed(state), "{state:#b}");
+        }
+    }
+
+    #[test]
+    fn register_replaces_a_stale_kind_and_keeps_refused_users() {
+        let _lock = test_lock();
+        let (fd, ino) = kernel_fd();
+        let slot = slot(fd).unwrap();
+        // As if this number had been a Wake closed behind the library's back
+        // while two refused borrows were still to subtract themselves.
+        slot.store(Kind::Wake as u32 | (2 * ONE_USER), Ordering::Release);
+        assert_eq!(register(fd, Kind::Memfd), Ok(fd));
+        assert_eq!(
+            slot.load(Ordering::Acquire),
+            Kind::Memfd as u32 | (2 * ONE_USER)
+        );
+        slot.fetch_sub(2 * ONE_USER, Ordering::AcqRel);
+        assert_eq!(kind_of(fd), Some(Kind::Memfd));
+        assert_eq!(borrow(fd, Kind::Memfd).map(|b| b.fd()), Ok(fd));
+        assert_eq!(close(fd), Ok(0));
+        assert!(!still_open(fd, ino));
+    }
+
+    #[test]
+    fn finish_close_closes_and_clears_the_kind_and_the_mark_only() {
+        let (fd, ino) = kernel_fd();
+        // A slot of its own: the shared table is not touched.
+        let slot = AtomicU32::new(CLOSING | Kind::Memfd as u32 | (3 * ONE_USER));
+        assert_eq!(finish_close(fd, &slot), Ok(0));
+        assert_eq!(slot.load(Ordering::Acquire), 3 * ONE_USER);
+        assert!(!still_open(fd, ino));
+    }
+
+    #[test]
     fn concurrent_borrows_and_a_close_never_act_on_a_closed_number() {
         let _lock = test_lock();
         for _ in 0..50 {

@@ -6,6 +6,22 @@ use crate::live_mappings::live_mappings;
 use crate::mmap::{register, target};
 use crate::page_size::page_size;
 
+/// The address space to reserve for a ring of `span` bytes whose start must
+/// be aligned to `granule`: one granule more than the span when that is a
+/// huge page, since the kernel only promises base-page alignment.
+fn reservation_len(span: usize, granule: usize) -> usize {
+    let slop = if granule > page_size() { granule } else { 0 };
+    span + slop
+}
+
+/// The parts of the reservation `base..base + reserve_len` outside the ring
+/// `start..start + span`, as (address, length): the one before the ring and
+/// the one after it (either may be empty).
+fn leftovers(base: usize, reserve_len: usize, start: usize, span: usize) -> [(usize, usize); 2] {
+    let end = start + span;
+    [(base, start - base), (end, base + reserve_len - end)]
+}
+
 /// Maps `length` bytes of `fd` from `offset` twice, back to back, so that
 /// byte `i` and byte `i + length` are the same memory. `length` must be a
 /// non-zero multiple of the page (huge page) size. The address of the
@@ -18,14 +34,7 @@ pub fn map_ring(fd: i32, offset: i64, length: i64) -> Result<i64> {
         return Err(Errno::EINVAL);
     }
     let span = len.checked_mul(2).ok_or(Errno::ENXIO)?;
-    // Reserve one granule more than needed, so that the start can be aligned
-    // to a huge page when the file is a hugetlb one.
-    let slop = if t.granule > page_size() {
-        t.granule
-    } else {
-        0
-    };
-    let reserve_len = span + slop;
+    let reserve_len = reservation_len(span, t.granule);
     // SAFETY: an inaccessible anonymous reservation at a kernel-chosen place.
     let reserve = unsafe {
         libc::mmap(
@@ -66,8 +75,9 @@ pub fn map_ring(fd: i32, offset: i64, length: i64) -> Result<i64> {
             return Err(e);
         }
     }
-    release(base, start - base);
-    release(start + span, base + reserve_len - (start + span));
+    for (addr, len) in leftovers(base, reserve_len, start, span) {
+        release(addr, len);
+    }
     register(&mut maps, start, span, span, &t);
     Ok(start as i64)
 }
@@ -104,6 +114,37 @@ mod tests {
     }
 
     #[test]
+    fn a_huge_page_ring_reserves_one_huge_page_more_to_align_its_start() {
+        let page = page_size();
+        let huge = 512 * page;
+        assert_eq!(reservation_len(2 * page, page), 2 * page);
+        assert_eq!(reservation_len(6 * page, page), 6 * page);
+        assert_eq!(reservation_len(2 * huge, huge), 3 * huge);
+    }
+
+    #[test]
+    fn leftovers_are_the_reservation_around_the_ring() {
+        const HUGE: usize = 2 << 20;
+        // An unaligned reservation: the ring starts at the next huge page.
+        let base = 0x7f00_0010_0000;
+        let start = 0x7f00_0020_0000;
+        assert_eq!(
+            leftovers(base, 3 * HUGE, start, 2 * HUGE),
+            [(base, HUGE / 2), (start + 2 * HUGE, HUGE / 2)]
+        );
+        // An aligned one: all the slop comes after the ring.
+        assert_eq!(
+            leftovers(start, 3 * HUGE, start, 2 * HUGE),
+            [(start, 0), (start + 2 * HUGE, HUGE)]
+        );
+        // Base pages: the reservation is the ring.
+        assert_eq!(
+            leftovers(base, 8192, base, 8192),
+            [(base, 0), (base + 8192, 0)]
+        );
+    }
+
+    #[test]
     fn ranges_that_would_sigbus_are_enxio() {
         let _lock = test_lock();
         let fd = sized("ring-ranges", 2 * PAGE);
@@ -112,3 +153,7 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "ring_mapping_tests.rs"]
+mod reservation_tests;
