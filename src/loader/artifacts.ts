@@ -18,7 +18,7 @@ export interface Artifact {
 export const ARTIFACTS: Readonly<Record<string, Artifact>> = {
   "x86_64-unknown-linux-gnu": {
     file: "libdeno_memfd-x86_64-unknown-linux-gnu.so",
-    sha256: "911b2d4abe0fab069fb6b354728e958b615d24c5366f903baa187e16831f19bc",
-    size: 467568,
+    sha256: "584e908887f9c73474f762bed3867c5138bac314167bd15b105d64cfe420259a",
+    size: 467688,
   },
 };
