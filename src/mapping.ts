@@ -141,7 +141,7 @@ export class Mapping implements Disposable {
     this.#access = access;
     this.#name = name;
     finalizer.register(buffer, addr, buffer);
-    Object.defineProperty(buffer, PINS, { value: this.#pins });
+    (buffer as Pinnable)[PINS] = this.#pins; // cheaper than defineProperty
     acquired(this, "mapping", name);
   }
 
