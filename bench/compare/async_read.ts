@@ -64,18 +64,20 @@ export async function asyncRead(config: Config, name: string): Promise<Noted> {
   await Deno.writeFile(path, data);
   try {
     const into = new Uint8Array(CHUNK);
+    const raw: number[] = [];
     const paired = await alternate(
-      () => oursAsyncNs(fd, into, chunks),
+      async () => {
+        raw.push(await rawReadAsyncNs(fd.fd, into, chunks));
+        return oursAsyncNs(fd, into, chunks);
+      },
       () => fsFileNs(path, into, chunks),
       config.micro,
     );
     const sync: number[] = [];
     const mapped: number[] = [];
-    const raw: number[] = [];
     for (let i = 0; i < config.micro.rounds; i++) {
       sync.push(oursSyncNs(fd, into, chunks));
       mapped.push(mappedNs(map.bytes, into, chunks));
-      raw.push(await rawReadAsyncNs(fd.fd, into, chunks));
     }
     const row = toRow(name, "ns/op", "Deno.FsFile.read, /dev/shm file", paired);
     const note = `${name}: per 64 KiB: readAsync ${paired.ours.toFixed(0)} ` +
