@@ -7,6 +7,7 @@ import { dm_sync, dm_unmap, dm_unmap_leaving_zeros } from "./native.ts";
 import type { Bytes } from "./bytes.ts";
 import { check } from "./failures.ts";
 import { acquired, released } from "./tracking.ts";
+import { attachPins, type Pins } from "./pins.ts";
 
 /**
  * How a mapping shares its pages with the memfd: `"shared"` writes reach
@@ -47,34 +48,6 @@ let adopt: (
   access: MapAccess,
   name: string,
 ) => Mapping;
-
-/**
- * Where a mapping's buffer keeps its {@linkcode Pins}: a property of the
- * `ArrayBuffer` itself, so that finding them from any view is one property
- * load. Not a `WeakMap` keyed by the buffer (an ephemeron per mapping for
- * the garbage collector to trace) and not a lookup by address (it needs
- * `Deno.UnsafePointer.of`, which costs microseconds per call: measured in
- * docs/performance.md).
- */
-const PINS = Symbol("deno_memfd.pins");
-
-/** A buffer that may be a mapping's. */
-type Pinnable = ArrayBufferLike & { [PINS]?: Pins };
-
-/**
- * Calls running off the event loop that still use a mapping's memory, and
- * the release to run once the last one is done. Holds neither the mapping
- * nor its buffer until an unmap is requested, so that a mapping dropped
- * without `unmap()` can still be collected (and retired by the finalizer).
- */
-interface Pins {
-  count: number;
-  release?: () => void;
-  /** Unmap was requested: no new pins (the buffer keeps this record). */
-  closed?: boolean;
-}
-
-const unpinned = () => {};
 
 /**
  * Memory of a memfd, mapped with `mmap`, seen as an `ArrayBuffer`. Made by
@@ -141,7 +114,7 @@ export class Mapping implements Disposable {
     this.#access = access;
     this.#name = name;
     finalizer.register(buffer, addr, buffer);
-    (buffer as Pinnable)[PINS] = this.#pins; // cheaper than defineProperty
+    attachPins(buffer, this.#pins);
     acquired(this, "mapping", name);
   }
 
@@ -356,19 +329,6 @@ export class Mapping implements Disposable {
   [Symbol.dispose](): void {
     this.unmap();
   }
-}
-
-/**
- * Keeps the pages behind `buffer` mapped (if it is a mapping's) until the
- * returned function runs: for calls that use the memory off the event loop.
- */
-export function pinMapping(buffer: ArrayBufferLike): () => void {
-  const pins = (buffer as Pinnable)[PINS];
-  if (pins === undefined || pins.closed) return unpinned;
-  pins.count++;
-  return () => {
-    if (--pins.count === 0) pins.release?.();
-  };
 }
 
 /** Wraps a fresh mapping made by the native library. */

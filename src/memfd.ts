@@ -24,7 +24,8 @@ import { Errno } from "./errno.ts";
 import { MemfdError } from "./errors.ts";
 import { ensureLoaded } from "./loader/library.ts";
 import { memfdOpenNeeds } from "./permissions.ts";
-import { type Mapping, pinMapping } from "./mapping.ts";
+import type { Mapping } from "./mapping.ts";
+import { pinMapping } from "./pins.ts";
 import {
   mapMemfd,
   mapMemfdRing,

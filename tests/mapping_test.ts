@@ -280,3 +280,12 @@ test("unmap() during an async write from the mapping: views detach at once, the 
   assert(out.every((b) => b === 5), "the write read mapped memory throughout");
   assertEquals(await mappingsOf("pinned-src"), [], "unmapped once it finished");
 });
+
+test("a mapping's buffer carries nothing a program can reach or swap", () => {
+  // The record that keeps pages mapped under a running call is a private
+  // field: replacing it would let unmap() pull pages from under the call.
+  using fd = Memfd.create("sealed-pins", { size: 4096 });
+  using map = fd.map();
+  assertEquals(Reflect.ownKeys(map.buffer), []);
+  assertEquals(Object.getOwnPropertySymbols(map.buffer), []);
+});

@@ -9,7 +9,7 @@
 import { dm_futex_wait, dm_futex_wait_sync, dm_futex_wake } from "../native.ts";
 import { Errno } from "../errno.ts";
 import { failure } from "../failures.ts";
-import { pinMapping } from "../mapping.ts";
+import { pinMapping } from "../pins.ts";
 import { Cancellation, type WaitOptions } from "../abort.ts";
 import {
   type Role,
