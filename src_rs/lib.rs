@@ -46,6 +46,9 @@ mod wakeable_wait;
 mod test_util;
 
 #[cfg(test)]
+mod seccomp_bpf;
+
+#[cfg(test)]
 mod syscall_faults;
 
 #[cfg(test)]

@@ -25,25 +25,9 @@ impl Fault {
     }
 }
 
-// Classic BPF opcodes (linux/filter.h): BPF_LD|BPF_W|BPF_ABS,
-// BPF_JMP|BPF_JEQ|BPF_K, BPF_RET|BPF_K.
-const LD_W_ABS: u16 = 0x20;
-const JEQ_K: u16 = 0x15;
-const RET_K: u16 = 0x06;
-const RET_ALLOW: u32 = 0x7fff_0000;
-const RET_ERRNO: u32 = 0x0005_0000;
-#[cfg(target_arch = "x86_64")]
-const AUDIT_ARCH: u32 = 0xc000_003e;
-#[cfg(target_arch = "aarch64")]
-const AUDIT_ARCH: u32 = 0xc000_00b7;
-// struct seccomp_data: nr at 0, arch at 4, args[i] at 16 + 8 * i (low 32
-// bits first on a little-endian machine).
-const NR: u32 = 0;
-const ARCH: u32 = 4;
-
-fn op(code: u16, k: u32, jt: u8, jf: u8) -> libc::sock_filter {
-    libc::sock_filter { code, jt, jf, k }
-}
+use crate::seccomp_bpf::{
+    arg_low, install, op, ARCH, AUDIT_ARCH, JEQ_K, LD_W_ABS, NR, RET_ALLOW, RET_ERRNO, RET_K,
+};
 
 fn program(faults: &[Fault]) -> Vec<libc::sock_filter> {
     let mut p = vec![
@@ -58,7 +42,7 @@ fn program(faults: &[Fault]) -> Vec<libc::sock_filter> {
             None => p.extend([op(JEQ_K, f.nr as u32, 0, 1), fail]),
             Some((arg, value)) => p.extend([
                 op(JEQ_K, f.nr as u32, 0, 3),
-                op(LD_W_ABS, 16 + 8 * arg, 0, 0),
+                op(LD_W_ABS, arg_low(arg), 0, 0),
                 op(JEQ_K, value, 1, 0),
                 fail,
             ]),
@@ -73,17 +57,7 @@ pub fn with_faults<T: Send>(faults: &[Fault], f: impl FnOnce() -> T + Send) -> T
     let filter = program(faults);
     std::thread::scope(|s| {
         s.spawn(|| {
-            let prog = libc::sock_fprog {
-                len: filter.len() as u16,
-                filter: filter.as_ptr().cast_mut(),
-            };
-            // SAFETY: integer arguments only; no_new_privs is per thread.
-            let r = unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
-            assert_eq!(r, 0);
-            // SAFETY: `prog` points at `filter`, which outlives the call;
-            // the kernel copies the program. No TSYNC: this thread only.
-            let r = unsafe { libc::prctl(libc::PR_SET_SECCOMP, libc::SECCOMP_MODE_FILTER, &prog) };
-            assert_eq!(r, 0, "seccomp: {}", std::io::Error::last_os_error());
+            install(&filter);
             f()
         })
         .join()

@@ -6,6 +6,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use super::*;
 use crate::constants::*;
+use crate::seccomp_bpf::{
+    arg_low, install, op, ARCH, AUDIT_ARCH, JEQ_K, JSET_K, LD_W_ABS, NR, RET_ALLOW, RET_K, RET_TRAP,
+};
 use crate::test_util::{seals, Fd};
 
 /// `memfd_create` calls the kernel was asked to make with the flags
@@ -37,45 +40,24 @@ extern "C" fn einval_instead(_: libc::c_int, _: *mut libc::siginfo_t, ctx: *mut 
 /// [`einval_instead`]. A trap takes precedence over the `EINVAL` of
 /// `tools/kernel_shim`'s filter, so the count holds under it too.
 fn answer_einval_to(flags: u32) {
-    #[cfg(target_arch = "x86_64")]
-    const AUDIT_ARCH: u32 = 0xc000_003e;
-    #[cfg(target_arch = "aarch64")]
-    const AUDIT_ARCH: u32 = 0xc000_00b7;
-    // Classic BPF opcodes (linux/filter.h) and seccomp actions.
-    const LD_W_ABS: u16 = 0x20;
-    const JEQ_K: u16 = 0x15;
-    const JSET_K: u16 = 0x45;
-    const RET_K: u16 = 0x06;
-    const RET_TRAP: u32 = 0x0003_0000;
-    const RET_ALLOW: u32 = 0x7fff_0000;
-    let op = |code, k, jt, jf| libc::sock_filter { code, jt, jf, k };
     let filter = [
-        op(LD_W_ABS, 4, 0, 0), // seccomp_data.arch
+        op(LD_W_ABS, ARCH, 0, 0),
         op(JEQ_K, AUDIT_ARCH, 0, 4),
-        op(LD_W_ABS, 0, 0, 0), // seccomp_data.nr
+        op(LD_W_ABS, NR, 0, 0),
         op(JEQ_K, libc::SYS_memfd_create as u32, 0, 2),
-        op(LD_W_ABS, 24, 0, 0), // low half of args[1], the flags
+        op(LD_W_ABS, arg_low(1), 0, 0), // the flags
         op(JSET_K, flags, 1, 0),
         op(RET_K, RET_ALLOW, 0, 0),
         op(RET_K, RET_TRAP, 0, 0),
     ];
-    let prog = libc::sock_fprog {
-        len: filter.len() as u16,
-        filter: filter.as_ptr().cast_mut(),
-    };
     // SAFETY: a zeroed sigaction is a valid value.
     let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
     action.sa_sigaction = einval_instead as *const () as usize;
     action.sa_flags = libc::SA_SIGINFO;
     // SAFETY: `action` is valid and its handler has the SA_SIGINFO signature.
     let handled = unsafe { libc::sigaction(libc::SIGSYS, &action, std::ptr::null_mut()) };
-    // SAFETY: integer arguments and `prog`, which outlives the call (the
-    // kernel copies the filter).
-    let installed = unsafe {
-        libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
-            && libc::prctl(libc::PR_SET_SECCOMP, libc::SECCOMP_MODE_FILTER, &prog) == 0
-    };
-    assert!(handled == 0 && installed, "seccomp filter not installed");
+    assert_eq!(handled, 0, "sigaction: {}", std::io::Error::last_os_error());
+    install(&filter);
 }
 
 #[test]
