@@ -8,6 +8,7 @@
 import { Memfd } from "../../mod.ts";
 import type { Config } from "./config.ts";
 import { alternate, median } from "./measure.ts";
+import { pythonNsPerOp } from "./python.ts";
 import { lifecycleNs } from "./native.ts";
 import { rawLifecycleNs } from "./ffi_floor.ts";
 import { type Noted, toRow } from "./row.ts";
@@ -81,24 +82,6 @@ for _ in range(n):
 print((time.perf_counter_ns() - t0) / n)
 `;
 
-/** ns per lifecycle in a fresh python3, timed inside Python. */
-async function pythonLifecycleNs(ops: number, size: number): Promise<number> {
-  const out = await new Deno.Command("python3", {
-    args: ["-c", PYTHON, String(ops), String(size)],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout).trim();
-  const ns = Number(text);
-  if (!out.success || !Number.isFinite(ns)) {
-    throw new Error(
-      `python3 lifecycle failed: ${new TextDecoder().decode(out.stderr)}`,
-    );
-  }
-  return ns;
-}
-
 /**
  * The `python-lifecycle` row. The note adds the floor measured in the same
  * rounds: the same work through the library's raw symbols from Deno, with
@@ -115,7 +98,7 @@ export async function pythonLifecycle(
       floor.push(rawLifecycleNs(ops, size));
       return oursLifecycleNs(ops, size);
     },
-    () => pythonLifecycleNs(ops, size),
+    () => pythonNsPerOp(PYTHON, [ops, size], "lifecycle"),
     config.process,
   );
   const row = toRow(name, "ns/op", "Python 3 os.memfd_create + mmap", paired);

@@ -9,6 +9,7 @@
 import type { Config } from "./config.ts";
 import { oursLifecycleNs } from "./lifecycle.ts";
 import { alternate } from "./measure.ts";
+import { pythonNsPerOp } from "./python.ts";
 import { type Row, toRow } from "./row.ts";
 
 const PYTHON = `
@@ -28,28 +29,12 @@ for _ in range(n):
 print((time.perf_counter_ns() - t0) / n)
 `;
 
-/** ns per SharedMemory lifecycle in a fresh python3, timed inside Python. */
-async function pythonShmNs(ops: number, size: number): Promise<number> {
-  const out = await new Deno.Command("python3", {
-    args: ["-c", PYTHON, String(ops), String(size)],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const ns = Number(new TextDecoder().decode(out.stdout).trim());
-  if (!out.success || !Number.isFinite(ns)) {
-    const err = new TextDecoder().decode(out.stderr);
-    throw new Error(`python3 shared_memory lifecycle failed: ${err}`);
-  }
-  return ns;
-}
-
 /** The `python-shm` row. */
 export async function pythonShm(config: Config, name: string): Promise<Row> {
   const { pythonOps: ops, lifecycleSize: size } = config;
   const paired = await alternate(
     () => oursLifecycleNs(ops, size),
-    () => pythonShmNs(ops, size),
+    () => pythonNsPerOp(PYTHON, [ops, size], "shared_memory lifecycle"),
     config.process,
   );
   return toRow(
