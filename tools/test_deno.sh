@@ -32,9 +32,16 @@ for version in "${versions[@]}"; do
   tree="$prefix/tree"
   rm -rf "$tree"
   mkdir -p "$tree/target"
-  tar --exclude=./target --exclude=./.git -cf - . | tar -xf - -C "$tree"
+  tar --exclude=./target --exclude=./bench/native/target --exclude=./.git \
+    --exclude=./node_modules -cf - . | tar -xf - -C "$tree"
   rm -f "$tree/deno.lock"
   ln -s "$PWD/target/release" "$tree/target/release"
+  # Cargo builds in the copy go to this checkout's target/ (CARGO_TARGET_DIR
+  # below), the bench harness's native baselines included: it looks for
+  # them under bench/native/target, so that points there too. Without it a
+  # fresh clone's copy had no bench/native/target and bench:compare failed.
+  mkdir -p "$tree/bench/native/target"
+  ln -s "$PWD/target/release" "$tree/bench/native/target/release"
   log=$(mktemp)
   (cd "$tree" && DENO_TLS_CA_STORE=system DENO="$PWD/../node_modules/.bin/deno" \
     CARGO_TARGET_DIR="$OLDPWD/target" tools/suite.sh) 2>&1 | tee "$log"
