@@ -46,3 +46,44 @@ Deno.test("ffi/mod.ts carries no build machine path (bindgen strips load()'s def
   );
   assertEquals(stripDefaultPath(raw), generated);
 });
+
+/** `name(param: type, …): result` of every `#[deno_bindgen]` function, as TypeScript would write it. */
+function rustSignatures(source: string): string[] {
+  const pattern =
+    /#\[deno_bindgen(\(non_blocking\))?\]\s*(?:pub\s+)?fn\s+(\w+)\(([^)]*)\)/g;
+  return [...source.matchAll(pattern)].map(([, nonblocking, name, params]) => {
+    const typed = (params ?? "").split(",").map((p) => p.trim()).filter((p) =>
+      p !== ""
+    ).map((p) => {
+      const [param, type] = p.split(":").map((part) => part.trim());
+      return `${param}: ${type?.includes("[u8]") ? "Uint8Array" : "number"}`;
+    });
+    const result = nonblocking ? "Promise<number>" : "number";
+    return `${name}(${typed.join(", ")}): ${result}`;
+  }).sort();
+}
+
+/** The same for every `dm_*` member of `NativeLibrary` in src/native.ts. */
+function declaredSignatures(source: string): string[] {
+  const pattern = /^\s{2}(dm_\w+)\(([^)]*)\): ([^;]+);/gm;
+  return [...source.matchAll(pattern)].map(([, name, params, result]) => {
+    const typed = (params ?? "").split(",").map((p) => p.trim()).filter((p) =>
+      p !== ""
+    );
+    return `${name}(${typed.join(", ")}): ${result}`;
+  }).sort();
+}
+
+Deno.test("src/native.ts declares every export with the Rust parameter names and types", () => {
+  const rust = rustSignatures(
+    Deno.readTextFileSync(`${ROOT}src_rs/exports.rs`),
+  );
+  const declared = declaredSignatures(
+    Deno.readTextFileSync(`${ROOT}src/native.ts`),
+  );
+  assertEquals(
+    rust.includes("dm_create(name: Uint8Array, flags: number): number"),
+    true,
+  );
+  assertEquals(declared, rust, "update NativeLibrary in src/native.ts");
+});
