@@ -33,20 +33,27 @@
  * @module
  */
 
-export { Memfd } from "./src/memfd.ts";
-export type { MapOptions, RingOptions } from "./src/memfd_map.ts";
-export { type MapAccess, Mapping } from "./src/mapping.ts";
-export type { CreateOptions, HugePageSize } from "./src/create_options.ts";
-export type { Seal } from "./src/seals.ts";
-export type { Bytes } from "./src/bytes.ts";
-export type { WaitOptions } from "./src/abort.ts";
+export { Memfd } from "./src/memfd/memfd.ts";
+export type { MapOptions, RingOptions } from "./src/memfd/memfd_map.ts";
+export { type MapAccess, Mapping } from "./src/mapping/mapping.ts";
+export type {
+  CreateOptions,
+  HugePageSize,
+} from "./src/memfd/create_options.ts";
+export type { Seal } from "./src/memfd/seals.ts";
+export type { Bytes } from "./src/input/bytes.ts";
+export type { WaitOptions } from "./src/input/abort.ts";
 export type {
   ReadableStreamOptions,
   WritableStreamOptions,
-} from "./src/streams.ts";
-export { type FromOptions, type MemfdSource, SEALED } from "./src/from.ts";
-export { MemfdError } from "./src/errors.ts";
+} from "./src/memfd/streams.ts";
+export {
+  type FromOptions,
+  type MemfdSource,
+  SEALED,
+} from "./src/memfd/from.ts";
+export { MemfdError } from "./src/errors/errors.ts";
 export { MemfdListener } from "./src/sharing/listener.ts";
 export { RingBuffer } from "./src/ring/ring_buffer.ts";
-export { isSupported } from "./src/is_supported.ts";
+export { isSupported } from "./src/loader/is_supported.ts";
 export { loadLibrary } from "./src/loader/library.ts";

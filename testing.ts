@@ -25,11 +25,11 @@
  */
 
 import { dm_live_mappings } from "./src/native.ts";
-import type { Mapping } from "./src/mapping.ts";
-import type { Memfd } from "./src/memfd.ts";
+import type { Mapping } from "./src/mapping/mapping.ts";
+import type { Memfd } from "./src/memfd/memfd.ts";
 import { isLoaded } from "./src/loader/library.ts";
-import { addTracker, type ResourceKind } from "./src/tracking.ts";
-import { toBoolean, toOptions } from "./src/validate.ts";
+import { addTracker, type ResourceKind } from "./src/leaks/tracking.ts";
+import { toBoolean, toOptions } from "./src/input/validate.ts";
 
 /**
  * One resource a checked function left behind.

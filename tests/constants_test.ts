@@ -7,7 +7,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { constants } from "node:os";
 import { MapFlags, MemfdFlags, NAME_MAX, SealBits } from "../src/native.ts";
-import { Errno, errnoName } from "../src/errno.ts";
+import { Errno, errnoName } from "../src/errors/errno.ts";
 import { ROOT, runOk } from "./support/run.ts";
 
 /** `NAME → value` of every `pub const NAME: type = value;` in Rust. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { granted } from "../permissions.ts";
+import { granted } from "../permissions/permissions.ts";
 
 export { granted };
 

@@ -11,7 +11,7 @@ import {
   type Need,
   readGrant,
   requireAll,
-} from "../permissions.ts";
+} from "../permissions/permissions.ts";
 import { requireElf } from "./verify.ts";
 
 /**

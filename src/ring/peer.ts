@@ -10,8 +10,8 @@
  */
 
 import { dm_close, dm_open } from "../native.ts";
-import { Errno } from "../errno.ts";
-import { MemfdError } from "../errors.ts";
+import { Errno } from "../errors/errno.ts";
+import { MemfdError } from "../errors/errors.ts";
 import { CONSUMER, PRODUCER, type Role } from "./header.ts";
 
 const { ENOENT, EINVAL, ECONNRESET } = Errno;

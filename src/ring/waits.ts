@@ -7,10 +7,10 @@
  */
 
 import { dm_futex_wait, dm_futex_wait_sync, dm_futex_wake } from "../native.ts";
-import { Errno } from "../errno.ts";
-import { failure } from "../failures.ts";
-import { pinMapping } from "../pins.ts";
-import { Cancellation, type WaitOptions } from "../abort.ts";
+import { Errno } from "../errors/errno.ts";
+import { failure } from "../errors/failures.ts";
+import { pinMapping } from "../mapping/pins.ts";
+import { Cancellation, type WaitOptions } from "../input/abort.ts";
 import {
   type Role,
   SLOT_HEAD,

@@ -14,11 +14,11 @@ import {
   dm_wake_fd,
 } from "../native.ts";
 import { ensureLoaded } from "../loader/library.ts";
-import { adoptMemfd, type Memfd } from "../memfd.ts";
-import { nameOf } from "../memfd_name.ts";
-import { listenNeeds } from "../permissions.ts";
+import { adoptMemfd, type Memfd } from "../memfd/memfd.ts";
+import { nameOf } from "../memfd/memfd_name.ts";
+import { listenNeeds } from "../permissions/permissions.ts";
 import { encodeSocketPath, SocketErrno, socketFailure } from "./socket.ts";
-import { Cancellation, type WaitOptions } from "../abort.ts";
+import { Cancellation, type WaitOptions } from "../input/abort.ts";
 
 /**
  * Receives memfds sent to a Unix domain socket (`SOCK_STREAM`) as

@@ -4,8 +4,8 @@
  */
 
 import { dm_close, dm_dup, dm_send } from "../native.ts";
-import { check } from "../failures.ts";
-import { connectNeeds, requireAll } from "../permissions.ts";
+import { check } from "../errors/failures.ts";
+import { connectNeeds, requireAll } from "../permissions/permissions.ts";
 import { encodeSocketPath, socketFailure } from "./socket.ts";
 
 /**

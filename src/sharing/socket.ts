@@ -4,8 +4,8 @@
  * @module
  */
 
-import { Errno, errnoName } from "../errno.ts";
-import { MemfdError } from "../errors.ts";
+import { Errno, errnoName } from "../errors/errno.ts";
+import { MemfdError } from "../errors/errors.ts";
 
 /** Longest socket path: `sun_path` holds 108 bytes with the terminating NUL. */
 export const SOCKET_PATH_MAX = 107;

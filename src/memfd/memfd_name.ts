@@ -4,9 +4,9 @@
  * @module
  */
 
-import { dm_name, NAME_MAX } from "./native.ts";
-import { Errno } from "./errno.ts";
-import { MemfdError } from "./errors.ts";
+import { dm_name, NAME_MAX } from "../native.ts";
+import { Errno } from "../errors/errno.ts";
+import { MemfdError } from "../errors/errors.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

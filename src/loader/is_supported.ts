@@ -3,7 +3,7 @@
  * @module
  */
 
-import { tryLoadQuietly } from "./loader/library.ts";
+import { tryLoadQuietly } from "./library.ts";
 
 /**
  * Whether memfds can be used here and now: on Linux, with the native

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { dm_page_size } from "./native.ts";
+import { dm_page_size } from "../native.ts";
 
 let cached = 0;
 

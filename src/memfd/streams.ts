@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { Bytes } from "./bytes.ts";
+import type { Bytes } from "../input/bytes.ts";
 import type { Memfd } from "./memfd.ts";
-import { toBoolean, toIndex, toOptions } from "./validate.ts";
+import { toBoolean, toIndex, toOptions } from "../input/validate.ts";
 
 /**
  * Options for {@linkcode Memfd.readableStream}.

@@ -4,8 +4,8 @@
  * @module
  */
 
-import { dm_size } from "./native.ts";
-import { check } from "./failures.ts";
+import { dm_size } from "../native.ts";
+import { check } from "../errors/failures.ts";
 
 /**
  * `fstat` size of `fd` (the memfd `name`); a `RangeError` past 2^53-1

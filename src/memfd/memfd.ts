@@ -17,15 +17,15 @@ import {
   dm_pwrite_async,
   dm_resize,
   SealBits,
-} from "./native.ts";
-import type { Bytes } from "./bytes.ts";
+} from "../native.ts";
+import type { Bytes } from "../input/bytes.ts";
 import { type CreateOptions, planCreate } from "./create_options.ts";
-import { Errno } from "./errno.ts";
-import { MemfdError } from "./errors.ts";
-import { ensureLoaded } from "./loader/library.ts";
-import { memfdOpenNeeds } from "./permissions.ts";
-import type { Mapping } from "./mapping.ts";
-import { pinMapping } from "./pins.ts";
+import { Errno } from "../errors/errno.ts";
+import { MemfdError } from "../errors/errors.ts";
+import { ensureLoaded } from "../loader/library.ts";
+import { memfdOpenNeeds } from "../permissions/permissions.ts";
+import type { Mapping } from "../mapping/mapping.ts";
+import { pinMapping } from "../mapping/pins.ts";
 import {
   mapMemfd,
   mapMemfdRing,
@@ -40,9 +40,9 @@ import {
   createSizeFailure,
   failure,
   type Operation,
-} from "./failures.ts";
+} from "../errors/failures.ts";
 import { missingSeals, type Seal, sealBits, sealSet } from "./seals.ts";
-import { sendMemfd } from "./sharing/send.ts";
+import { sendMemfd } from "../sharing/send.ts";
 import {
   readableStreamOf,
   type ReadableStreamOptions,
@@ -50,8 +50,8 @@ import {
   type WritableStreamOptions,
 } from "./streams.ts";
 import { type FromOptions, memfdFrom, type MemfdSource } from "./from.ts";
-import { acquired, released } from "./tracking.ts";
-import { toBoolean, toBytes, toIndex, toOptions } from "./validate.ts";
+import { acquired, released } from "../leaks/tracking.ts";
+import { toBoolean, toBytes, toIndex, toOptions } from "../input/validate.ts";
 
 const SEAL_SEAL = SealBits.F_SEAL_SEAL;
 const toSize = (size: unknown) => toIndex(size, "size");

@@ -7,7 +7,7 @@
 import type { Memfd } from "./memfd.ts";
 import { type Seal, sealBits } from "./seals.ts";
 import { writableStreamOf } from "./streams.ts";
-import { toOptions } from "./validate.ts";
+import { toOptions } from "../input/validate.ts";
 
 /**
  * What {@linkcode Memfd.from} copies into the new memfd: bytes, a `Blob`

@@ -13,15 +13,19 @@ import {
   dm_size,
   dm_view_length,
   MapFlags,
-} from "./native.ts";
-import { Errno } from "./errno.ts";
-import { check, failure } from "./failures.ts";
+} from "../native.ts";
+import { Errno } from "../errors/errno.ts";
+import { check, failure } from "../errors/failures.ts";
 import { sizeOf } from "./file_size.ts";
-import { adoptMapping, type MapAccess, type Mapping } from "./mapping.ts";
+import {
+  adoptMapping,
+  type MapAccess,
+  type Mapping,
+} from "../mapping/mapping.ts";
 // deno-lint-ignore no-unused-vars -- resolves {@linkcode Memfd.map} in the docs
 import type { Memfd } from "./memfd.ts";
-import { pageSize } from "./page_size.ts";
-import { toBoolean, toIndex, toOptions } from "./validate.ts";
+import { pageSize } from "../mapping/page_size.ts";
+import { toBoolean, toIndex, toOptions } from "../input/validate.ts";
 
 /**
  * Options for {@linkcode Memfd.map}.

@@ -3,7 +3,7 @@
  * @module
  */
 
-import { SealBits } from "./native.ts";
+import { SealBits } from "../native.ts";
 
 /**
  * A file seal (`fcntl(F_ADD_SEALS)`), named after its `F_SEAL_*` constant:

@@ -3,8 +3,8 @@
  * @module
  */
 
-import { MemfdFlags } from "./native.ts";
-import { toBoolean, toOptions } from "./validate.ts";
+import { MemfdFlags } from "../native.ts";
+import { toBoolean, toOptions } from "../input/validate.ts";
 
 /**
  * A huge page size for `hugetlb`; the kernel must have a pool of that size

@@ -3,10 +3,10 @@
  * @module
  */
 
-import { dm_sync, dm_unmap, dm_unmap_leaving_zeros } from "./native.ts";
-import type { Bytes } from "./bytes.ts";
-import { check } from "./failures.ts";
-import { acquired, released } from "./tracking.ts";
+import { dm_sync, dm_unmap, dm_unmap_leaving_zeros } from "../native.ts";
+import type { Bytes } from "../input/bytes.ts";
+import { check } from "../errors/failures.ts";
+import { acquired, released } from "../leaks/tracking.ts";
 import { attachPins, type Pins } from "./pins.ts";
 
 /**
