@@ -1,6 +1,6 @@
 /**
  * One definition of each constant per language, and both languages agree:
- * the flag and seal bits in `src/native.ts` against `src_rs/constants.rs`,
+ * the flag and seal bits in `src/native.ts` against `src_rs/sys/constants.rs`,
  * and the errno numbers the TypeScript side names (from `node:os`) against
  * Python's `errno` module and the names the Rust side returns.
  */
@@ -22,7 +22,7 @@ function rustConstants(source: string): Map<string, number> {
 
 Deno.test("flag and seal bits are the same numbers in TypeScript and Rust", () => {
   const rust = rustConstants(
-    Deno.readTextFileSync(`${ROOT}src_rs/constants.rs`),
+    Deno.readTextFileSync(`${ROOT}src_rs/sys/constants.rs`),
   );
   const ts: Record<string, number> = {
     ...MemfdFlags,
@@ -38,7 +38,7 @@ Deno.test("flag and seal bits are the same numbers in TypeScript and Rust", () =
   assertEquals(
     Object.fromEntries(shared),
     ts,
-    "src/native.ts and src_rs/constants.rs disagree",
+    "src/native.ts and src_rs/sys/constants.rs disagree",
   );
 });
 
@@ -55,7 +55,7 @@ Deno.test("errno numbers from node:os are Linux's (checked against Python)", asy
   }
   const table = constants.errno as Record<string, number>;
   // Every errno the Rust side can name resolves to the same number here.
-  const rust = Deno.readTextFileSync(`${ROOT}src_rs/errno.rs`);
+  const rust = Deno.readTextFileSync(`${ROOT}src_rs/sys/errno.rs`);
   const named = [...rust.matchAll(/Errno\(libc::(E\w+)\)/g)].map((m) => m[1]);
   assert(named.length > 15, "the Rust errno list was read");
   for (const name of named) assertEquals(table[name], python[name], name);

@@ -4,16 +4,16 @@
 use std::sync::MutexGuard;
 
 use super::*;
-use crate::constants::MAP_FLAG_PRIVATE;
-use crate::test_util::sized;
+use crate::sys::constants::MAP_FLAG_PRIVATE;
+use crate::testing::test_util::sized;
 
 /// Both registries' test locks, always in this order.
 fn locks() -> (MutexGuard<'static, ()>, MutexGuard<'static, ()>) {
-    (test_lock(), crate::live_mappings::test_lock())
+    (test_lock(), crate::mm::live_mappings::test_lock())
 }
 
 fn page() -> f64 {
-    crate::page_size::page_size() as f64
+    crate::sys::page_size::page_size() as f64
 }
 
 /// The mapping at `addr` as bytes, once the library confirms that a mapping
@@ -124,7 +124,7 @@ fn unmap_leaving_zeros_releases_the_file_and_keeps_the_memory() {
     assert_eq!(dm_unmap_leaving_zeros(addr), err(libc::EINVAL));
     assert_eq!(dm_unmap_leaving_zeros(-1.0), err(libc::EINVAL));
     assert_eq!(
-        crate::test_util::raw_unmap(addr as i64, page() as usize),
+        crate::testing::test_util::raw_unmap(addr as i64, page() as usize),
         Ok(())
     );
 }

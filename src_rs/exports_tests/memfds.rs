@@ -2,14 +2,14 @@
 //! close-on-exec, positional I/O and seals.
 
 use super::*;
-use crate::constants::*;
-use crate::test_util::sized;
+use crate::sys::constants::*;
+use crate::testing::test_util::sized;
 
 #[test]
 fn create_registers_a_memfd_with_the_flags_asked_for() {
     let _lock = test_lock();
     let fd = Owned::new(create(b"frames", MFD_ALLOW_SEALING), Kind::Memfd);
-    assert_eq!(crate::memfd_link::check_memfd(fd.0), Ok(()));
+    assert_eq!(crate::fd::memfd_link::check_memfd(fd.0), Ok(()));
     assert_eq!(dm_cloexec(fd.0), 0, "no MFD_CLOEXEC asked for");
     assert_eq!(raw_size(fd.0), 0);
     let fd = Owned::new(create(b"frames", MFD_CLOEXEC), Kind::Memfd);
@@ -107,7 +107,7 @@ fn close_closes_owned_fds_once() {
     assert_eq!(dm_close(fd), 0);
     assert_eq!(kind_of(fd), None);
     // The number may be another test's file already, never this one.
-    let now = crate::fstat::fstat(fd).map(|st| (st.st_dev, st.st_ino));
+    let now = crate::fd::fstat::fstat(fd).map(|st| (st.st_dev, st.st_ino));
     assert_ne!(now, Ok(file), "closed");
     assert_eq!(dm_close(fd), err(libc::EBADF), "once");
 }

@@ -21,11 +21,11 @@ mod sockets;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::*;
-use crate::owned_fds::{kind_of, Kind};
+use crate::fd::owned_fds::{kind_of, Kind};
 
 /// Held by every test here: they all register fds (see
-/// [`crate::owned_fds::test_lock`]).
-pub use crate::owned_fds::test_lock;
+/// [`crate::fd::owned_fds::test_lock`]).
+pub use crate::fd::owned_fds::test_lock;
 
 /// `-errno` as an `i32` export returns it.
 pub fn err(e: i32) -> i32 {
@@ -71,7 +71,7 @@ pub fn create(name: &[u8], flags: u32) -> i32 {
 
 /// A new sealable, close-on-exec memfd of the library's, `size` bytes long.
 pub fn owned_memfd(size: f64) -> Owned {
-    use crate::constants::{MFD_ALLOW_SEALING, MFD_CLOEXEC};
+    use crate::sys::constants::{MFD_ALLOW_SEALING, MFD_CLOEXEC};
     let fd = Owned::new(
         create(b"exports", MFD_CLOEXEC | MFD_ALLOW_SEALING),
         Kind::Memfd,
@@ -127,7 +127,7 @@ pub fn send(path: &[u8], memfd: i32) -> i32 {
 
 /// The file's size straight from the kernel.
 pub fn raw_size(fd: i32) -> i64 {
-    crate::fstat::fstat(fd).expect("fstat").st_size
+    crate::fd::fstat::fstat(fd).expect("fstat").st_size
 }
 
 /// The file's bytes from `offset` straight from the kernel.
@@ -142,12 +142,12 @@ pub fn raw_read(fd: i32, len: usize, offset: i64) -> Vec<u8> {
 /// `F_GET_SEALS` straight from the kernel.
 pub fn raw_seals(fd: i32) -> i32 {
     // SAFETY: F_GET_SEALS takes no argument.
-    unsafe { libc::fcntl(fd, crate::constants::F_GET_SEALS) }
+    unsafe { libc::fcntl(fd, crate::sys::constants::F_GET_SEALS) }
 }
 
 /// `(device, inode)` of the file behind `fd`.
 pub fn identity(fd: i32) -> (u64, u64) {
-    let st = crate::fstat::fstat(fd).expect("fstat");
+    let st = crate::fd::fstat::fstat(fd).expect("fstat");
     (st.st_dev, st.st_ino)
 }
 

@@ -5,8 +5,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::FileTypeExt;
 
 use super::*;
-use crate::socket_listener::remembered_socket;
-use crate::test_util::{sized, Fd};
+use crate::net::socket_listener::remembered_socket;
+use crate::testing::test_util::{sized, Fd};
 
 /// A listener of the library's at a fresh path, and a wake fd for it.
 struct Listener {

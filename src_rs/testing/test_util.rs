@@ -1,0 +1,122 @@
+//! Helpers for the unit tests: fds that close themselves, raw kernel calls
+//! the tests compare the library against, and the huge page pool's state.
+
+use crate::sys::constants::{F_ADD_SEALS, F_GET_SEALS, MFD_ALLOW_SEALING, MFD_CLOEXEC};
+use crate::sys::errno::{check, Result};
+
+/// An fd closed when dropped, so a failing assertion leaks nothing.
+pub struct Fd(pub i32);
+
+impl Drop for Fd {
+    fn drop(&mut self) {
+        // SAFETY: the test owns this fd.
+        unsafe { libc::close(self.0) };
+    }
+}
+
+/// A memfd made by the library with `flags`, panicking on failure.
+pub fn memfd(name: &str, flags: u32) -> Fd {
+    let fd = crate::fd::memfd_create::create(name.as_bytes(), flags);
+    Fd(fd.unwrap_or_else(|e| panic!("create({name}, {flags:#x}) = {e:?}")))
+}
+
+/// A sealable, close-on-exec memfd of `size` bytes.
+pub fn sized(name: &str, size: i64) -> Fd {
+    let fd = memfd(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    assert_eq!(crate::fd::file_size::resize(fd.0, size), Ok(()));
+    fd
+}
+
+/// `F_GET_SEALS` straight from the kernel (`-errno` on failure).
+pub fn seals(fd: &Fd) -> i64 {
+    // SAFETY: F_GET_SEALS takes no argument.
+    let r = check(i64::from(unsafe { libc::fcntl(fd.0, F_GET_SEALS) }));
+    r.unwrap_or_else(|e| -i64::from(e.raw()))
+}
+
+/// `F_ADD_SEALS` straight from the kernel, with an argument of any width.
+pub fn raw_add_seals(fd: &Fd, seals: libc::c_ulong) -> Result<()> {
+    // SAFETY: the kernel reads the argument as an unsigned long.
+    check(i64::from(unsafe { libc::fcntl(fd.0, F_ADD_SEALS, seals) })).map(drop)
+}
+
+/// A raw `mmap` of `fd`: the address.
+pub fn raw_map(fd: &Fd, len: usize, prot: i32, flags: i32, offset: i64) -> Result<i64> {
+    // SAFETY: a fresh mapping at a kernel-chosen address replaces nothing.
+    let addr = unsafe { libc::mmap(std::ptr::null_mut(), len, prot, flags, fd.0, offset) };
+    if addr == libc::MAP_FAILED {
+        return Err(crate::sys::errno::Errno::last());
+    }
+    Ok(addr as i64)
+}
+
+/// `munmap`.
+pub fn raw_unmap(addr: i64, len: usize) -> Result<()> {
+    // SAFETY: only called on mappings the test made itself.
+    check(i64::from(unsafe {
+        libc::munmap(addr as *mut libc::c_void, len)
+    }))
+    .map(drop)
+}
+
+/// `fstat` of `fd`, panicking on failure.
+pub fn stat(fd: &Fd) -> libc::stat {
+    crate::fd::fstat::fstat(fd.0).expect("fstat")
+}
+
+/// `fchmod`.
+pub fn chmod(fd: &Fd, mode: libc::mode_t) -> Result<()> {
+    // SAFETY: fchmod only reads its integer arguments.
+    check(i64::from(unsafe { libc::fchmod(fd.0, mode) })).map(drop)
+}
+
+/// Free, unreserved pages in the kernel's pool of `kb`-KiB huge pages (0
+/// when there is no such pool).
+pub fn huge_pages_available(kb: u64) -> i64 {
+    let dir = format!("/sys/kernel/mm/hugepages/hugepages-{kb}kB");
+    let read = |file: &str| -> i64 {
+        std::fs::read_to_string(format!("{dir}/{file}"))
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    read("free_hugepages") - read("resv_hugepages")
+}
+
+/// What the running kernel supports, found by trying each feature with a
+/// real syscall (never by reading the version: distributions backport, and
+/// `tools/kernel_shim` emulates older kernels under a newer one).
+pub struct Kernel {
+    /// `MFD_NOEXEC_SEAL` / `MFD_EXEC` and with them `F_SEAL_EXEC` (6.3+).
+    pub noexec_seal: bool,
+    /// `F_SEAL_FUTURE_WRITE` (Linux 5.1+).
+    pub future_write: bool,
+    /// `MFD_HUGETLB` (Linux 4.14+): any answer but `EINVAL`.
+    pub hugetlb: bool,
+}
+
+/// A raw `memfd_create("probe", flags)`.
+fn raw_create(flags: u32) -> Result<Fd> {
+    // SAFETY: a static NUL-terminated name.
+    let fd = unsafe { libc::memfd_create(c"probe".as_ptr(), flags) };
+    if fd < 0 {
+        return Err(crate::sys::errno::Errno::last());
+    }
+    Ok(Fd(fd))
+}
+
+fn seal_is_known(seal: u32) -> bool {
+    raw_create(MFD_CLOEXEC | MFD_ALLOW_SEALING)
+        .is_ok_and(|fd| raw_add_seals(&fd, seal.into()).is_ok())
+}
+
+/// Probes the running kernel (a few syscalls on scratch memfds).
+pub fn kernel() -> Kernel {
+    use crate::sys::constants::{F_SEAL_FUTURE_WRITE, MFD_HUGETLB, MFD_NOEXEC_SEAL};
+    let huge = raw_create(MFD_CLOEXEC | MFD_HUGETLB);
+    Kernel {
+        noexec_seal: raw_create(MFD_CLOEXEC | MFD_NOEXEC_SEAL).is_ok(),
+        future_write: seal_is_known(F_SEAL_FUTURE_WRITE),
+        hugetlb: !matches!(huge, Err(crate::sys::errno::Errno::EINVAL)),
+    }
+}
