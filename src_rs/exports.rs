@@ -302,5 +302,4 @@ fn dm_futex_wake(addr: f64) -> i32 {
 }
 
 #[cfg(test)]
-#[path = "exports_tests/mod.rs"]
 mod tests;

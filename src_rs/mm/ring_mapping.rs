@@ -155,5 +155,4 @@ mod tests {
 }
 
 #[cfg(test)]
-#[path = "ring_mapping_tests.rs"]
 mod reservation_tests;

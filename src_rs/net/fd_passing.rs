@@ -169,5 +169,4 @@ fn connect_and_send(
 }
 
 #[cfg(test)]
-#[path = "fd_passing_tests.rs"]
 mod tests;

@@ -146,5 +146,4 @@ pub fn accept(fd: i32, wake_fd: i32) -> Result<i32> {
 }
 
 #[cfg(test)]
-#[path = "socket_listener_tests.rs"]
 mod tests;
