@@ -4,9 +4,8 @@
  * @module
  */
 
-import type { Memfd } from "./memfd.ts";
 import { type Seal, sealBits } from "./seals.ts";
-import { writableStreamOf } from "./streams.ts";
+import { type AsyncFile, writableStreamOf } from "./streams.ts";
 import { toOptions } from "../input/validate.ts";
 
 /**
@@ -112,14 +111,24 @@ export function planFrom(
 }
 
 /**
+ * What `Memfd.from` does with the memfd it made: fill it, seal it, and close
+ * it on failure. A `Memfd` is one; naming only this keeps this file below
+ * `memfd.ts`.
+ */
+export interface Fillable extends AsyncFile {
+  seal(...seals: Seal[]): unknown;
+  close(): void;
+}
+
+/**
  * `Memfd.from`: a memfd made by `create`, filled from `source`, sealed as
  * `options` say; closed again on any failure.
  */
-export async function memfdFrom(
+export async function memfdFrom<M extends Fillable>(
   source: MemfdSource,
   options: FromOptions | undefined,
-  create: (name: string) => Memfd,
-): Promise<Memfd> {
+  create: (name: string) => M,
+): Promise<M> {
   const plan = planFrom(options);
   const memfd = create(plan.name);
   try {
@@ -133,7 +142,7 @@ export async function memfdFrom(
 }
 
 /** Copies `source` into `memfd` from position 0. */
-export async function fill(memfd: Memfd, source: unknown): Promise<void> {
+export async function fill(memfd: AsyncFile, source: unknown): Promise<void> {
   if (source instanceof Uint8Array) {
     let done = 0;
     while (done < source.byteLength) {

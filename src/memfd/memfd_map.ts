@@ -22,8 +22,6 @@ import {
   type MapAccess,
   type Mapping,
 } from "../mapping/mapping.ts";
-// deno-lint-ignore no-unused-vars -- resolves {@linkcode Memfd.map} in the docs
-import type { Memfd } from "./memfd.ts";
 import { pageSize } from "../mapping/page_size.ts";
 import { toBoolean, toIndex, toOptions } from "../input/validate.ts";
 

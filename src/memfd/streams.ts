@@ -6,8 +6,17 @@
  */
 
 import type { Bytes } from "../input/bytes.ts";
-import type { Memfd } from "./memfd.ts";
 import { toBoolean, toIndex, toOptions } from "../input/validate.ts";
+
+/**
+ * What the streams use of a `Memfd`: its positional async I/O and its size.
+ * A `Memfd` is one; naming only this keeps this file below `memfd.ts`.
+ */
+export interface AsyncFile {
+  readonly size: number;
+  readAsync(into: Uint8Array, position: number): Promise<number>;
+  writeAsync(data: Uint8Array, position: number): Promise<number>;
+}
 
 /**
  * Options for {@linkcode Memfd.readableStream}.
@@ -72,7 +81,7 @@ const CHUNK = 64 * 1024;
 
 /** A byte stream of `memfd` from `options.position` to end of file. */
 export function readableStreamOf(
-  memfd: Memfd,
+  memfd: AsyncFile,
   options: ReadableStreamOptions | undefined,
 ): ReadableStream<Bytes> {
   const o = toOptions(options, "readableStream options", [
@@ -111,7 +120,7 @@ export function readableStreamOf(
 
 /** A stream writing each chunk into `memfd`, in order, from a position. */
 export function writableStreamOf(
-  memfd: Memfd,
+  memfd: AsyncFile,
   options: WritableStreamOptions | undefined,
 ): WritableStream<Uint8Array> {
   const o = toOptions(options, "writableStream options", [
