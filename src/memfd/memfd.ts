@@ -42,7 +42,7 @@ import {
   type Operation,
 } from "../errors/failures.ts";
 import { missingSeals, type Seal, sealBits, sealSet } from "./seals.ts";
-import { sendMemfd } from "../sharing/send.ts";
+import { sendMemfd } from "../socket/send.ts";
 import {
   readableStreamOf,
   type ReadableStreamOptions,

@@ -17,7 +17,11 @@ import { ensureLoaded } from "../loader/library.ts";
 import { adoptMemfd, type Memfd } from "../memfd/memfd.ts";
 import { nameOf } from "../memfd/memfd_name.ts";
 import { listenNeeds } from "../permissions/permissions.ts";
-import { encodeSocketPath, SocketErrno, socketFailure } from "./socket.ts";
+import {
+  encodeSocketPath,
+  SocketErrno,
+  socketFailure,
+} from "../socket/socket.ts";
 import { Cancellation, type WaitOptions } from "../input/abort.ts";
 
 /**
