@@ -19,6 +19,7 @@ export type Operation =
   | "seals"
   | "map"
   | "mapRing"
+  | "ringWait"
   | "unmap"
   | "sync"
   | "dup"
@@ -37,6 +38,7 @@ const SYSCALLS: Readonly<Record<Operation, string>> = {
   seals: "fcntl(F_GET_SEALS)",
   map: "mmap",
   mapRing: "mmap",
+  ringWait: "futex",
   unmap: "munmap",
   sync: "msync",
   dup: "fcntl(F_DUPFD_CLOEXEC)",
@@ -56,6 +58,7 @@ const ATTEMPTS: Readonly<Record<Operation, string>> = {
   seals: "cannot read the seals of",
   map: "cannot map",
   mapRing: "cannot map (as a ring)",
+  ringWait: "cannot wait on ring buffer",
   unmap: "cannot unmap a mapping of",
   sync: "cannot sync a mapping of",
   dup: "cannot duplicate",

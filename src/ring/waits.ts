@@ -126,7 +126,7 @@ export class RingFutexes {
         const gone = peerGone(h, peer, op, this.#name);
         if (gone !== undefined && settled() === undefined) throw gone;
       } else if (result < 0 && ![EAGAIN, ETIMEDOUT, EINTR].includes(-result)) {
-        throw failure("mapRing", -result, this.#name);
+        throw failure("ringWait", -result, this.#name);
       }
     }
   }
@@ -165,7 +165,7 @@ export class RingFutexes {
         const gone = peerGone(h, peer, op, this.#name);
         if (gone !== undefined && settled() === undefined) throw gone;
       } else if (result < 0 && ![EAGAIN, EINTR].includes(-result)) {
-        throw failure("mapRing", -result, this.#name);
+        throw failure("ringWait", -result, this.#name);
       }
     }
   }
