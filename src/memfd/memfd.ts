@@ -917,7 +917,11 @@ export class Memfd implements Disposable {
   }
 }
 
-/** Wraps an fd known to be an open memfd (received, inherited). */
-export function adoptMemfd(fd: number, name: string, owned: boolean): Memfd {
-  return make(fd, name, owned);
+/**
+ * The `Memfd` owning `fd`, a memfd the native library received and
+ * registered as one (`dm_receive`): the one way another part of the library
+ * (`MemfdListener`) makes a `Memfd`, without knowing how one is built.
+ */
+export function receivedMemfd(fd: number): Memfd {
+  return make(fd, nameOf(fd), true);
 }

@@ -14,8 +14,7 @@ import {
   dm_wake_fd,
 } from "../native.ts";
 import { ensureLoaded } from "../loader/library.ts";
-import { adoptMemfd, type Memfd } from "../memfd/memfd.ts";
-import { nameOf } from "../memfd/memfd_name.ts";
+import { type Memfd, receivedMemfd } from "../memfd/memfd.ts";
 import { listenNeeds } from "../permissions/permissions.ts";
 import {
   encodeSocketPath,
@@ -382,7 +381,7 @@ export class MemfdListener implements Disposable, AsyncIterable<Memfd> {
           continue;
         }
         this.#delivered = true;
-        const memfd = adoptMemfd(fd, nameOf(fd), true);
+        const memfd = receivedMemfd(fd);
         if (!cancel.aborted) return memfd;
         // It came as the wait was aborted: it is the next receive()'s.
         this.#pending.push(memfd);
