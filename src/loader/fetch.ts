@@ -12,7 +12,7 @@ import {
   netGrant,
   readGrant,
   writeGrant,
-} from "../permissions/permissions.ts";
+} from "../permissions/grants.ts";
 import type { RemoteSource } from "./resolve.ts";
 
 /** The directory the cached library lives in. */

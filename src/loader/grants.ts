@@ -5,7 +5,7 @@
  * @module
  */
 
-import { granted } from "../permissions/permissions.ts";
+import { granted } from "../permissions/grants.ts";
 
 export { granted };
 

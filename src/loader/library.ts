@@ -17,7 +17,7 @@ import {
   type Need,
   readGrant,
   requireAll,
-} from "../permissions/permissions.ts";
+} from "../permissions/grants.ts";
 import { ARTIFACTS } from "./artifacts.ts";
 import { envConsulted } from "./cache_dir.ts";
 import { fetchIntoCache, fetchNeeds } from "./fetch.ts";

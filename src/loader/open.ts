@@ -11,7 +11,7 @@ import {
   type Need,
   readGrant,
   requireAll,
-} from "../permissions/permissions.ts";
+} from "../permissions/grants.ts";
 import { requireElf } from "./verify.ts";
 
 /**

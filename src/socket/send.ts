@@ -5,7 +5,7 @@
 
 import { dm_close, dm_dup, dm_send } from "../native.ts";
 import { check } from "../errors/failures.ts";
-import { connectNeeds, requireAll } from "../permissions/permissions.ts";
+import { connectNeeds, requireAll } from "../permissions/grants.ts";
 import { encodeSocketPath, socketFailure } from "./socket.ts";
 
 /**

@@ -23,7 +23,7 @@ export interface Grant {
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { granted } from "./permissions.ts";
+ * import { granted } from "./grants.ts";
  * assertEquals(granted({ name: "read", path: "/" }), true); // under --allow-read
  * ```
  */
@@ -42,7 +42,7 @@ export function granted(descriptor: Deno.PermissionDescriptor): boolean {
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { absolutePath } from "./permissions.ts";
+ * import { absolutePath } from "./grants.ts";
  * assertEquals(absolutePath("/tmp/x.sock"), "/tmp/x.sock");
  * assertEquals(absolutePath("x.sock"), `${Deno.cwd()}/x.sock`);
  * ```
@@ -66,7 +66,7 @@ export function absolutePath(path: string): string {
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { readGrant } from "./permissions.ts";
+ * import { readGrant } from "./grants.ts";
  * assertEquals(readGrant("/tmp/a").flag, "--allow-read=/tmp/a");
  * ```
  */
@@ -80,7 +80,7 @@ export function readGrant(path: string): Grant {
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { writeGrant } from "./permissions.ts";
+ * import { writeGrant } from "./grants.ts";
  * assertEquals(writeGrant("/tmp/a").flag, "--allow-write=/tmp/a");
  * ```
  */
@@ -94,7 +94,7 @@ export function writeGrant(path: string): Grant {
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { ffiGrant } from "./permissions.ts";
+ * import { ffiGrant } from "./grants.ts";
  * assertEquals(ffiGrant("/lib/x.so").flag, "--allow-ffi=/lib/x.so");
  * ```
  */
@@ -108,7 +108,7 @@ export function ffiGrant(path: string): Grant {
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { netGrant } from "./permissions.ts";
+ * import { netGrant } from "./grants.ts";
  * assertEquals(netGrant("jsr.io").flag, "--allow-net=jsr.io");
  * ```
  */
@@ -139,7 +139,7 @@ function netScopesUnixSockets(): boolean {
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { unixSocketGrants } from "./permissions.ts";
+ * import { unixSocketGrants } from "./grants.ts";
  * assertEquals(unixSocketGrants("/tmp/in.sock").map((g) => g.flag), [
  *   "--allow-read=/tmp/in.sock",
  *   "--allow-write=/tmp/in.sock",
@@ -169,7 +169,7 @@ export interface Need {
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { missingFlags, readGrant } from "./permissions.ts";
+ * import { missingFlags, readGrant } from "./grants.ts";
  * assertEquals(missingFlags([readGrant("/"), readGrant("/")]), []); // under --allow-read
  * ```
  */
@@ -186,7 +186,7 @@ export function missingFlags(grants: readonly Grant[]): string[] {
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { mergeFlags } from "./permissions.ts";
+ * import { mergeFlags } from "./grants.ts";
  * assertEquals(
  *   mergeFlags(["--allow-read=/a", "--allow-ffi=/l", "--allow-read=/b"]),
  *   ["--allow-read=/a,/b", "--allow-ffi=/l"],
@@ -214,7 +214,7 @@ export function mergeFlags(flags: readonly string[]): string[] {
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { missingFor, readGrant } from "./permissions.ts";
+ * import { missingFor, readGrant } from "./grants.ts";
  * assertEquals(missingFor([{ grants: [readGrant("/")], why: "x" }]), {
  *   flags: [],
  *   whys: [],
@@ -244,7 +244,7 @@ export function missingFor(
  * @example
  * ```ts
  * import { assertThrows } from "@std/assert";
- * import { requireAll, writeGrant } from "./permissions.ts";
+ * import { requireAll, writeGrant } from "./grants.ts";
  * // The test task grants no writes under /etc.
  * assertThrows(
  *   () => requireAll("demo needs permission", [{ grants: [writeGrant("/etc/x")] }]),
@@ -266,7 +266,7 @@ export function requireAll(what: string, needs: readonly Need[]): void {
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { notCapable } from "./permissions.ts";
+ * import { notCapable } from "./grants.ts";
  * const e = notCapable("x needs permission", ["--allow-read=/a"], ["Why"]);
  * assertEquals(e.message, "x needs permission: run with --allow-read=/a. Why");
  * ```
@@ -288,7 +288,7 @@ export function notCapable(
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { listenNeeds } from "./permissions.ts";
+ * import { listenNeeds } from "./grants.ts";
  * assertEquals(listenNeeds("/tmp/in.sock")[0].grants.length, 3); // on Deno 2.9
  * ```
  */
@@ -306,7 +306,7 @@ export function listenNeeds(path: string): Need[] {
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { connectNeeds } from "./permissions.ts";
+ * import { connectNeeds } from "./grants.ts";
  * assertEquals(connectNeeds("/tmp/in.sock")[0].grants.length, 3); // on Deno 2.9
  * ```
  */
@@ -327,7 +327,7 @@ export function connectNeeds(path: string): Need[] {
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { memfdOpenNeeds } from "./permissions.ts";
+ * import { memfdOpenNeeds } from "./grants.ts";
  * assertEquals(
  *   memfdOpenNeeds("/proc/1/fd/3", true)[0].grants.map((g) => g.flag),
  *   ["--allow-read=/proc/1/fd/3", "--allow-write=/proc/1/fd/3"],
