@@ -7,8 +7,6 @@
 
 import { granted } from "../permissions/grants.ts";
 
-export { granted };
-
 /** Marks an environment variable this process may not read. */
 export const DENIED: unique symbol = Symbol("denied");
 

@@ -23,7 +23,7 @@ import { type CreateOptions, planCreate } from "./create_options.ts";
 import { Errno } from "../errors/errno.ts";
 import { MemfdError } from "../errors/errors.ts";
 import { ensureLoaded } from "../loader/library.ts";
-import { memfdOpenNeeds } from "../permissions/grants.ts";
+import { memfdOpenNeeds } from "../permissions/needs.ts";
 import type { Mapping } from "../mapping/mapping.ts";
 import { pinMapping } from "../mapping/pins.ts";
 import {

@@ -15,7 +15,7 @@ import {
 } from "../native.ts";
 import { ensureLoaded } from "../loader/library.ts";
 import { type Memfd, receivedMemfd } from "../memfd/memfd.ts";
-import { listenNeeds } from "../permissions/grants.ts";
+import { listenNeeds } from "../permissions/needs.ts";
 import {
   encodeSocketPath,
   SocketErrno,

@@ -5,7 +5,8 @@
 
 import { dm_close, dm_dup, dm_send } from "../native.ts";
 import { check } from "../errors/failures.ts";
-import { connectNeeds, requireAll } from "../permissions/grants.ts";
+import { requireAll } from "../permissions/messages.ts";
+import { connectNeeds } from "../permissions/needs.ts";
 import { encodeSocketPath, socketFailure } from "./socket.ts";
 
 /**
