@@ -24,7 +24,7 @@ import { cacheDirOf, fetchIntoCache, fetchNeeds } from "./src/loader/fetch.ts";
 import { probeFile, readGrantedEnv } from "./src/loader/grants.ts";
 import { requireLinux } from "./src/loader/platform.ts";
 import { releaseArtifact, type RemoteSource } from "./src/loader/resolve.ts";
-import { requireAll } from "./src/permissions.ts";
+import { requireAll } from "./src/permissions/messages.ts";
 
 /** What {@linkcode install} did. */
 export interface Installed {

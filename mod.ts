@@ -13,8 +13,10 @@
  *   memfd, shared across processes, with `end()` and waits that take
  *   `{ signal, timeout }`.
  *
- * Needs Linux and `--allow-ffi` (`--allow-ffi=<path of the library>` is
- * enough for everything but mappings).
+ * Needs Linux, `--allow-ffi` and `--allow-read` for the native library
+ * (`--allow-ffi=<library path> --allow-read=<library path>` is enough for
+ * everything but mappings, which need the unscoped `--allow-ffi`; see
+ * docs/permissions.md).
  *
  * @example Share a sealed buffer
  * ```ts
@@ -33,20 +35,27 @@
  * @module
  */
 
-export { Memfd } from "./src/memfd.ts";
-export type { MapOptions, RingOptions } from "./src/memfd_map.ts";
-export { type MapAccess, Mapping } from "./src/mapping.ts";
-export type { CreateOptions, HugePageSize } from "./src/create_options.ts";
-export type { Seal } from "./src/seals.ts";
-export type { Bytes } from "./src/bytes.ts";
-export type { WaitOptions } from "./src/abort.ts";
+export { Memfd } from "./src/memfd/memfd.ts";
+export type { MapOptions, RingOptions } from "./src/memfd/memfd_map.ts";
+export { type MapAccess, Mapping } from "./src/mapping/mapping.ts";
+export type {
+  CreateOptions,
+  HugePageSize,
+} from "./src/memfd/create_options.ts";
+export type { Seal } from "./src/memfd/seals.ts";
+export type { Bytes } from "./src/input/bytes.ts";
+export type { WaitOptions } from "./src/input/abort.ts";
 export type {
   ReadableStreamOptions,
   WritableStreamOptions,
-} from "./src/streams.ts";
-export { type FromOptions, type MemfdSource, SEALED } from "./src/from.ts";
-export { MemfdError } from "./src/errors.ts";
+} from "./src/memfd/streams.ts";
+export {
+  type FromOptions,
+  type MemfdSource,
+  SEALED,
+} from "./src/memfd/from.ts";
+export { MemfdError } from "./src/errors/errors.ts";
 export { MemfdListener } from "./src/sharing/listener.ts";
 export { RingBuffer } from "./src/ring/ring_buffer.ts";
-export { isSupported } from "./src/is_supported.ts";
+export { isSupported } from "./src/loader/is_supported.ts";
 export { loadLibrary } from "./src/loader/library.ts";

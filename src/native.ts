@@ -6,7 +6,7 @@
  * with the parameter names and types of `src_rs/exports.rs`
  * (`tests/ffi_sync_test.ts` checks the two agree), so nothing untyped
  * crosses into `src/`. It also holds the flag bits the exports take, the
- * TypeScript half of `src_rs/constants.rs` (`tests/constants_test.ts`
+ * TypeScript half of `src_rs/sys/constants.rs` (`tests/constants_test.ts`
  * checks that both say the same).
  *
  * Every export answers `>= 0` on success and `-errno` on failure (decode

@@ -12,13 +12,18 @@
 
 use deno_bindgen::deno_bindgen;
 
-use crate::errno::{Errno, Result};
+use crate::fd::owned_fds::{borrow, peek, register, Kind};
 use crate::js_number::index;
-use crate::owned_fds::{borrow, peek, register, Kind};
 use crate::panic_barrier::shielded;
+use crate::sys::errno::{Errno, Result};
 use crate::{
-    cloexec, duplicate, fd_passing, file_size, futex, memfd_create, memfd_link, mmap, open_by_path,
-    owned_fds, page_size, positional_io, ring_mapping, seals, socket_listener, wakeable_wait,
+    fd::{
+        cloexec, duplicate, file_size, memfd_create, memfd_link, open_by_path, owned_fds,
+        positional_io, seals,
+    },
+    mm::{futex, mmap, ring_mapping},
+    net::{fd_passing, socket_listener, wakeable_wait},
+    sys::page_size,
 };
 
 /// `>= 0` on success, `-errno` on failure.
@@ -297,5 +302,4 @@ fn dm_futex_wake(addr: f64) -> i32 {
 }
 
 #[cfg(test)]
-#[path = "exports_tests/mod.rs"]
 mod tests;

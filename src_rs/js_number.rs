@@ -6,7 +6,7 @@
 //! when an `i64` parameter is given a number; and an `i64` result always
 //! arrives as a BigInt that the caller must convert back.
 
-use crate::errno::{Errno, Result};
+use crate::sys::errno::{Errno, Result};
 
 /// 2^53 − 1, the largest integer below which every integer is an exact f64.
 const MAX_SAFE: f64 = 9_007_199_254_740_991.0;

@@ -5,57 +5,21 @@
 //! failure, with errno read right after the failing call. Inside, modules
 //! return `Result<T, Errno>`. Nothing panics across the FFI boundary: every
 //! export runs behind [`panic_barrier::shielded`]. The exports act only on
-//! fds the library owns ([`owned_fds`]) and mappings it made
-//! ([`live_mappings`]).
+//! fds the library owns ([`fd::owned_fds`]) and mappings it made
+//! ([`mm::live_mappings`]).
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+// The FFI edge: the only modules that know about JavaScript.
 mod exports;
-
-// Registries and plumbing (leaves: they import no other module).
-mod c_string;
-mod constants;
-mod eintr;
-mod errno;
-mod file_size_limit;
-mod fstat;
 mod js_number;
-mod live_mappings;
-mod owned_fds;
-mod page_size;
 mod panic_barrier;
 
-// One concern each.
-mod cloexec;
-mod duplicate;
-mod fd_passing;
-mod file_size;
-mod futex;
-mod memfd_create;
-mod memfd_link;
-mod mmap;
-mod open_by_path;
-mod positional_io;
-mod ring_mapping;
-mod seals;
-mod socket_listener;
-mod unix_address;
-mod wakeable_wait;
+// Below the edge, grouped as rustix groups the kernel's interfaces.
+mod fd;
+mod mm;
+mod net;
+mod sys;
 
 #[cfg(test)]
-mod test_util;
-
-#[cfg(test)]
-mod seccomp_bpf;
-
-#[cfg(test)]
-mod syscall_faults;
-
-#[cfg(test)]
-mod temp_dir;
-
-#[cfg(test)]
-mod test_child;
-
-#[cfg(test)]
-mod proptests;
+mod testing;

@@ -2,7 +2,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::errno::{Errno, Result};
+use crate::sys::errno::{Errno, Result};
 
 /// Runs an export's body; a panic (a bug, never an expected path) becomes
 /// `EIO` instead of unwinding into Deno, which would abort the process.

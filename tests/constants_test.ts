@@ -1,6 +1,6 @@
 /**
  * One definition of each constant per language, and both languages agree:
- * the flag and seal bits in `src/native.ts` against `src_rs/constants.rs`,
+ * the flag and seal bits in `src/native.ts` against `src_rs/sys/constants.rs`,
  * and the errno table of `src/errno.ts` against Python's `errno` module, the
  * runtime's own table (`node:os`, which tests may use and the library may
  * not) and the names the Rust side returns.
@@ -8,7 +8,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { constants } from "node:os";
 import { MapFlags, MemfdFlags, NAME_MAX, SealBits } from "../src/native.ts";
-import { Errno, errnoName } from "../src/errno.ts";
+import { Errno, errnoName } from "../src/errors/errno.ts";
 import { ROOT, runOk } from "./support/run.ts";
 
 /** `NAME → value` of every `pub const NAME: type = value;` in Rust. */
@@ -23,7 +23,7 @@ function rustConstants(source: string): Map<string, number> {
 
 Deno.test("flag and seal bits are the same numbers in TypeScript and Rust", () => {
   const rust = rustConstants(
-    Deno.readTextFileSync(`${ROOT}src_rs/constants.rs`),
+    Deno.readTextFileSync(`${ROOT}src_rs/sys/constants.rs`),
   );
   const ts: Record<string, number> = {
     ...MemfdFlags,
@@ -39,7 +39,7 @@ Deno.test("flag and seal bits are the same numbers in TypeScript and Rust", () =
   assertEquals(
     Object.fromEntries(shared),
     ts,
-    "src/native.ts and src_rs/constants.rs disagree",
+    "src/native.ts and src_rs/sys/constants.rs disagree",
   );
 });
 
@@ -69,7 +69,7 @@ Deno.test("the errno table is Linux's (checked against Python and node:os)", asy
     assertEquals(errnoName(number), aliases[name] ?? name, name);
   }
   // Every errno the Rust side can name resolves to the same number here.
-  const rust = Deno.readTextFileSync(`${ROOT}src_rs/errno.rs`);
+  const rust = Deno.readTextFileSync(`${ROOT}src_rs/sys/errno.rs`);
   const named = [...rust.matchAll(/Errno\(libc::(E\w+)\)/g)].map((m) =>
     m[1] ?? ""
   );

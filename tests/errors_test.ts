@@ -292,3 +292,12 @@ test("RangeErrors and TypeErrors name the parameter and the accepted values", ()
     "2MB",
   );
 });
+
+test("a ring wait the kernel refuses is a futex failure, not mmap's", async () => {
+  // The kernel refuses the library's own futex waits only on a broken
+  // mapping, which the public API cannot make: check the table instead.
+  const { failure } = await import("../src/errors/failures.ts");
+  const error = failure("ringWait", 22, "frames");
+  assertEquals([error.code, error.syscall], ["EINVAL", "futex"]);
+  assertStringIncludes(error.message, "cannot wait on ring buffer 'frames'");
+});

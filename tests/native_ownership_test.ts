@@ -8,7 +8,7 @@
 import { assertEquals } from "@std/assert";
 import * as native from "../src/native.ts";
 import { ensureLoaded } from "../src/loader/library.ts";
-import { Errno } from "../src/errno.ts";
+import { Errno } from "../src/errors/errno.ts";
 import { fdOf } from "./support/proc.ts";
 import { runOk } from "./support/run.ts";
 import { ROOT } from "./support/run.ts";

@@ -7,7 +7,12 @@
 
 import { readCached, storeAtomically } from "./cache.ts";
 import { downloadArtifact } from "./download.ts";
-import { type Need, netGrant, readGrant, writeGrant } from "../permissions.ts";
+import {
+  type Need,
+  netGrant,
+  readGrant,
+  writeGrant,
+} from "../permissions/grants.ts";
 import type { RemoteSource } from "./resolve.ts";
 
 /** The directory the cached library lives in. */

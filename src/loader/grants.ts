@@ -5,9 +5,7 @@
  * @module
  */
 
-import { granted } from "../permissions.ts";
-
-export { granted };
+import { granted } from "../permissions/grants.ts";
 
 /** Marks an environment variable this process may not read. */
 export const DENIED: unique symbol = Symbol("denied");

@@ -12,16 +12,12 @@
  * @module
  */
 
-import {
-  missingFor,
-  type Need,
-  readGrant,
-  requireAll,
-} from "../permissions.ts";
+import { granted, type Need, readGrant } from "../permissions/grants.ts";
+import { missingFor, requireAll } from "../permissions/messages.ts";
 import { ARTIFACTS } from "./artifacts.ts";
 import { envConsulted } from "./cache_dir.ts";
 import { fetchIntoCache, fetchNeeds } from "./fetch.ts";
-import { granted, probeFile, readGrantedEnv } from "./grants.ts";
+import { probeFile, readGrantedEnv } from "./grants.ts";
 import { openable, openLibraryFile, openNeeds } from "./open.ts";
 import { requireDeno, requireLinux } from "./platform.ts";
 import { installCommand, openCached } from "./remote.ts";

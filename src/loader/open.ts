@@ -10,8 +10,8 @@ import {
   granted,
   type Need,
   readGrant,
-  requireAll,
-} from "../permissions.ts";
+} from "../permissions/grants.ts";
+import { requireAll } from "../permissions/messages.ts";
 import { requireElf } from "./verify.ts";
 
 /**

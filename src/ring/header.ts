@@ -5,9 +5,9 @@
  * @module
  */
 
-import { Errno } from "../errno.ts";
-import { MemfdError } from "../errors.ts";
-import type { Memfd } from "../memfd.ts";
+import { Errno } from "../errors/errno.ts";
+import { MemfdError } from "../errors/errors.ts";
+import type { Memfd } from "../memfd/memfd.ts";
 
 /** "RING" in the first four bytes of the header (little-endian int32). */
 export const MAGIC = 0x474e4952;

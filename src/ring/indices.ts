@@ -5,8 +5,8 @@
  * @module
  */
 
-import { Errno } from "../errno.ts";
-import { MemfdError } from "../errors.ts";
+import { Errno } from "../errors/errno.ts";
+import { MemfdError } from "../errors/errors.ts";
 
 /**
  * Bytes pending between `head` and `tail` in a `capacity`-byte ring

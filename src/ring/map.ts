@@ -5,9 +5,9 @@
  * @module
  */
 
-import { MemfdError } from "../errors.ts";
-import type { Mapping } from "../mapping.ts";
-import type { Memfd } from "../memfd.ts";
+import { MemfdError } from "../errors/errors.ts";
+import type { Mapping } from "../mapping/mapping.ts";
+import type { Memfd } from "../memfd/memfd.ts";
 
 /**
  * `mapRing` for `RingBuffer.open`: a memfd that cannot be mapped shared and

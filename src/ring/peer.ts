@@ -10,12 +10,12 @@
  */
 
 import { dm_close, dm_open } from "../native.ts";
-import { Errno } from "../errno.ts";
-import { MemfdError } from "../errors.ts";
+import { Errno } from "../errors/errno.ts";
+import { MemfdError } from "../errors/errors.ts";
+import { encodePath } from "../memfd/memfd_name.ts";
 import { CONSUMER, PRODUCER, type Role } from "./header.ts";
 
 const { ENOENT, EINVAL, ECONNRESET } = Errno;
-const encoder = new TextEncoder();
 
 /** The roles this `RingBuffer` object recorded in the header. */
 export class SideRecord {
@@ -60,8 +60,7 @@ export class SideRecord {
  * permission prompt, nothing read) and closes it at once.
  */
 export function sideIsAlive(pid: number, fd: number): boolean {
-  const path = encoder.encode(`/proc/${pid}/fd/${fd}\0`).subarray(0, -1);
-  const opened = dm_open(path, 0);
+  const opened = dm_open(encodePath(`/proc/${pid}/fd/${fd}`), 0);
   if (opened >= 0) {
     dm_close(opened);
     return true;

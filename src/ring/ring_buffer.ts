@@ -4,15 +4,15 @@
  * @module
  */
 
-import type { Bytes } from "../bytes.ts";
-import { Errno } from "../errno.ts";
-import { MemfdError } from "../errors.ts";
+import type { Bytes } from "../input/bytes.ts";
+import { Errno } from "../errors/errno.ts";
+import { MemfdError } from "../errors/errors.ts";
 import { ensureLoaded } from "../loader/library.ts";
-import type { Mapping } from "../mapping.ts";
-import { Memfd } from "../memfd.ts";
-import { pageSize } from "../page_size.ts";
-import { toBytes, toIndex } from "../validate.ts";
-import type { WaitOptions } from "../abort.ts";
+import type { Mapping } from "../mapping/mapping.ts";
+import { Memfd } from "../memfd/memfd.ts";
+import { pageSize } from "../mapping/page_size.ts";
+import { toBytes, toIndex } from "../input/validate.ts";
+import type { WaitOptions } from "../input/abort.ts";
 import {
   CONSUMER,
   headerView,

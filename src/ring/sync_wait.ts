@@ -5,8 +5,8 @@
  * @module
  */
 
-import { toOptions } from "../validate.ts";
-import { toTimeout } from "../abort.ts";
+import { toOptions } from "../input/validate.ts";
+import { toTimeout } from "../input/abort.ts";
 
 /** What ends a synchronous wait early: only time (nothing else can run). */
 interface SyncWaitOptions {

@@ -7,10 +7,10 @@
  */
 
 import { dm_futex_wait, dm_futex_wait_sync, dm_futex_wake } from "../native.ts";
-import { Errno } from "../errno.ts";
-import { failure } from "../failures.ts";
-import { pinMapping } from "../pins.ts";
-import { Cancellation, type WaitOptions } from "../abort.ts";
+import { Errno } from "../errors/errno.ts";
+import { failure } from "../errors/failures.ts";
+import { pinMapping } from "../mapping/pins.ts";
+import { Cancellation, type WaitOptions } from "../input/abort.ts";
 import {
   type Role,
   SLOT_HEAD,
@@ -126,7 +126,7 @@ export class RingFutexes {
         const gone = peerGone(h, peer, op, this.#name);
         if (gone !== undefined && settled() === undefined) throw gone;
       } else if (result < 0 && ![EAGAIN, ETIMEDOUT, EINTR].includes(-result)) {
-        throw failure("mapRing", -result, this.#name);
+        throw failure("ringWait", -result, this.#name);
       }
     }
   }
@@ -165,7 +165,7 @@ export class RingFutexes {
         const gone = peerGone(h, peer, op, this.#name);
         if (gone !== undefined && settled() === undefined) throw gone;
       } else if (result < 0 && ![EAGAIN, EINTR].includes(-result)) {
-        throw failure("mapRing", -result, this.#name);
+        throw failure("ringWait", -result, this.#name);
       }
     }
   }

@@ -14,11 +14,14 @@ import {
   dm_wake_fd,
 } from "../native.ts";
 import { ensureLoaded } from "../loader/library.ts";
-import { adoptMemfd, type Memfd } from "../memfd.ts";
-import { nameOf } from "../memfd_name.ts";
-import { listenNeeds } from "../permissions.ts";
-import { encodeSocketPath, SocketErrno, socketFailure } from "./socket.ts";
-import { Cancellation, type WaitOptions } from "../abort.ts";
+import { type Memfd, receivedMemfd } from "../memfd/memfd.ts";
+import { listenNeeds } from "../permissions/needs.ts";
+import {
+  encodeSocketPath,
+  SocketErrno,
+  socketFailure,
+} from "../socket/socket.ts";
+import { Cancellation, type WaitOptions } from "../input/abort.ts";
 
 /**
  * Receives memfds sent to a Unix domain socket (`SOCK_STREAM`) as
@@ -378,7 +381,7 @@ export class MemfdListener implements Disposable, AsyncIterable<Memfd> {
           continue;
         }
         this.#delivered = true;
-        const memfd = adoptMemfd(fd, nameOf(fd), true);
+        const memfd = receivedMemfd(fd);
         if (!cancel.aborted) return memfd;
         // It came as the wait was aborted: it is the next receive()'s.
         this.#pending.push(memfd);

@@ -1,0 +1,38 @@
+/**
+ * Sending a memfd to another process over a Unix domain socket.
+ * @module
+ */
+
+import { dm_close, dm_dup, dm_send } from "../native.ts";
+import { check } from "../errors/failures.ts";
+import { requireAll } from "../permissions/messages.ts";
+import { connectNeeds } from "../permissions/needs.ts";
+import { encodeSocketPath, socketFailure } from "./socket.ts";
+
+/**
+ * Sends the memfd open as `fd` (called `name`) to the listener at
+ * `socketPath` as `SCM_RIGHTS`. The fd is duplicated before this returns,
+ * so the caller may close its memfd at once; the copy is closed when the
+ * send is done. Connecting and sending run off the event loop. Needs what
+ * `Deno.connect({ transport: "unix", path })` needs; without it,
+ * `NotCapable` and nothing is connected to or sent.
+ */
+export async function sendMemfd(
+  fd: number,
+  name: string,
+  socketPath: string,
+): Promise<void> {
+  const path = encodeSocketPath(socketPath, "send", name);
+  requireAll(
+    `sendTo(${JSON.stringify(socketPath)}) needs permission`,
+    connectNeeds(socketPath),
+  );
+  const copy = check(dm_dup(fd, 1), "dup", name);
+  let result: number;
+  try {
+    result = await dm_send(path, copy);
+  } finally {
+    dm_close(copy);
+  }
+  if (result < 0) throw socketFailure("send", -result, socketPath, name);
+}
