@@ -1,7 +1,7 @@
 /**
  * One definition of each constant per language, and both languages agree:
  * the flag and seal bits in `src/native.ts` against `src_rs/sys/constants.rs`,
- * and the errno table of `src/errno.ts` against Python's `errno` module, the
+ * and the errno table of `src/errors/errno.ts` against Python's `errno` module, the
  * runtime's own table (`node:os`, which tests may use and the library may
  * not) and the names the Rust side returns.
  */
