@@ -1,6 +1,6 @@
 //! Duplicating an fd (`F_DUPFD`).
 
-use crate::sys::errno::{Errno, Result};
+use crate::sys::errno::{ret, Result};
 
 /// A new fd for the same open file description, close-on-exec when
 /// `cloexec`.
@@ -11,16 +11,13 @@ pub fn dup(fd: i32, cloexec: bool) -> Result<i32> {
         libc::F_DUPFD
     };
     // SAFETY: F_DUPFD(_CLOEXEC) takes the lowest acceptable fd number.
-    let new_fd = unsafe { libc::fcntl(fd, cmd, 0) };
-    if new_fd < 0 {
-        return Err(Errno::last());
-    }
-    Ok(new_fd)
+    ret(unsafe { libc::fcntl(fd, cmd, 0) })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sys::errno::Errno;
     use crate::testing::test_util::{sized, Fd};
 
     #[test]

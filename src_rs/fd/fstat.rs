@@ -1,15 +1,13 @@
 //! `fstat`: what an fd refers to.
 
-use crate::sys::errno::{Errno, Result};
+use crate::sys::errno::{ret, Result};
 
 /// `fstat` of `fd`.
 pub fn fstat(fd: i32) -> Result<libc::stat> {
     // SAFETY: an all-zero `stat` is a valid value of this plain C struct.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: `st` is a valid, writable `stat` for the kernel to fill.
-    if unsafe { libc::fstat(fd, &mut st) } < 0 {
-        return Err(Errno::last());
-    }
+    ret(unsafe { libc::fstat(fd, &mut st) })?;
     Ok(st)
 }
 
@@ -21,6 +19,7 @@ pub fn is_regular(st: &libc::stat) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sys::errno::Errno;
     use crate::testing::test_util::{sized, Fd};
 
     #[test]

@@ -4,7 +4,7 @@
 use crate::fd::fstat::{fstat, is_regular};
 use crate::sys::c_string::c_string;
 use crate::sys::constants::F_GET_SEALS;
-use crate::sys::errno::{Errno, Result};
+use crate::sys::errno::{ret, ret_size, Errno, Result};
 
 const LINK_PREFIX: &[u8] = b"/memfd:";
 const LINK_SUFFIX: &[u8] = b" (deleted)";
@@ -13,18 +13,13 @@ const LINK_SUFFIX: &[u8] = b" (deleted)";
 /// not open.
 pub fn fd_link(fd: i32, buf: &mut [u8; 512]) -> Result<&[u8]> {
     // SAFETY: F_GETFD takes no argument and only inspects the fd table.
-    if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
-        return Err(Errno::last());
-    }
+    ret(unsafe { libc::fcntl(fd, libc::F_GETFD) })?;
     let mut path = [0u8; 32];
     let text = format!("/proc/self/fd/{fd}");
     let c_path = c_string(text.as_bytes(), &mut path).ok_or(Errno::EINVAL)?;
     // SAFETY: `c_path` is NUL-terminated; `buf` is writable for its length.
-    let n = unsafe { libc::readlink(c_path, buf.as_mut_ptr().cast(), buf.len()) };
-    if n < 0 {
-        return Err(Errno::last());
-    }
-    Ok(&buf[..n as usize])
+    let n = ret_size(unsafe { libc::readlink(c_path, buf.as_mut_ptr().cast(), buf.len()) })?;
+    Ok(&buf[..n])
 }
 
 /// The memfd name inside a `/proc/self/fd` link, or `None` when the link is

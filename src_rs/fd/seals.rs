@@ -1,7 +1,7 @@
 //! File seals: `F_ADD_SEALS` and `F_GET_SEALS`.
 
 use crate::sys::constants::{F_ADD_SEALS, F_GET_SEALS, F_SEAL_KNOWN};
-use crate::sys::errno::{Errno, Result};
+use crate::sys::errno::{ret, Errno, Result};
 
 /// Adds `seals` to the inode behind `fd`.
 ///
@@ -12,20 +12,13 @@ pub fn add(fd: i32, seals: i64) -> Result<()> {
         return Err(Errno::EINVAL);
     }
     // SAFETY: F_ADD_SEALS takes an int; `seals` fits in six bits.
-    if unsafe { libc::fcntl(fd, F_ADD_SEALS, seals as libc::c_int) } < 0 {
-        return Err(Errno::last());
-    }
-    Ok(())
+    ret(unsafe { libc::fcntl(fd, F_ADD_SEALS, seals as libc::c_int) }).map(drop)
 }
 
 /// The seal set of the inode behind `fd`.
 pub fn get(fd: i32) -> Result<i64> {
     // SAFETY: F_GET_SEALS takes no argument.
-    let seals = unsafe { libc::fcntl(fd, F_GET_SEALS) };
-    if seals < 0 {
-        return Err(Errno::last());
-    }
-    Ok(i64::from(seals))
+    ret(unsafe { libc::fcntl(fd, F_GET_SEALS) }).map(i64::from)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //! a `wake` in another that maps the same memfd.
 
 use crate::mm::live_mappings::live_mappings;
-use crate::sys::errno::{Errno, Result};
+use crate::sys::errno::{check, Errno, Result};
 
 /// The 4-byte-aligned word at `addr`, if it lies inside a live mapping made
 /// here (so no argument can make the kernel touch memory we do not own);
@@ -41,7 +41,7 @@ pub fn wait(addr: i64, expected: i32, timeout_ms: i32) -> Result<()> {
     // SAFETY: `word` is an aligned word of a live shared mapping; the kernel
     // only reads it. `timeout` outlives the call; the last two arguments
     // are unused by FUTEX_WAIT.
-    let r = unsafe {
+    check(unsafe {
         libc::syscall(
             libc::SYS_futex,
             word,
@@ -51,11 +51,8 @@ pub fn wait(addr: i64, expected: i32, timeout_ms: i32) -> Result<()> {
             std::ptr::null::<u32>(),
             0,
         )
-    };
-    if r < 0 {
-        return Err(Errno::last());
-    }
-    Ok(())
+    })
+    .map(drop)
 }
 
 /// Wakes every waiter (in any process) sleeping on the word at `addr`: the
@@ -64,7 +61,7 @@ pub fn wake(addr: i64) -> Result<i64> {
     let word = word(addr)?;
     // SAFETY: `word` is an aligned word of a live shared mapping; FUTEX_WAKE
     // does not touch the memory, and ignores the last three arguments.
-    let r = unsafe {
+    check(unsafe {
         libc::syscall(
             libc::SYS_futex,
             word,
@@ -74,11 +71,7 @@ pub fn wake(addr: i64) -> Result<i64> {
             std::ptr::null::<u32>(),
             0,
         )
-    };
-    if r < 0 {
-        return Err(Errno::last());
-    }
-    Ok(r)
+    })
 }
 
 #[cfg(test)]

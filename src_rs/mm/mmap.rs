@@ -5,7 +5,7 @@
 use crate::fd::fstat::fstat;
 use crate::mm::live_mappings::{live_mappings, Entry, LiveMappings};
 use crate::sys::constants::{MAP_FLAG_POPULATE, MAP_FLAG_PRIVATE};
-use crate::sys::errno::{Errno, Result};
+use crate::sys::errno::{ret, ret_mapped, Errno, Result};
 use crate::sys::page_size::page_size;
 
 /// What a mapping of a range of a file needs: the file's identity, its
@@ -84,7 +84,7 @@ pub fn map(fd: i32, offset: i64, length: Option<i64>, flags: i32) -> Result<i64>
     }
     let prot = libc::PROT_READ | libc::PROT_WRITE;
     // SAFETY: a fresh mapping at an address the kernel picks replaces nothing.
-    let addr = unsafe {
+    let addr = ret_mapped(unsafe {
         libc::mmap(
             std::ptr::null_mut(),
             length as usize,
@@ -93,10 +93,7 @@ pub fn map(fd: i32, offset: i64, length: Option<i64>, flags: i32) -> Result<i64>
             fd,
             offset,
         )
-    };
-    if addr == libc::MAP_FAILED {
-        return Err(Errno::last());
-    }
+    })?;
     register(&mut maps, addr as usize, unmap_len, length as usize, &t);
     Ok(addr as i64)
 }
@@ -113,9 +110,7 @@ pub fn unmap(addr: i64) -> Result<()> {
     let at = start(addr)?;
     let entry = maps.get(at).ok_or(Errno::EINVAL)?;
     // SAFETY: the range is exactly one mapping this module made and still owns.
-    if unsafe { libc::munmap(at as *mut libc::c_void, entry.unmap_len) } < 0 {
-        return Err(Errno::last());
-    }
+    ret(unsafe { libc::munmap(at as *mut libc::c_void, entry.unmap_len) })?;
     maps.remove(at);
     Ok(())
 }
@@ -144,7 +139,7 @@ pub fn unmap_leaving_zeros(addr: i64) -> Result<()> {
     let entry = maps.get(at).ok_or(Errno::EINVAL)?;
     // SAFETY: MAP_FIXED replaces exactly one mapping this module made and
     // still owns, with memory nobody else refers to.
-    let got = unsafe {
+    ret_mapped(unsafe {
         libc::mmap(
             at as *mut libc::c_void,
             entry.unmap_len,
@@ -153,10 +148,7 @@ pub fn unmap_leaving_zeros(addr: i64) -> Result<()> {
             -1,
             0,
         )
-    };
-    if got == libc::MAP_FAILED {
-        return Err(Errno::last());
-    }
+    })?;
     maps.remove(at);
     Ok(())
 }
@@ -168,10 +160,7 @@ pub fn sync(addr: i64) -> Result<()> {
     let at = start(addr)?;
     let entry = maps.get(at).ok_or(Errno::EINVAL)?;
     // SAFETY: the range is exactly one live mapping this module made.
-    if unsafe { libc::msync(at as *mut libc::c_void, entry.unmap_len, libc::MS_SYNC) } < 0 {
-        return Err(Errno::last());
-    }
-    Ok(())
+    ret(unsafe { libc::msync(at as *mut libc::c_void, entry.unmap_len, libc::MS_SYNC) }).map(drop)
 }
 
 /// How many mappings made here are still mapped.

@@ -3,7 +3,7 @@
 
 use crate::mm::live_mappings::live_mappings;
 use crate::mm::mmap::{register, target};
-use crate::sys::errno::{Errno, Result};
+use crate::sys::errno::{ret_mapped, Errno, Result};
 use crate::sys::page_size::page_size;
 
 /// The address space to reserve for a ring of `span` bytes whose start must
@@ -36,7 +36,7 @@ pub fn map_ring(fd: i32, offset: i64, length: i64) -> Result<i64> {
     let span = len.checked_mul(2).ok_or(Errno::ENXIO)?;
     let reserve_len = reservation_len(span, t.granule);
     // SAFETY: an inaccessible anonymous reservation at a kernel-chosen place.
-    let reserve = unsafe {
+    let reserve = ret_mapped(unsafe {
         libc::mmap(
             std::ptr::null_mut(),
             reserve_len,
@@ -45,10 +45,7 @@ pub fn map_ring(fd: i32, offset: i64, length: i64) -> Result<i64> {
             -1,
             0,
         )
-    };
-    if reserve == libc::MAP_FAILED {
-        return Err(Errno::last());
-    }
+    })?;
     let base = reserve as usize;
     let start = base.next_multiple_of(t.granule.max(1));
     let release = |addr: usize, len: usize| {

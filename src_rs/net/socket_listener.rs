@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use crate::net::unix_address::{address, close_fd, stream_socket};
 use crate::net::wakeable_wait::wait_readable;
 use crate::sys::c_string::c_string;
-use crate::sys::errno::{Errno, Result};
+use crate::sys::errno::{ret, Errno, Result};
 
 /// The socket file a listener created.
 struct SocketFile {
@@ -37,9 +37,7 @@ fn identity(path: &[u8]) -> Result<(u64, u64, bool)> {
     // SAFETY: an all-zero `stat` is a valid value of this plain C struct.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: `c_path` is NUL-terminated; `st` is writable for the kernel.
-    if unsafe { libc::lstat(c_path, &mut st) } < 0 {
-        return Err(Errno::last());
-    }
+    ret(unsafe { libc::lstat(c_path, &mut st) })?;
     let is_socket = st.st_mode & libc::S_IFMT == libc::S_IFSOCK;
     Ok((st.st_dev, st.st_ino, is_socket))
 }
@@ -105,10 +103,7 @@ fn unlink_path(path: &[u8]) -> Result<()> {
     let mut buf = [0u8; 112];
     let c_path = c_string(path, &mut buf).ok_or(Errno::EINVAL)?;
     // SAFETY: `c_path` is NUL-terminated.
-    if unsafe { libc::unlink(c_path) } < 0 {
-        return Err(Errno::last());
-    }
-    Ok(())
+    ret(unsafe { libc::unlink(c_path) }).map(drop)
 }
 
 /// Forgets the socket file of the listener `fd` without removing it (the

@@ -2,7 +2,7 @@
 
 use std::os::raw::c_int;
 
-use crate::sys::errno::{Errno, Result};
+use crate::sys::errno::{ret, Errno, Result};
 
 /// `sockaddr_un` for a filesystem path, and its length; `EINVAL` for an
 /// empty path or one with a NUL (an abstract or unnamed address), and
@@ -28,11 +28,7 @@ pub fn address(path: &[u8]) -> Result<(libc::sockaddr_un, libc::socklen_t)> {
 /// A new `AF_UNIX` stream socket with `flags` (`SOCK_CLOEXEC`, …).
 pub fn stream_socket(flags: c_int) -> Result<c_int> {
     // SAFETY: socket only reads its integer arguments.
-    let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | flags, 0) };
-    if fd < 0 {
-        return Err(Errno::last());
-    }
-    Ok(fd)
+    ret(unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | flags, 0) })
 }
 
 /// Closes an fd this crate opened and nobody else owns.

@@ -6,16 +6,12 @@
 use std::os::raw::c_int;
 
 use crate::sys::eintr::retry;
-use crate::sys::errno::{Errno, Result};
+use crate::sys::errno::{ret, Errno, Result};
 
 /// A nonblocking, close-on-exec `eventfd` to wake waits with [`wake`].
 pub fn wake_fd() -> Result<i32> {
     // SAFETY: eventfd only reads its integer arguments.
-    let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
-    if fd < 0 {
-        return Err(Errno::last());
-    }
-    Ok(fd)
+    ret(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) })
 }
 
 /// Signals the eventfd `fd`: every wait on it, pending or future, returns

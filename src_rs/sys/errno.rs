@@ -71,12 +71,32 @@ impl Errno {
 }
 
 /// The result of a libc call that returns `-1` (any negative) on failure:
-/// the value, or the errno it left.
+/// the value, or the errno it left. For `syscall(2)`'s `long`; the `ret`
+/// helpers below are the same for the other return types.
 pub fn check(r: i64) -> Result<i64> {
     if r < 0 {
         Err(Errno::last())
     } else {
         Ok(r)
+    }
+}
+
+/// [`check`] for a call returning an `int` (an fd, flags, or 0).
+pub fn ret(r: libc::c_int) -> Result<libc::c_int> {
+    check(i64::from(r)).map(|_| r)
+}
+
+/// [`check`] for a call returning an `ssize_t` byte count.
+pub fn ret_size(r: libc::ssize_t) -> Result<usize> {
+    usize::try_from(r).map_err(|_| Errno::last())
+}
+
+/// `mmap`'s result: the address, or the errno `MAP_FAILED` left.
+pub fn ret_mapped(addr: *mut libc::c_void) -> Result<*mut libc::c_void> {
+    if addr == libc::MAP_FAILED {
+        Err(Errno::last())
+    } else {
+        Ok(addr)
     }
 }
 
@@ -91,6 +111,23 @@ mod tests {
         assert_eq!(check(-1), Err(Errno::EFBIG));
         assert_eq!(check(3), Ok(3));
         assert_eq!(Errno::EBADF.raw(), 9);
+    }
+
+    #[test]
+    fn the_ret_helpers_pass_values_and_read_errno_on_failure() {
+        assert_eq!(ret(0), Ok(0));
+        assert_eq!(ret(7), Ok(7));
+        assert_eq!(ret_size(0), Ok(0));
+        assert_eq!(ret_size(512), Ok(512));
+        let mut byte = 0u8;
+        let addr = std::ptr::addr_of_mut!(byte).cast();
+        assert_eq!(ret_mapped(addr), Ok(addr));
+        Errno::EBADF.set();
+        assert_eq!(ret(-1), Err(Errno::EBADF));
+        Errno::EFBIG.set();
+        assert_eq!(ret_size(-1), Err(Errno::EFBIG));
+        Errno::ENOMEM.set();
+        assert_eq!(ret_mapped(libc::MAP_FAILED), Err(Errno::ENOMEM));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! the tests compare the library against, and the huge page pool's state.
 
 use crate::sys::constants::{F_ADD_SEALS, F_GET_SEALS, MFD_ALLOW_SEALING, MFD_CLOEXEC};
-use crate::sys::errno::{check, Result};
+use crate::sys::errno::{check, ret, ret_mapped, Result};
 
 /// An fd closed when dropped, so a failing assertion leaks nothing.
 pub struct Fd(pub i32);
@@ -44,10 +44,7 @@ pub fn raw_add_seals(fd: &Fd, seals: libc::c_ulong) -> Result<()> {
 pub fn raw_map(fd: &Fd, len: usize, prot: i32, flags: i32, offset: i64) -> Result<i64> {
     // SAFETY: a fresh mapping at a kernel-chosen address replaces nothing.
     let addr = unsafe { libc::mmap(std::ptr::null_mut(), len, prot, flags, fd.0, offset) };
-    if addr == libc::MAP_FAILED {
-        return Err(crate::sys::errno::Errno::last());
-    }
-    Ok(addr as i64)
+    ret_mapped(addr).map(|a| a as i64)
 }
 
 /// `munmap`.
@@ -98,11 +95,7 @@ pub struct Kernel {
 /// A raw `memfd_create("probe", flags)`.
 fn raw_create(flags: u32) -> Result<Fd> {
     // SAFETY: a static NUL-terminated name.
-    let fd = unsafe { libc::memfd_create(c"probe".as_ptr(), flags) };
-    if fd < 0 {
-        return Err(crate::sys::errno::Errno::last());
-    }
-    Ok(Fd(fd))
+    ret(unsafe { libc::memfd_create(c"probe".as_ptr(), flags) }).map(Fd)
 }
 
 fn seal_is_known(seal: u32) -> bool {
