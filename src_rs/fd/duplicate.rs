@@ -18,16 +18,17 @@ pub fn dup(fd: i32, cloexec: bool) -> Result<i32> {
 mod tests {
     use super::*;
     use crate::sys::errno::Errno;
-    use crate::testing::test_util::{sized, Fd};
+    use crate::testing::test_util::{owned, sized};
+    use std::os::fd::AsRawFd;
 
     #[test]
     fn dup_shares_the_file_and_sets_cloexec_as_asked() {
         let fd = sized("dup", 5);
         for cloexec in [true, false] {
-            let copy = Fd(dup(fd.0, cloexec).unwrap());
-            assert_ne!(copy.0, fd.0);
-            assert_eq!(crate::fd::cloexec::cloexec(copy.0), Ok(cloexec));
-            assert_eq!(crate::fd::file_size::size(copy.0), Ok(5));
+            let copy = owned(dup(fd.as_raw_fd(), cloexec).unwrap());
+            assert_ne!(copy.as_raw_fd(), fd.as_raw_fd());
+            assert_eq!(crate::fd::cloexec::cloexec(copy.as_raw_fd()), Ok(cloexec));
+            assert_eq!(crate::fd::file_size::size(copy.as_raw_fd()), Ok(5));
         }
         assert_eq!(dup(0x7fff_fff0, true), Err(Errno::EBADF));
     }
@@ -39,7 +40,7 @@ mod tests {
         let got = crate::testing::test_child::in_child(|| {
             // SAFETY: closes the child's own fd 0.
             unsafe { libc::close(0) };
-            let copy = dup(fd.0, true);
+            let copy = dup(fd.as_raw_fd(), true);
             let size = crate::fd::file_size::size(0);
             [
                 crate::testing::test_child::code(copy),

@@ -41,27 +41,32 @@ pub fn resize(fd: i32, size: i64) -> Result<()> {
 mod tests {
     use super::*;
     use crate::fd::duplicate::dup;
-    use crate::testing::test_util::{sized, Fd};
+    use crate::testing::test_util::{owned, sized};
+    use std::os::fd::AsRawFd;
 
     #[test]
     fn resize_refuses_negative_sizes() {
         let fd = sized("negative", 10);
-        assert_eq!(resize(fd.0, -1), Err(Errno::EINVAL));
-        assert_eq!(size(fd.0), Ok(10));
+        assert_eq!(resize(fd.as_raw_fd(), -1), Err(Errno::EINVAL));
+        assert_eq!(size(fd.as_raw_fd()), Ok(10));
     }
 
     #[test]
     fn resize_refuses_to_cut_a_live_mapping_of_the_inode_through_any_fd() {
         let _lock = crate::mm::live_mappings::test_lock();
         let fd = sized("cut", 3 * 4096);
-        let other = Fd(dup(fd.0, true).unwrap());
-        let addr = crate::mm::mmap::map(fd.0, 4096, Some(4096), 0).unwrap();
-        assert_eq!(resize(fd.0, 2 * 4096), Ok(()), "the mapping ends at 8192");
-        assert_eq!(resize(other.0, 2 * 4096 - 1), Err(Errno::EBUSY));
-        assert_eq!(resize(fd.0, 0), Err(Errno::EBUSY));
-        assert_eq!(size(fd.0), Ok(2 * 4096));
+        let other = owned(dup(fd.as_raw_fd(), true).unwrap());
+        let addr = crate::mm::mmap::map(fd.as_raw_fd(), 4096, Some(4096), 0).unwrap();
+        assert_eq!(
+            resize(fd.as_raw_fd(), 2 * 4096),
+            Ok(()),
+            "the mapping ends at 8192"
+        );
+        assert_eq!(resize(other.as_raw_fd(), 2 * 4096 - 1), Err(Errno::EBUSY));
+        assert_eq!(resize(fd.as_raw_fd(), 0), Err(Errno::EBUSY));
+        assert_eq!(size(fd.as_raw_fd()), Ok(2 * 4096));
         assert_eq!(crate::mm::mmap::unmap(addr), Ok(()));
-        assert_eq!(resize(other.0, 0), Ok(()));
+        assert_eq!(resize(other.as_raw_fd(), 0), Ok(()));
     }
 
     #[test]
@@ -72,11 +77,11 @@ mod tests {
             crate::testing::test_child::set_file_size_limit(L as u64);
             let code = |r: Result<()>| crate::testing::test_child::code(r.map(|()| 0));
             // Already past the limit: keeping or cutting the size is fine.
-            let same = code(resize(fd.0, 3 * L));
-            let shrink = code(resize(fd.0, 2 * L));
+            let same = code(resize(fd.as_raw_fd(), 3 * L));
+            let shrink = code(resize(fd.as_raw_fd(), 2 * L));
             // Growing past it would raise SIGXFSZ and kill the child.
-            let grow = code(resize(fd.0, 3 * L));
-            [same, shrink, grow, size(fd.0).unwrap_or(-1)]
+            let grow = code(resize(fd.as_raw_fd(), 3 * L));
+            [same, shrink, grow, size(fd.as_raw_fd()).unwrap_or(-1)]
         });
         let efbig = -i64::from(libc::EFBIG);
         assert_eq!(got, [0, 0, efbig, 2 * L]);

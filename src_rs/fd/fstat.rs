@@ -20,19 +20,20 @@ pub fn is_regular(st: &libc::stat) -> bool {
 mod tests {
     use super::*;
     use crate::sys::errno::Errno;
-    use crate::testing::test_util::{sized, Fd};
+    use crate::testing::test_util::{owned, sized};
+    use std::os::fd::AsRawFd;
 
     #[test]
     fn a_memfd_is_regular_and_a_pipe_or_directory_is_not() {
         let fd = sized("regular", 3);
-        let st = fstat(fd.0).unwrap();
+        let st = fstat(fd.as_raw_fd()).unwrap();
         assert!(is_regular(&st));
         assert_eq!(st.st_size, 3);
         let mut pipe = [0; 2];
         // SAFETY: `pipe` has room for two fds.
         assert_eq!(unsafe { libc::pipe(pipe.as_mut_ptr()) }, 0);
-        let (r, _w) = (Fd(pipe[0]), Fd(pipe[1]));
-        assert!(!is_regular(&fstat(r.0).unwrap()));
+        let (r, _w) = (owned(pipe[0]), owned(pipe[1]));
+        assert!(!is_regular(&fstat(r.as_raw_fd()).unwrap()));
         let dir = std::fs::File::open("/").unwrap();
         assert!(!is_regular(
             &fstat(std::os::fd::AsRawFd::as_raw_fd(&dir)).unwrap()

@@ -54,6 +54,7 @@ mod tests {
     use super::*;
     use crate::sys::constants::*;
     use crate::testing::test_util::{chmod, kernel, memfd, seals, stat};
+    use std::os::fd::AsRawFd;
 
     const EINVAL: Result<i32> = Err(Errno::EINVAL);
 
@@ -106,7 +107,7 @@ mod tests {
             let fd = memfd("flags", flags);
             assert_eq!(seals(&fd), i64::from(expected_seals), "flags {flags:#x}");
             assert_eq!(
-                crate::fd::cloexec::cloexec(fd.0),
+                crate::fd::cloexec::cloexec(fd.as_raw_fd()),
                 Ok(cloexec),
                 "flags {flags:#x}"
             );
@@ -129,7 +130,10 @@ mod tests {
             assert_eq!(seals(&fd), i64::from(F_SEAL_EXEC));
             assert_eq!(stat(&fd).st_mode & 0o7777, 0o666);
             assert_eq!(chmod(&fd, 0o777), Err(Errno::EPERM));
-            assert_eq!(crate::fd::seals::add(fd.0, F_SEAL_WRITE.into()), Ok(()));
+            assert_eq!(
+                crate::fd::seals::add(fd.as_raw_fd(), F_SEAL_WRITE.into()),
+                Ok(())
+            );
             assert_eq!(seals(&fd), i64::from(F_SEAL_EXEC | F_SEAL_WRITE));
         }
     }
@@ -148,7 +152,7 @@ mod tests {
         assert_eq!(st.st_mode & libc::S_IFMT, libc::S_IFREG);
         assert_eq!((st.st_size, st.st_nlink), (0, 0));
         // SAFETY: F_GETFL takes no argument.
-        let fl = unsafe { libc::fcntl(fd.0, libc::F_GETFL) };
+        let fl = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) };
         assert_eq!(fl & libc::O_ACCMODE, libc::O_RDWR);
     }
 
@@ -157,6 +161,6 @@ mod tests {
         assert_eq!(create(&[b'a'; NAME_MAX + 1], 0), EINVAL);
         assert_eq!(create(b"a\0b", 0), EINVAL);
         let fd = memfd(&"a".repeat(NAME_MAX), MFD_CLOEXEC);
-        assert_eq!(crate::fd::memfd_link::check_memfd(fd.0), Ok(()));
+        assert_eq!(crate::fd::memfd_link::check_memfd(fd.as_raw_fd()), Ok(()));
     }
 }

@@ -61,7 +61,7 @@ pub fn name(fd: i32, out: &mut [u8]) -> Result<i64> {
 mod tests {
     use super::*;
     use crate::sys::constants::*;
-    use crate::testing::test_util::{memfd, Fd};
+    use crate::testing::test_util::{memfd, owned};
     use std::os::fd::AsRawFd;
 
     #[test]
@@ -81,9 +81,9 @@ mod tests {
         let mut pipe = [0; 2];
         // SAFETY: `pipe` has room for two fds.
         assert_eq!(unsafe { libc::pipe(pipe.as_mut_ptr()) }, 0);
-        let (r, w) = (Fd(pipe[0]), Fd(pipe[1]));
-        assert_eq!(check_memfd(r.0), Err(Errno::EINVAL));
-        assert_eq!(check_memfd(w.0), Err(Errno::EINVAL));
+        let (r, w) = (owned(pipe[0]), owned(pipe[1]));
+        assert_eq!(check_memfd(r.as_raw_fd()), Err(Errno::EINVAL));
+        assert_eq!(check_memfd(w.as_raw_fd()), Err(Errno::EINVAL));
         let exe = std::fs::File::open(std::env::current_exe().unwrap()).unwrap();
         assert_eq!(check_memfd(exe.as_raw_fd()), Err(Errno::EINVAL));
     }
@@ -93,10 +93,13 @@ mod tests {
         let name = "日本語 / (deleted)";
         let fd = memfd(name, MFD_CLOEXEC);
         let mut out = [0u8; 64];
-        let n = super::name(fd.0, &mut out).unwrap();
+        let n = super::name(fd.as_raw_fd(), &mut out).unwrap();
         assert_eq!(&out[..n as usize], name.as_bytes());
         let mut short = [0u8; 3];
-        assert_eq!(super::name(fd.0, &mut short), Ok(name.len() as i64));
+        assert_eq!(
+            super::name(fd.as_raw_fd(), &mut short),
+            Ok(name.len() as i64)
+        );
         assert_eq!(&short, &name.as_bytes()[..3]);
     }
 
@@ -107,6 +110,6 @@ mod tests {
         assert_eq!(check_memfd(file.as_raw_fd()), Err(Errno::EINVAL));
         assert_eq!(name(file.as_raw_fd(), &mut [0; 8]), Err(Errno::EINVAL));
         let fd = memfd("yes", MFD_CLOEXEC);
-        assert_eq!(check_memfd(fd.0), Ok(()));
+        assert_eq!(check_memfd(fd.as_raw_fd()), Ok(()));
     }
 }

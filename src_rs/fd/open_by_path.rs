@@ -72,7 +72,8 @@ mod lookalikes;
 mod tests {
     use super::*;
     use crate::sys::constants::MFD_CLOEXEC;
-    use crate::testing::test_util::{memfd, Fd};
+    use crate::testing::test_util::{memfd, owned};
+    use std::os::fd::AsRawFd;
 
     #[test]
     fn open_of_a_missing_path_or_one_with_a_nul_fails_cleanly() {
@@ -135,14 +136,23 @@ mod tests {
     fn reopens_with_the_access_asked_and_no_o_nonblock() {
         let fd = memfd("reopen", MFD_CLOEXEC);
         for write in [false, true] {
-            let reopened = Fd(open(format!("/proc/self/fd/{}", fd.0).as_bytes(), write).unwrap());
+            let reopened = owned(
+                open(
+                    format!("/proc/self/fd/{}", fd.as_raw_fd()).as_bytes(),
+                    write,
+                )
+                .unwrap(),
+            );
             // SAFETY: F_GETFL takes no argument.
-            let flags = unsafe { libc::fcntl(reopened.0, libc::F_GETFL) };
+            let flags = unsafe { libc::fcntl(reopened.as_raw_fd(), libc::F_GETFL) };
             assert_eq!(flags & libc::O_NONBLOCK, 0);
             let access = if write { libc::O_RDWR } else { libc::O_RDONLY };
             assert_eq!(flags & libc::O_ACCMODE, access);
-            assert_eq!(crate::fd::cloexec::cloexec(reopened.0), Ok(true));
-            let (a, b) = (fstat(fd.0).unwrap(), fstat(reopened.0).unwrap());
+            assert_eq!(crate::fd::cloexec::cloexec(reopened.as_raw_fd()), Ok(true));
+            let (a, b) = (
+                fstat(fd.as_raw_fd()).unwrap(),
+                fstat(reopened.as_raw_fd()).unwrap(),
+            );
             assert_eq!((a.st_dev, a.st_ino), (b.st_dev, b.st_ino));
         }
     }

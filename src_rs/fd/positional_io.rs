@@ -82,6 +82,7 @@ mod tests {
     use super::*;
     use crate::sys::constants::*;
     use crate::testing::test_util::sized;
+    use std::os::fd::AsRawFd;
 
     const KIB: usize = 1024;
 
@@ -92,33 +93,45 @@ mod tests {
     #[test]
     fn conformance_32_grow_seal_gives_a_short_write_then_eperm() {
         let fd = sized("short", 8 * KIB as i64);
-        assert_eq!(crate::fd::seals::add(fd.0, F_SEAL_GROW.into()), Ok(()));
+        assert_eq!(
+            crate::fd::seals::add(fd.as_raw_fd(), F_SEAL_GROW.into()),
+            Ok(())
+        );
         let data = vec![7u8; 64 * KIB];
-        assert_eq!(pwrite_all(fd.0, &data, 0), Ok(8 * KIB as i64));
-        assert_eq!(pwrite_all(fd.0, &data, 8 * KIB as i64), Err(Errno::EPERM));
-        assert_eq!(size(fd.0), 8 * KIB as i64);
+        assert_eq!(pwrite_all(fd.as_raw_fd(), &data, 0), Ok(8 * KIB as i64));
+        assert_eq!(
+            pwrite_all(fd.as_raw_fd(), &data, 8 * KIB as i64),
+            Err(Errno::EPERM)
+        );
+        assert_eq!(size(fd.as_raw_fd()), 8 * KIB as i64);
     }
 
     #[test]
     fn conformance_33_grow_seal_refuses_a_page_piece_that_would_pass_eof() {
         let fd = sized("grow-3072", 3072);
-        assert_eq!(crate::fd::seals::add(fd.0, F_SEAL_GROW.into()), Ok(()));
-        assert_eq!(pwrite_all(fd.0, &[1; 2048], 2048), Err(Errno::EPERM));
+        assert_eq!(
+            crate::fd::seals::add(fd.as_raw_fd(), F_SEAL_GROW.into()),
+            Ok(())
+        );
+        assert_eq!(
+            pwrite_all(fd.as_raw_fd(), &[1; 2048], 2048),
+            Err(Errno::EPERM)
+        );
         let mut out = [9u8; 1024];
-        assert_eq!(pread_all(fd.0, &mut out, 2048), Ok(1024));
+        assert_eq!(pread_all(fd.as_raw_fd(), &mut out, 2048), Ok(1024));
         assert_eq!(out, [0; 1024], "not even the part before EOF went in");
-        assert_eq!(pwrite_all(fd.0, &[1; 1024], 2048), Ok(1024));
+        assert_eq!(pwrite_all(fd.as_raw_fd(), &[1; 1024], 2048), Ok(1024));
     }
 
     #[test]
     fn conformance_34_fixed_size_file_takes_exactly_its_size() {
         let fd = sized("fixed", 1024);
         let all = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
-        assert_eq!(crate::fd::seals::add(fd.0, all.into()), Ok(()));
-        assert_eq!(pwrite_all(fd.0, &[1; 1024], 0), Ok(1024));
-        assert_eq!(pwrite_all(fd.0, &[2; 2048], 0), Err(Errno::EPERM));
+        assert_eq!(crate::fd::seals::add(fd.as_raw_fd(), all.into()), Ok(()));
+        assert_eq!(pwrite_all(fd.as_raw_fd(), &[1; 1024], 0), Ok(1024));
+        assert_eq!(pwrite_all(fd.as_raw_fd(), &[2; 2048], 0), Err(Errno::EPERM));
         let mut out = [0u8; 1024];
-        assert_eq!(pread_all(fd.0, &mut out, 0), Ok(1024));
+        assert_eq!(pread_all(fd.as_raw_fd(), &mut out, 0), Ok(1024));
         assert_eq!(out, [1; 1024]);
     }
 
@@ -127,13 +140,16 @@ mod tests {
         // The kernel writes the two pages up to EOF and refuses the rest: a
         // retry must go on at 8 KiB, not start over anywhere before it.
         let fd = sized("short-mid", 8 * KIB as i64);
-        assert_eq!(crate::fd::seals::add(fd.0, F_SEAL_GROW.into()), Ok(()));
         assert_eq!(
-            pwrite_all(fd.0, &[7u8; 64 * KIB], 4 * KIB as i64),
+            crate::fd::seals::add(fd.as_raw_fd(), F_SEAL_GROW.into()),
+            Ok(())
+        );
+        assert_eq!(
+            pwrite_all(fd.as_raw_fd(), &[7u8; 64 * KIB], 4 * KIB as i64),
             Ok(4 * KIB as i64)
         );
         let mut out = vec![9u8; 8 * KIB];
-        assert_eq!(pread_all(fd.0, &mut out, 0), Ok(8 * KIB as i64));
+        assert_eq!(pread_all(fd.as_raw_fd(), &mut out, 0), Ok(8 * KIB as i64));
         assert!(
             out[..4 * KIB].iter().all(|&b| b == 0),
             "bytes before the offset untouched"
@@ -144,9 +160,9 @@ mod tests {
     #[test]
     fn a_short_read_goes_on_after_what_came_out() {
         let fd = sized("short-read", 10);
-        assert_eq!(pwrite_all(fd.0, b"0123456789", 0), Ok(10));
+        assert_eq!(pwrite_all(fd.as_raw_fd(), b"0123456789", 0), Ok(10));
         let mut out = [b'.'; 8];
-        assert_eq!(pread_all(fd.0, &mut out, 7), Ok(3));
+        assert_eq!(pread_all(fd.as_raw_fd(), &mut out, 7), Ok(3));
         assert_eq!(&out, b"789.....");
     }
 
@@ -158,10 +174,10 @@ mod tests {
         let got = crate::testing::test_child::in_child(|| {
             crate::testing::test_child::set_file_size_limit(L as u64);
             let code = crate::testing::test_child::code;
-            let across = code(pwrite_all(fd.0, &[1, 2, 3], L - 2));
-            let at = code(pwrite_all(fd.0, b"x", L));
-            let past = code(pwrite_all(fd.0, b"x", 2 * L));
-            [across, at, past, size(fd.0)]
+            let across = code(pwrite_all(fd.as_raw_fd(), &[1, 2, 3], L - 2));
+            let at = code(pwrite_all(fd.as_raw_fd(), b"x", L));
+            let past = code(pwrite_all(fd.as_raw_fd(), b"x", 2 * L));
+            [across, at, past, size(fd.as_raw_fd())]
         });
         let efbig = -i64::from(libc::EFBIG);
         assert_eq!(got, [2, efbig, efbig, L]);
@@ -171,9 +187,9 @@ mod tests {
     fn reads_stop_at_eof_and_return_zero_past_it() {
         let fd = sized("eof", 10);
         let mut out = [0u8; 64];
-        assert_eq!(pread_all(fd.0, &mut out, 4), Ok(6));
-        assert_eq!(pread_all(fd.0, &mut out, 10), Ok(0));
-        assert_eq!(pread_all(fd.0, &mut out, i64::MAX - 64), Ok(0));
+        assert_eq!(pread_all(fd.as_raw_fd(), &mut out, 4), Ok(6));
+        assert_eq!(pread_all(fd.as_raw_fd(), &mut out, 10), Ok(0));
+        assert_eq!(pread_all(fd.as_raw_fd(), &mut out, i64::MAX - 64), Ok(0));
     }
 
     #[test]
@@ -183,25 +199,31 @@ mod tests {
         let mut out = [0u8; 4];
         // SAFETY: errno is this thread's own variable.
         unsafe { *libc::__errno_location() = libc::EIO };
-        assert_eq!(pread_all(fd.0, &mut out, 10), Ok(0));
+        assert_eq!(pread_all(fd.as_raw_fd(), &mut out, 10), Ok(0));
     }
 
     #[test]
     fn writes_past_eof_grow_the_file() {
         let fd = sized("grow", 0);
-        assert_eq!(pwrite_all(fd.0, b"abc", 5000), Ok(3));
-        assert_eq!(size(fd.0), 5003);
+        assert_eq!(pwrite_all(fd.as_raw_fd(), b"abc", 5000), Ok(3));
+        assert_eq!(size(fd.as_raw_fd()), 5003);
     }
 
     #[test]
     fn ranges_the_kernel_would_reject_or_wrap_are_einval() {
         let fd = sized("ranges", 16);
         let mut out = [0u8; 16];
-        assert_eq!(pwrite_all(fd.0, b"x", -1), Err(Errno::EINVAL));
-        assert_eq!(pread_all(fd.0, &mut out, -1), Err(Errno::EINVAL));
-        assert_eq!(pwrite_all(fd.0, b"xy", i64::MAX), Err(Errno::EINVAL));
-        assert_eq!(pread_all(fd.0, &mut out, i64::MAX - 8), Err(Errno::EINVAL));
-        assert_eq!(size(fd.0), 16);
+        assert_eq!(pwrite_all(fd.as_raw_fd(), b"x", -1), Err(Errno::EINVAL));
+        assert_eq!(pread_all(fd.as_raw_fd(), &mut out, -1), Err(Errno::EINVAL));
+        assert_eq!(
+            pwrite_all(fd.as_raw_fd(), b"xy", i64::MAX),
+            Err(Errno::EINVAL)
+        );
+        assert_eq!(
+            pread_all(fd.as_raw_fd(), &mut out, i64::MAX - 8),
+            Err(Errno::EINVAL)
+        );
+        assert_eq!(size(fd.as_raw_fd()), 16);
     }
 
     #[test]

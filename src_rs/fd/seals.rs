@@ -25,13 +25,14 @@ pub fn get(fd: i32) -> Result<i64> {
 mod tests {
     use super::*;
     use crate::sys::constants::*;
-    use crate::testing::test_util::{kernel, memfd, raw_add_seals, seals, sized, Fd};
+    use crate::testing::test_util::{kernel, memfd, owned, raw_add_seals, seals, sized};
+    use std::os::fd::AsRawFd;
 
     #[test]
     fn conformance_14_without_allow_sealing_every_seal_is_eperm() {
         let fd = memfd("unsealable", MFD_CLOEXEC);
         for seal in [F_SEAL_SHRINK, F_SEAL_GROW, F_SEAL_WRITE] {
-            assert_eq!(add(fd.0, seal.into()), Err(Errno::EPERM));
+            assert_eq!(add(fd.as_raw_fd(), seal.into()), Err(Errno::EPERM));
         }
         // The kernel checks for unknown seal bits first: before 5.1,
         // FUTURE_WRITE is one.
@@ -40,21 +41,24 @@ mod tests {
         } else {
             Errno::EINVAL
         };
-        assert_eq!(add(fd.0, F_SEAL_FUTURE_WRITE.into()), Err(unknown));
-        assert_eq!(get(fd.0), Ok(i64::from(F_SEAL_SEAL)));
+        assert_eq!(
+            add(fd.as_raw_fd(), F_SEAL_FUTURE_WRITE.into()),
+            Err(unknown)
+        );
+        assert_eq!(get(fd.as_raw_fd()), Ok(i64::from(F_SEAL_SEAL)));
     }
 
     #[test]
     fn conformance_15_selftest_test_basic() {
         let fd = sized("basic", 4096);
         let (shrink_write, grow_seal) = (F_SEAL_SHRINK | F_SEAL_WRITE, F_SEAL_GROW | F_SEAL_SEAL);
-        assert_eq!(add(fd.0, shrink_write.into()), Ok(()));
-        assert_eq!(get(fd.0), Ok(i64::from(shrink_write)));
-        assert_eq!(add(fd.0, shrink_write.into()), Ok(()));
-        assert_eq!(get(fd.0), Ok(i64::from(shrink_write)));
-        assert_eq!(add(fd.0, grow_seal.into()), Ok(()));
-        assert_eq!(get(fd.0), Ok(i64::from(shrink_write | grow_seal)));
-        assert_eq!(add(fd.0, F_SEAL_GROW.into()), Err(Errno::EPERM));
+        assert_eq!(add(fd.as_raw_fd(), shrink_write.into()), Ok(()));
+        assert_eq!(get(fd.as_raw_fd()), Ok(i64::from(shrink_write)));
+        assert_eq!(add(fd.as_raw_fd(), shrink_write.into()), Ok(()));
+        assert_eq!(get(fd.as_raw_fd()), Ok(i64::from(shrink_write)));
+        assert_eq!(add(fd.as_raw_fd(), grow_seal.into()), Ok(()));
+        assert_eq!(get(fd.as_raw_fd()), Ok(i64::from(shrink_write | grow_seal)));
+        assert_eq!(add(fd.as_raw_fd(), F_SEAL_GROW.into()), Err(Errno::EPERM));
     }
 
     #[test]
@@ -70,9 +74,13 @@ mod tests {
             -1,
             i64::MIN,
         ] {
-            assert_eq!(add(fd.0, bad), Err(Errno::EINVAL), "seals {bad:#x}");
+            assert_eq!(
+                add(fd.as_raw_fd(), bad),
+                Err(Errno::EINVAL),
+                "seals {bad:#x}"
+            );
         }
-        assert_eq!(get(fd.0), Ok(0), "nothing was applied");
+        assert_eq!(get(fd.as_raw_fd()), Ok(0), "nothing was applied");
     }
 
     #[test]
@@ -90,12 +98,12 @@ mod tests {
     #[test]
     fn conformance_17_a_read_only_reopen_reads_seals_but_cannot_add() {
         let fd = sized("ro", 16);
-        assert_eq!(add(fd.0, F_SEAL_GROW.into()), Ok(()));
-        let path = format!("/proc/self/fd/{}", fd.0);
-        let ro = Fd(crate::fd::open_by_path::open(path.as_bytes(), false).unwrap());
-        assert_eq!(get(ro.0), Ok(i64::from(F_SEAL_GROW)));
-        assert_eq!(add(ro.0, F_SEAL_SHRINK.into()), Err(Errno::EPERM));
-        assert_eq!(get(fd.0), Ok(i64::from(F_SEAL_GROW)));
+        assert_eq!(add(fd.as_raw_fd(), F_SEAL_GROW.into()), Ok(()));
+        let path = format!("/proc/self/fd/{}", fd.as_raw_fd());
+        let ro = owned(crate::fd::open_by_path::open(path.as_bytes(), false).unwrap());
+        assert_eq!(get(ro.as_raw_fd()), Ok(i64::from(F_SEAL_GROW)));
+        assert_eq!(add(ro.as_raw_fd(), F_SEAL_SHRINK.into()), Err(Errno::EPERM));
+        assert_eq!(get(fd.as_raw_fd()), Ok(i64::from(F_SEAL_GROW)));
     }
 
     #[test]
@@ -105,9 +113,9 @@ mod tests {
         let fd = sized("empty", 0);
         // SAFETY: errno is this thread's own variable.
         unsafe { *libc::__errno_location() = libc::EIO };
-        assert_eq!(get(fd.0), Ok(0));
-        assert_eq!(add(fd.0, 0), Ok(()));
-        assert_eq!(get(fd.0), Ok(0));
+        assert_eq!(get(fd.as_raw_fd()), Ok(0));
+        assert_eq!(add(fd.as_raw_fd(), 0), Ok(()));
+        assert_eq!(get(fd.as_raw_fd()), Ok(0));
     }
 
     #[test]

@@ -80,6 +80,7 @@ mod tests {
     use crate::mm::live_mappings::test_lock;
     use crate::mm::mmap::{map, unmap};
     use crate::testing::test_util::sized;
+    use std::os::fd::AsRawFd;
     use std::sync::atomic::{AtomicU32, Ordering};
 
     #[test]
@@ -96,7 +97,7 @@ mod tests {
     fn waits_until_woken_and_not_when_the_value_moved() {
         let _lock = test_lock();
         let fd = sized("futex", 4096);
-        let addr = map(fd.0, 0, Some(4096), 0).unwrap();
+        let addr = map(fd.as_raw_fd(), 0, Some(4096), 0).unwrap();
         assert_eq!(wait(addr + 2, 0, 0), Err(Errno::EINVAL));
         assert_eq!(wait(addr, 1, 1000), Err(Errno::EAGAIN));
         assert_eq!(wait(addr, 0, 1), Err(Errno::ETIMEDOUT));
@@ -136,7 +137,7 @@ mod tests {
     fn a_woken_wait_is_ok_and_wake_counts_the_sleeper() {
         let _lock = test_lock();
         let fd = sized("futex-count", 4096);
-        let addr = map(fd.0, 0, Some(4096), 0).unwrap();
+        let addr = map(fd.as_raw_fd(), 0, Some(4096), 0).unwrap();
         // Nobody changes the word, so only a wake (or the long timeout, a
         // failure) ends this wait.
         let waiter = std::thread::spawn(move || wait(addr, 0, 60_000));

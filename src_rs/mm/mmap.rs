@@ -175,8 +175,9 @@ mod tests {
     use crate::mm::ring_mapping::map_ring;
     use crate::sys::constants::*;
     use crate::testing::test_util::{
-        huge_pages_available, memfd, raw_map, raw_unmap, seals, sized, Fd,
+        huge_pages_available, memfd, owned, raw_map, raw_unmap, seals, sized,
     };
+    use std::os::fd::{AsRawFd, OwnedFd};
 
     const PAGE: i64 = 4096;
 
@@ -185,8 +186,8 @@ mod tests {
         unsafe { std::slice::from_raw_parts_mut(addr as *mut u8, len) }
     }
 
-    fn add_write_seal(fd: &Fd) -> Result<()> {
-        crate::fd::seals::add(fd.0, F_SEAL_WRITE.into())
+    fn add_write_seal(fd: &OwnedFd) -> Result<()> {
+        crate::fd::seals::add(fd.as_raw_fd(), F_SEAL_WRITE.into())
     }
 
     #[test]
@@ -204,21 +205,24 @@ mod tests {
             (i64::MAX, 1),
         ] {
             assert_eq!(
-                map(fd.0, offset, Some(length), 0),
+                map(fd.as_raw_fd(), offset, Some(length), 0),
                 Err(Errno::ENXIO),
                 "{offset}+{length}"
             );
             assert_eq!(
-                map_ring(fd.0, offset, length),
+                map_ring(fd.as_raw_fd(), offset, length),
                 Err(Errno::ENXIO),
                 "{offset}+{length}"
             );
         }
         let empty = sized("empty", 0);
-        assert_eq!(map(empty.0, 0, Some(PAGE), 0), Err(Errno::ENXIO));
-        assert_eq!(map(fd.0, -PAGE, Some(PAGE), 0), Err(Errno::EINVAL));
-        assert_eq!(map(fd.0, 0, Some(-1), 0), Err(Errno::EINVAL));
-        let st = fstat(fd.0).unwrap();
+        assert_eq!(map(empty.as_raw_fd(), 0, Some(PAGE), 0), Err(Errno::ENXIO));
+        assert_eq!(
+            map(fd.as_raw_fd(), -PAGE, Some(PAGE), 0),
+            Err(Errno::EINVAL)
+        );
+        assert_eq!(map(fd.as_raw_fd(), 0, Some(-1), 0), Err(Errno::EINVAL));
+        let st = fstat(fd.as_raw_fd()).unwrap();
         assert_eq!(
             live_mappings().file_end(st.st_dev, st.st_ino),
             0,
@@ -241,9 +245,9 @@ mod tests {
     fn an_unaligned_offset_is_the_kernels_einval_and_registers_nothing() {
         let _lock = test_lock();
         let fd = sized("unaligned", 2 * PAGE);
-        assert_eq!(map(fd.0, 100, Some(10), 0), Err(Errno::EINVAL));
-        assert_eq!(map_ring(fd.0, 100, PAGE), Err(Errno::EINVAL));
-        let st = fstat(fd.0).unwrap();
+        assert_eq!(map(fd.as_raw_fd(), 100, Some(10), 0), Err(Errno::EINVAL));
+        assert_eq!(map_ring(fd.as_raw_fd(), 100, PAGE), Err(Errno::EINVAL));
+        let st = fstat(fd.as_raw_fd()).unwrap();
         assert_eq!(live_mappings().file_end(st.st_dev, st.st_ino), 0);
     }
 
@@ -255,7 +259,7 @@ mod tests {
         assert_eq!(sync(0x1000), Err(Errno::EINVAL));
         assert_eq!(unmap_leaving_zeros(0x1000), Err(Errno::EINVAL));
         let fd = sized("interior", 2 * PAGE);
-        let addr = map(fd.0, 0, Some(2 * PAGE), 0).unwrap();
+        let addr = map(fd.as_raw_fd(), 0, Some(2 * PAGE), 0).unwrap();
         // Only whole mappings, by their start: never a piece of one.
         assert_eq!(unmap(addr + PAGE), Err(Errno::EINVAL));
         bytes(addr, 2 * PAGE as usize)[PAGE as usize] = 1;
@@ -268,13 +272,19 @@ mod tests {
     fn shared_and_private_mappings_behave_as_the_kernel_says() {
         let _lock = test_lock();
         let fd = sized("kinds", PAGE);
-        let shared = map(fd.0, 0, Some(PAGE), 0).unwrap();
-        let private = map(fd.0, 0, Some(PAGE), MAP_FLAG_PRIVATE | MAP_FLAG_POPULATE).unwrap();
+        let shared = map(fd.as_raw_fd(), 0, Some(PAGE), 0).unwrap();
+        let private = map(
+            fd.as_raw_fd(),
+            0,
+            Some(PAGE),
+            MAP_FLAG_PRIVATE | MAP_FLAG_POPULATE,
+        )
+        .unwrap();
         bytes(shared, 1)[0] = 5;
         bytes(private, 2)[1] = 6;
         let mut out = [0u8; 2];
         assert_eq!(
-            crate::fd::positional_io::pread_all(fd.0, &mut out, 0),
+            crate::fd::positional_io::pread_all(fd.as_raw_fd(), &mut out, 0),
             Ok(2)
         );
         assert_eq!(out, [5, 0]);
@@ -295,7 +305,7 @@ mod tests {
         assert_eq!(r, -1);
         assert_eq!(Errno::last(), Errno::EACCES);
         assert_eq!(raw_unmap(addr, PAGE as usize), Ok(()));
-        assert_eq!(map(fd.0, 0, Some(PAGE), 0), Err(Errno::EPERM));
+        assert_eq!(map(fd.as_raw_fd(), 0, Some(PAGE), 0), Err(Errno::EPERM));
     }
 
     #[test]
@@ -305,7 +315,10 @@ mod tests {
             let fd = sized("busy", PAGE);
             let addr = raw_map(&fd, PAGE as usize, prot, libc::MAP_SHARED, 0).unwrap();
             let both = F_SEAL_WRITE | F_SEAL_GROW;
-            assert_eq!(crate::fd::seals::add(fd.0, both.into()), Err(Errno::EBUSY));
+            assert_eq!(
+                crate::fd::seals::add(fd.as_raw_fd(), both.into()),
+                Err(Errno::EBUSY)
+            );
             assert_eq!(seals(&fd), 0, "nothing applied (prot {prot})");
             assert_eq!(raw_unmap(addr, PAGE as usize), Ok(()));
             assert_eq!(add_write_seal(&fd), Ok(()));
@@ -332,8 +345,15 @@ mod tests {
                 libc::close(ready[0]);
                 libc::close(release[1]);
                 let prot = libc::PROT_READ | libc::PROT_WRITE;
-                let p = libc::mmap(std::ptr::null_mut(), 4096, prot, libc::MAP_SHARED, fd.0, 0);
-                libc::close(fd.0);
+                let p = libc::mmap(
+                    std::ptr::null_mut(),
+                    4096,
+                    prot,
+                    libc::MAP_SHARED,
+                    fd.as_raw_fd(),
+                    0,
+                );
+                libc::close(fd.as_raw_fd());
                 let ok = [u8::from(p != libc::MAP_FAILED)];
                 libc::write(ready[1], ok.as_ptr().cast(), 1);
                 let mut b = [0u8; 1];
@@ -342,12 +362,12 @@ mod tests {
             }
         }
         assert!(pid > 0);
-        let (ready_r, release_w) = (Fd(ready[0]), Fd(release[1]));
-        drop((Fd(ready[1]), Fd(release[0])));
+        let (ready_r, release_w) = (owned(ready[0]), owned(release[1]));
+        drop((owned(ready[1]), owned(release[0])));
         let mut ok = [0u8; 1];
         assert_eq!(
             // SAFETY: reads one byte into a local buffer.
-            unsafe { libc::read(ready_r.0, ok.as_mut_ptr().cast(), 1) },
+            unsafe { libc::read(ready_r.as_raw_fd(), ok.as_mut_ptr().cast(), 1) },
             1
         );
         assert_eq!(ok, [1], "the child mapped the memfd");
@@ -363,7 +383,7 @@ mod tests {
     fn retire_releases_the_memfd_and_leaves_readable_zeros() {
         let _lock = test_lock();
         let fd = sized("retire", PAGE);
-        let addr = map(fd.0, 0, Some(PAGE), 0).unwrap();
+        let addr = map(fd.as_raw_fd(), 0, Some(PAGE), 0).unwrap();
         bytes(addr, 1)[0] = 9;
         assert_eq!(add_write_seal(&fd), Err(Errno::EBUSY));
         assert_eq!(unmap_leaving_zeros(addr), Ok(()));
@@ -389,9 +409,9 @@ mod tests {
             return;
         }
         let fd = memfd("huge", flags);
-        assert_eq!(crate::fd::file_size::resize(fd.0, HUGE), Ok(()));
+        assert_eq!(crate::fd::file_size::resize(fd.as_raw_fd(), HUGE), Ok(()));
         let available = huge_pages_available(2048);
-        let addr = map(fd.0, 0, Some(PAGE), 0);
+        let addr = map(fd.as_raw_fd(), 0, Some(PAGE), 0);
         if available < 1 {
             assert_eq!(addr, Err(Errno::ENOMEM), "no free 2 MiB page");
             return;
@@ -409,7 +429,7 @@ mod tests {
     }
 
     /// The memory the memfd holds, in 512-byte blocks.
-    fn blocks(fd: &Fd) -> i64 {
+    fn blocks(fd: &OwnedFd) -> i64 {
         crate::testing::test_util::stat(fd).st_blocks
     }
 
@@ -418,11 +438,11 @@ mod tests {
         let _lock = test_lock();
         let fd = sized("lazy", 4 * PAGE);
         for flags in [0, MAP_FLAG_PRIVATE] {
-            let addr = map(fd.0, 0, Some(4 * PAGE), flags).unwrap();
+            let addr = map(fd.as_raw_fd(), 0, Some(4 * PAGE), flags).unwrap();
             assert_eq!(blocks(&fd), 0, "nothing touched yet ({flags:#x})");
             assert_eq!(unmap(addr), Ok(()));
         }
-        let addr = map(fd.0, 0, Some(4 * PAGE), MAP_FLAG_POPULATE).unwrap();
+        let addr = map(fd.as_raw_fd(), 0, Some(4 * PAGE), MAP_FLAG_POPULATE).unwrap();
         assert!(blocks(&fd) >= 4 * PAGE / 512, "prefaulted: {}", blocks(&fd));
         assert_eq!(unmap(addr), Ok(()));
     }
@@ -431,7 +451,7 @@ mod tests {
     fn a_refused_munmap_or_msync_is_reported_and_the_entry_kept() {
         let _lock = test_lock();
         let fd = sized("refused", PAGE);
-        let t = target(fd.0, 0, None).unwrap();
+        let t = target(fd.as_raw_fd(), 0, None).unwrap();
         // Never a page start, so the kernel refuses both calls before it
         // looks at any memory; nothing is mapped there.
         let odd = 0x1001;
@@ -447,11 +467,14 @@ mod tests {
         let _lock = test_lock();
         let page = crate::sys::page_size::page_size() as i64;
         let fd = sized("rest", 3 * page);
-        let addr = map(fd.0, page, None, 0).unwrap();
+        let addr = map(fd.as_raw_fd(), page, None, 0).unwrap();
         assert_eq!(view_length(addr), Ok(2 * page));
-        assert_eq!(map(fd.0, 3 * page, None, 0), Err(Errno::ENXIO));
-        assert_eq!(map(fd.0, 4 * page, None, 0), Err(Errno::ENXIO));
-        assert_eq!(crate::fd::file_size::resize(fd.0, page), Err(Errno::EBUSY));
+        assert_eq!(map(fd.as_raw_fd(), 3 * page, None, 0), Err(Errno::ENXIO));
+        assert_eq!(map(fd.as_raw_fd(), 4 * page, None, 0), Err(Errno::ENXIO));
+        assert_eq!(
+            crate::fd::file_size::resize(fd.as_raw_fd(), page),
+            Err(Errno::EBUSY)
+        );
         assert_eq!(unmap(addr), Ok(()));
         assert_eq!(view_length(addr), Err(Errno::EINVAL));
     }

@@ -85,6 +85,7 @@ mod tests {
     use crate::mm::live_mappings::test_lock;
     use crate::mm::mmap::unmap;
     use crate::testing::test_util::sized;
+    use std::os::fd::AsRawFd;
 
     const PAGE: i64 = 4096;
 
@@ -92,10 +93,10 @@ mod tests {
     fn map_ring_aliases_both_halves_and_needs_page_multiples() {
         let _lock = test_lock();
         let fd = sized("ring", 3 * PAGE);
-        assert_eq!(map_ring(fd.0, 0, PAGE + 1), Err(Errno::EINVAL));
-        assert_eq!(map_ring(fd.0, 100, PAGE), Err(Errno::EINVAL));
+        assert_eq!(map_ring(fd.as_raw_fd(), 0, PAGE + 1), Err(Errno::EINVAL));
+        assert_eq!(map_ring(fd.as_raw_fd(), 100, PAGE), Err(Errno::EINVAL));
         let len = 2 * PAGE as usize;
-        let addr = map_ring(fd.0, PAGE, len as i64).unwrap();
+        let addr = map_ring(fd.as_raw_fd(), PAGE, len as i64).unwrap();
         // SAFETY: the ring mapping is live and 2 * len bytes long.
         let ring = unsafe { std::slice::from_raw_parts_mut(addr as *mut u8, 2 * len) };
         for i in [0, 1, PAGE as usize, len - 1] {
@@ -105,7 +106,7 @@ mod tests {
             assert_eq!(ring[i], 0x0b);
         }
         let mut out = [0u8; 1];
-        crate::fd::positional_io::pread_all(fd.0, &mut out, PAGE).unwrap();
+        crate::fd::positional_io::pread_all(fd.as_raw_fd(), &mut out, PAGE).unwrap();
         assert_eq!(out[0], 0x0b, "the ring is the file from the offset");
         assert_eq!(unmap(addr), Ok(()));
     }
@@ -146,7 +147,7 @@ mod tests {
         let _lock = test_lock();
         let fd = sized("ring-ranges", 2 * PAGE);
         for (offset, length) in [(0, 0), (0, 3 * PAGE), (PAGE, 2 * PAGE), (i64::MAX, 1)] {
-            assert_eq!(map_ring(fd.0, offset, length), Err(Errno::ENXIO));
+            assert_eq!(map_ring(fd.as_raw_fd(), offset, length), Err(Errno::ENXIO));
         }
     }
 }

@@ -42,7 +42,8 @@ mod tests {
     use super::*;
     use crate::testing::syscall_faults::{in_fd0_child, run_with_fd0_free, with_faults, Fault};
     use crate::testing::temp_dir::TempDir;
-    use crate::testing::test_util::Fd;
+    use crate::testing::test_util::owned;
+    use std::os::fd::AsRawFd;
 
     #[test]
     fn paths_the_kernel_would_cut_or_misread_are_refused() {
@@ -57,7 +58,7 @@ mod tests {
         let dir = TempDir::new("addr");
         let mut path = dir.path("");
         path.resize(107, b's');
-        let l = Fd(crate::net::socket_listener::listen(&path).unwrap());
+        let l = owned(crate::net::socket_listener::listen(&path).unwrap());
         let (addr, len) = address(&path).unwrap();
         // The length is the one the kernel itself gives this address.
         // SAFETY: an all-zero `sockaddr_un` is a valid value of this struct.
@@ -65,13 +66,17 @@ mod tests {
         let mut bound_len = size_of_val(&bound) as libc::socklen_t;
         let out = (&mut bound as *mut libc::sockaddr_un).cast::<libc::sockaddr>();
         // SAFETY: `out` is writable for `bound_len` bytes.
-        assert_eq!(unsafe { libc::getsockname(l.0, out, &mut bound_len) }, 0);
+        let got = unsafe { libc::getsockname(l.as_raw_fd(), out, &mut bound_len) };
+        assert_eq!(got, 0);
         assert_eq!((len, bound.sun_path), (bound_len, addr.sun_path));
-        let client = Fd(stream_socket(libc::SOCK_CLOEXEC).unwrap());
+        let client = owned(stream_socket(libc::SOCK_CLOEXEC).unwrap());
         let sa = (&addr as *const libc::sockaddr_un).cast::<libc::sockaddr>();
         // SAFETY: `sa` points at a valid address of `len` bytes.
-        assert_eq!(unsafe { libc::connect(client.0, sa, len) }, 0);
-        assert_eq!(crate::net::socket_listener::unlink_socket(l.0), Ok(true));
+        assert_eq!(unsafe { libc::connect(client.as_raw_fd(), sa, len) }, 0);
+        assert_eq!(
+            crate::net::socket_listener::unlink_socket(l.as_raw_fd()),
+            Ok(true)
+        );
     }
 
     #[test]

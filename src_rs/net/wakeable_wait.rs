@@ -71,40 +71,48 @@ pub fn wait_readable(fd: c_int, wake_fd: c_int) -> Result<()> {
 mod tests {
     use super::*;
     use crate::testing::syscall_faults::{in_fd0_child, run_with_fd0_free, with_faults, Fault};
-    use crate::testing::test_util::Fd;
+    use crate::testing::test_util::owned;
+    use std::os::fd::{AsRawFd, OwnedFd};
 
     #[test]
     fn a_signalled_wake_fd_cuts_every_wait_short() {
-        let w = Fd(wake_fd().unwrap());
+        let w = owned(wake_fd().unwrap());
         let mut pipe = [0; 2];
         // SAFETY: `pipe` has room for two fds.
         assert_eq!(unsafe { libc::pipe(pipe.as_mut_ptr()) }, 0);
-        let (r, _keep) = (Fd(pipe[0]), Fd(pipe[1]));
-        assert_eq!(wake(w.0), Ok(()));
-        assert_eq!(wait_readable(r.0, w.0), Err(Errno::ECANCELED));
-        assert_eq!(wait_readable(r.0, w.0), Err(Errno::ECANCELED), "for good");
+        let (r, _keep) = (owned(pipe[0]), owned(pipe[1]));
+        assert_eq!(wake(w.as_raw_fd()), Ok(()));
+        assert_eq!(
+            wait_readable(r.as_raw_fd(), w.as_raw_fd()),
+            Err(Errno::ECANCELED)
+        );
+        assert_eq!(
+            wait_readable(r.as_raw_fd(), w.as_raw_fd()),
+            Err(Errno::ECANCELED),
+            "for good"
+        );
         assert_eq!(wait_readable(-1, -1), Err(Errno::EBADF));
         assert_eq!(wake(0x7fff_fff0), Err(Errno::EBADF));
     }
 
     /// A pipe with one byte queued: its read end is readable at once.
-    fn readable_pipe() -> (Fd, Fd) {
+    fn readable_pipe() -> (OwnedFd, OwnedFd) {
         let mut pipe = [0; 2];
         // SAFETY: `pipe` has room for two fds.
         assert_eq!(unsafe { libc::pipe(pipe.as_mut_ptr()) }, 0);
         // SAFETY: one readable byte.
         assert_eq!(unsafe { libc::write(pipe[1], b"x".as_ptr().cast(), 1) }, 1);
-        (Fd(pipe[0]), Fd(pipe[1]))
+        (owned(pipe[0]), owned(pipe[1]))
     }
 
     #[test]
     fn the_wake_fd_is_close_on_exec_and_nonblocking() {
-        let w = Fd(wake_fd().unwrap());
+        let w = owned(wake_fd().unwrap());
         // SAFETY: F_GETFD and F_GETFL take no argument.
         let (fd_flags, fl_flags) = unsafe {
             (
-                libc::fcntl(w.0, libc::F_GETFD),
-                libc::fcntl(w.0, libc::F_GETFL),
+                libc::fcntl(w.as_raw_fd(), libc::F_GETFD),
+                libc::fcntl(w.as_raw_fd(), libc::F_GETFL),
             )
         };
         assert_eq!(fd_flags & libc::FD_CLOEXEC, libc::FD_CLOEXEC);
@@ -129,37 +137,42 @@ mod tests {
 
     #[test]
     fn each_negative_fd_is_refused_and_fd_0_is_not() {
-        let w = Fd(wake_fd().unwrap());
+        let w = owned(wake_fd().unwrap());
         let (r, _keep) = readable_pipe();
-        assert_eq!(wait_readable(r.0, -1), Err(Errno::EBADF));
-        assert_eq!(wait_readable(r.0, w.0), Ok(()), "readable, not woken");
+        assert_eq!(wait_readable(r.as_raw_fd(), -1), Err(Errno::EBADF));
+        assert_eq!(
+            wait_readable(r.as_raw_fd(), w.as_raw_fd()),
+            Ok(()),
+            "readable, not woken"
+        );
         // Rust keeps fd 0 open (it reopens /dev/null there if needed).
-        let either = wait_readable(r.0, 0);
+        let either = wait_readable(r.as_raw_fd(), 0);
         assert!(
             matches!(either, Ok(()) | Err(Errno::ECANCELED)),
             "{either:?}"
         );
-        assert_eq!(wake(w.0), Ok(()));
-        assert_eq!(wait_readable(-1, w.0), Err(Errno::EBADF));
-        assert_eq!(wait_readable(0, w.0), Err(Errno::ECANCELED));
+        assert_eq!(wake(w.as_raw_fd()), Ok(()));
+        assert_eq!(wait_readable(-1, w.as_raw_fd()), Err(Errno::EBADF));
+        assert_eq!(wait_readable(0, w.as_raw_fd()), Err(Errno::ECANCELED));
     }
 
     #[test]
     fn a_hung_up_pipe_counts_as_readable() {
-        let w = Fd(wake_fd().unwrap());
+        let w = owned(wake_fd().unwrap());
         let (r, w_end) = readable_pipe();
         drop(w_end);
         let mut byte = [0u8; 1];
         // SAFETY: `byte` is writable for one byte.
-        assert_eq!(unsafe { libc::read(r.0, byte.as_mut_ptr().cast(), 1) }, 1);
-        assert_eq!(wait_readable(r.0, w.0), Ok(()));
+        let got = unsafe { libc::read(r.as_raw_fd(), byte.as_mut_ptr().cast(), 1) };
+        assert_eq!(got, 1);
+        assert_eq!(wait_readable(r.as_raw_fd(), w.as_raw_fd()), Ok(()));
     }
 
     #[test]
     fn a_failed_poll_is_reported_and_the_wait_has_no_timeout() {
-        let w = Fd(wake_fd().unwrap());
+        let w = owned(wake_fd().unwrap());
         let (r, _keep) = readable_pipe();
-        let wait = || wait_readable(r.0, w.0);
+        let wait = || wait_readable(r.as_raw_fd(), w.as_raw_fd());
         let refused = [
             Fault::always(libc::SYS_poll, libc::ENOMEM),
             Fault::always(libc::SYS_ppoll, libc::ENOMEM),

@@ -4,46 +4,62 @@
 use crate::sys::constants::{F_ADD_SEALS, F_GET_SEALS, MFD_ALLOW_SEALING, MFD_CLOEXEC};
 use crate::sys::errno::{check, ret, ret_mapped, Result};
 
-/// An fd closed when dropped, so a failing assertion leaks nothing.
-pub struct Fd(pub i32);
+use std::os::fd::FromRawFd;
+pub use std::os::fd::{AsRawFd, OwnedFd};
 
-impl Drop for Fd {
-    fn drop(&mut self) {
-        // SAFETY: the test owns this fd.
-        unsafe { libc::close(self.0) };
-    }
+/// `fd`, just made for the test, as an [`OwnedFd`]: closed when dropped,
+/// so a failing assertion leaks nothing.
+pub fn owned(fd: i32) -> OwnedFd {
+    assert!(fd >= 0, "not an fd: {fd}");
+    // SAFETY: `fd` is open (the call that made it succeeded) and nothing
+    // else closes it: the test owns it alone.
+    unsafe { OwnedFd::from_raw_fd(fd) }
 }
 
 /// A memfd made by the library with `flags`, panicking on failure.
-pub fn memfd(name: &str, flags: u32) -> Fd {
+pub fn memfd(name: &str, flags: u32) -> OwnedFd {
     let fd = crate::fd::memfd_create::create(name.as_bytes(), flags);
-    Fd(fd.unwrap_or_else(|e| panic!("create({name}, {flags:#x}) = {e:?}")))
+    owned(fd.unwrap_or_else(|e| panic!("create({name}, {flags:#x}) = {e:?}")))
 }
 
 /// A sealable, close-on-exec memfd of `size` bytes.
-pub fn sized(name: &str, size: i64) -> Fd {
+pub fn sized(name: &str, size: i64) -> OwnedFd {
     let fd = memfd(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    assert_eq!(crate::fd::file_size::resize(fd.0, size), Ok(()));
+    assert_eq!(crate::fd::file_size::resize(fd.as_raw_fd(), size), Ok(()));
     fd
 }
 
 /// `F_GET_SEALS` straight from the kernel (`-errno` on failure).
-pub fn seals(fd: &Fd) -> i64 {
+pub fn seals(fd: &OwnedFd) -> i64 {
     // SAFETY: F_GET_SEALS takes no argument.
-    let r = check(i64::from(unsafe { libc::fcntl(fd.0, F_GET_SEALS) }));
+    let r = check(i64::from(unsafe {
+        libc::fcntl(fd.as_raw_fd(), F_GET_SEALS)
+    }));
     r.unwrap_or_else(|e| -i64::from(e.raw()))
 }
 
 /// `F_ADD_SEALS` straight from the kernel, with an argument of any width.
-pub fn raw_add_seals(fd: &Fd, seals: libc::c_ulong) -> Result<()> {
+pub fn raw_add_seals(fd: &OwnedFd, seals: libc::c_ulong) -> Result<()> {
     // SAFETY: the kernel reads the argument as an unsigned long.
-    check(i64::from(unsafe { libc::fcntl(fd.0, F_ADD_SEALS, seals) })).map(drop)
+    check(i64::from(unsafe {
+        libc::fcntl(fd.as_raw_fd(), F_ADD_SEALS, seals)
+    }))
+    .map(drop)
 }
 
 /// A raw `mmap` of `fd`: the address.
-pub fn raw_map(fd: &Fd, len: usize, prot: i32, flags: i32, offset: i64) -> Result<i64> {
+pub fn raw_map(fd: &OwnedFd, len: usize, prot: i32, flags: i32, offset: i64) -> Result<i64> {
     // SAFETY: a fresh mapping at a kernel-chosen address replaces nothing.
-    let addr = unsafe { libc::mmap(std::ptr::null_mut(), len, prot, flags, fd.0, offset) };
+    let addr = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            prot,
+            flags,
+            fd.as_raw_fd(),
+            offset,
+        )
+    };
     ret_mapped(addr).map(|a| a as i64)
 }
 
@@ -57,14 +73,14 @@ pub fn raw_unmap(addr: i64, len: usize) -> Result<()> {
 }
 
 /// `fstat` of `fd`, panicking on failure.
-pub fn stat(fd: &Fd) -> libc::stat {
-    crate::fd::fstat::fstat(fd.0).expect("fstat")
+pub fn stat(fd: &OwnedFd) -> libc::stat {
+    crate::fd::fstat::fstat(fd.as_raw_fd()).expect("fstat")
 }
 
 /// `fchmod`.
-pub fn chmod(fd: &Fd, mode: libc::mode_t) -> Result<()> {
+pub fn chmod(fd: &OwnedFd, mode: libc::mode_t) -> Result<()> {
     // SAFETY: fchmod only reads its integer arguments.
-    check(i64::from(unsafe { libc::fchmod(fd.0, mode) })).map(drop)
+    check(i64::from(unsafe { libc::fchmod(fd.as_raw_fd(), mode) })).map(drop)
 }
 
 /// Free, unreserved pages in the kernel's pool of `kb`-KiB huge pages (0
@@ -93,9 +109,9 @@ pub struct Kernel {
 }
 
 /// A raw `memfd_create("probe", flags)`.
-fn raw_create(flags: u32) -> Result<Fd> {
+fn raw_create(flags: u32) -> Result<OwnedFd> {
     // SAFETY: a static NUL-terminated name.
-    ret(unsafe { libc::memfd_create(c"probe".as_ptr(), flags) }).map(Fd)
+    ret(unsafe { libc::memfd_create(c"probe".as_ptr(), flags) }).map(owned)
 }
 
 fn seal_is_known(seal: u32) -> bool {

@@ -6,6 +6,7 @@ use std::sync::MutexGuard;
 use super::*;
 use crate::sys::constants::MAP_FLAG_PRIVATE;
 use crate::testing::test_util::sized;
+use std::os::fd::AsRawFd;
 
 /// Both registries' test locks, always in this order.
 fn locks() -> (MutexGuard<'static, ()>, MutexGuard<'static, ()>) {
@@ -135,7 +136,7 @@ fn a_memfd_the_library_does_not_own_is_never_mapped() {
     let stranger = sized("stranger", 2 * page() as i64);
     let wake = Owned::new(dm_wake_fd(), Kind::Wake);
     let before = dm_live_mappings();
-    for fd in [stranger.0, wake.0] {
+    for fd in [stranger.as_raw_fd(), wake.0] {
         assert_eq!(dm_map(fd, 0.0, page(), 0), errf(libc::EBADF));
         assert_eq!(dm_map_rest(fd, 0.0, 0), errf(libc::EBADF));
         assert_eq!(dm_map_ring(fd, 0.0, page()), errf(libc::EBADF));

@@ -4,6 +4,7 @@
 use super::*;
 use crate::sys::constants::*;
 use crate::testing::test_util::sized;
+use std::os::fd::AsRawFd;
 
 #[test]
 fn create_registers_a_memfd_with_the_flags_asked_for() {
@@ -22,10 +23,10 @@ fn create_registers_a_memfd_with_the_flags_asked_for() {
 fn adopt_owns_a_memfd_and_refuses_anything_else_leaving_it_open() {
     let _lock = test_lock();
     let raw = sized("adopted", 7);
-    assert_eq!(dm_size(raw.0), errf(libc::EBADF), "not owned yet");
-    let adopted = dm_adopt(raw.0);
-    assert_eq!(adopted, raw.0);
-    let raw = Owned::new(std::mem::ManuallyDrop::new(raw).0, Kind::Memfd);
+    assert_eq!(dm_size(raw.as_raw_fd()), errf(libc::EBADF), "not owned yet");
+    let adopted = dm_adopt(raw.as_raw_fd());
+    assert_eq!(adopted, raw.as_raw_fd());
+    let raw = Owned::new(std::mem::ManuallyDrop::new(raw).as_raw_fd(), Kind::Memfd);
     assert_eq!(dm_size(raw.0), 7.0);
     assert_eq!(dm_adopt(raw.0), raw.0, "adopting twice changes nothing");
     let null = std::fs::File::open("/dev/null").unwrap();
@@ -47,7 +48,7 @@ fn name_copies_the_name_and_returns_its_full_length() {
     assert_eq!(name(fd.0, &mut short), full);
     assert_eq!(&short, &"日本 frames".as_bytes()[..4]);
     let stranger = sized("stranger", 0);
-    assert_eq!(name(stranger.0, &mut out), err(libc::EBADF));
+    assert_eq!(name(stranger.as_raw_fd(), &mut out), err(libc::EBADF));
 }
 
 #[test]
@@ -163,7 +164,7 @@ fn seals_are_added_and_read_back_and_refusals_are_the_kernels() {
 fn a_memfd_the_library_does_not_own_is_ebadf_and_untouched() {
     let _lock = test_lock();
     let stranger = sized("stranger", 8);
-    let fd = stranger.0;
+    let fd = stranger.as_raw_fd();
     // SAFETY: a 1-byte write from a local buffer.
     assert_eq!(unsafe { libc::pwrite(fd, b"s".as_ptr().cast(), 1, 0) }, 1);
     let ebadf = err(libc::EBADF);

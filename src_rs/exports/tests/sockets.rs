@@ -6,7 +6,8 @@ use std::os::unix::fs::FileTypeExt;
 
 use super::*;
 use crate::net::socket_listener::remembered_socket;
-use crate::testing::test_util::{sized, Fd};
+use crate::testing::test_util::{owned, sized};
+use std::os::fd::AsRawFd;
 
 /// A listener of the library's at a fresh path, and a wake fd for it.
 struct Listener {
@@ -123,19 +124,22 @@ fn fds_of_another_kind_or_owner_are_ebadf_and_untouched() {
     assert_eq!(raw_size(memfd.0), 0, "no counter written into the memfd");
     assert_eq!(send(&l.path, l.wake.0), ebadf, "not a memfd");
     let stranger = sized("stranger", 0);
-    assert_eq!(send(&l.path, stranger.0), ebadf);
+    assert_eq!(send(&l.path, stranger.as_raw_fd()), ebadf);
     assert!(!ready(l.fd.0), "nothing was sent");
     assert!(ready(conn.0), "the message is still queued");
 
     let mut pipe = [0; 2];
     // SAFETY: `pipe` has room for two fds.
     assert_eq!(unsafe { libc::pipe(pipe.as_mut_ptr()) }, 0);
-    let (r, w) = (Fd(pipe[0]), Fd(pipe[1]));
-    assert_eq!(dm_wake(w.0), ebadf);
-    assert!(!ready(r.0), "nothing written to someone else's pipe");
-    assert_eq!(dm_accept(l.fd.0, r.0), ebadf);
-    assert_eq!(dm_close(w.0), ebadf);
-    assert!(is_open(w.0));
+    let (r, w) = (owned(pipe[0]), owned(pipe[1]));
+    assert_eq!(dm_wake(w.as_raw_fd()), ebadf);
+    assert!(
+        !ready(r.as_raw_fd()),
+        "nothing written to someone else's pipe"
+    );
+    assert_eq!(dm_accept(l.fd.0, r.as_raw_fd()), ebadf);
+    assert_eq!(dm_close(w.as_raw_fd()), ebadf);
+    assert!(is_open(w.as_raw_fd()));
 }
 
 #[test]

@@ -9,7 +9,7 @@ use crate::sys::constants::*;
 use crate::testing::seccomp_bpf::{
     arg_low, install, op, ARCH, AUDIT_ARCH, JEQ_K, JSET_K, LD_W_ABS, NR, RET_ALLOW, RET_K, RET_TRAP,
 };
-use crate::testing::test_util::{seals, Fd};
+use crate::testing::test_util::{owned, seals};
 
 /// `memfd_create` calls the kernel was asked to make with the flags
 /// [`answer_einval_to`] traps.
@@ -70,11 +70,11 @@ fn exec_flags_are_dropped_after_one_einval_and_never_asked_for_again() {
         answer_einval_to(MFD_NOEXEC_SEAL | MFD_EXEC | 0x20);
         let mut out = [0; 8];
         let first = create(b"old", MFD_CLOEXEC | MFD_NOEXEC_SEAL);
-        out[0] = first.map_or(0, |fd| seals(&Fd(fd)));
+        out[0] = first.map_or(0, |fd| seals(&owned(fd)));
         out[1] = TRAPPED.load(Ordering::Relaxed);
         // The kernel is known not to take them now: no more trapped calls.
         let second = create(b"old", MFD_CLOEXEC | MFD_EXEC | MFD_ALLOW_SEALING);
-        out[2] = second.map_or(-1, |fd| seals(&Fd(fd)));
+        out[2] = second.map_or(-1, |fd| seals(&owned(fd)));
         out[3] = TRAPPED.load(Ordering::Relaxed);
         // An unknown bit is the kernel's EINVAL, asked once.
         out[4] = code(create(b"x", 0x20));

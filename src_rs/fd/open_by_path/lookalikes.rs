@@ -6,6 +6,7 @@ use super::*;
 use crate::sys::constants::MFD_CLOEXEC;
 use crate::testing::test_child::{code, in_child};
 use crate::testing::test_util::memfd;
+use std::os::fd::AsRawFd;
 
 /// The lowest fd number free in this process.
 fn lowest_free_fd(any_fd: i32) -> i64 {
@@ -76,19 +77,21 @@ fn a_path_that_reads_like_a_memfd_link_is_refused_and_nothing_stays_open() {
             return NO_CHROOT;
         }
         let mut out = [0; 7];
-        out[0] = code(crate::fd::memfd_link::check_memfd(real.0).map(|()| 0));
+        out[0] = code(crate::fd::memfd_link::check_memfd(real.as_raw_fd()).map(|()| 0));
         let file = std::fs::File::open("/memfd:file").unwrap();
         let file = std::os::fd::AsRawFd::as_raw_fd(&file);
         out[1] = code(crate::fd::memfd_link::check_memfd(file).map(|()| 0));
-        let free = lowest_free_fd(real.0);
+        let free = lowest_free_fd(real.as_raw_fd());
         out[2] = code(open(b"/memfd:file", false));
         out[3] = code(open(b"/memfd:dir", true));
-        out[4] = lowest_free_fd(real.0) - free;
+        out[4] = lowest_free_fd(real.as_raw_fd()) - free;
         // Without /proc no link can be read: an error, not a panic.
         // SAFETY: a NUL-terminated path in the child's own mount namespace.
         out[5] = i64::from(unsafe { libc::umount2(c"/proc".as_ptr(), libc::MNT_DETACH) });
         let mut link = [0u8; 512];
-        out[6] = code(crate::fd::memfd_link::fd_link(real.0, &mut link).map(|l| l.len() as i64));
+        out[6] = code(
+            crate::fd::memfd_link::fd_link(real.as_raw_fd(), &mut link).map(|l| l.len() as i64),
+        );
         out
     });
     drop(dir);
@@ -109,10 +112,10 @@ fn refused_opens_leave_no_fd_open() {
     let real = memfd("real", MFD_CLOEXEC);
     // A child has an fd table no other test thread changes.
     let got = in_child(|| {
-        let free = lowest_free_fd(real.0);
+        let free = lowest_free_fd(real.as_raw_fd());
         let status = code(open(b"/proc/self/status", false));
         let null = code(open(b"/dev/null", true));
-        [status, null, lowest_free_fd(real.0) - free]
+        [status, null, lowest_free_fd(real.as_raw_fd()) - free]
     });
     let einval = -i64::from(libc::EINVAL);
     assert_eq!(got, [einval, einval, 0]);

@@ -13,7 +13,8 @@ use crate::mm::live_mappings::{live_mappings, test_lock};
 use crate::mm::mmap::{unmap, view_length};
 use crate::sys::constants::{F_SEAL_WRITE, MFD_CLOEXEC, MFD_HUGETLB, MFD_HUGE_SHIFT};
 use crate::sys::errno::Errno;
-use crate::testing::test_util::{huge_pages_available, memfd, sized, Fd};
+use crate::testing::test_util::{huge_pages_available, memfd, sized};
+use std::os::fd::{AsRawFd, OwnedFd};
 
 /// One line of `/proc/self/maps`: start, end and permissions.
 type Vma = (usize, usize, [u8; 4]);
@@ -142,11 +143,14 @@ fn a_huge_page_ring_is_aligned_and_leaves_no_reservation_behind() {
         return; // before 4.14: no hugetlb memfd to map
     }
     let fd = memfd("huge-ring", flags);
-    assert_eq!(crate::fd::file_size::resize(fd.0, HUGE as i64), Ok(()));
+    assert_eq!(
+        crate::fd::file_size::resize(fd.as_raw_fd(), HUGE as i64),
+        Ok(())
+    );
     if huge_pages_available(2048) < 1 {
         return; // no free 2 MiB page to map
     }
-    match in_child(|| huge_ring_leaves_nothing_else(fd.0, HUGE)) {
+    match in_child(|| huge_ring_leaves_nothing_else(fd.as_raw_fd(), HUGE)) {
         10 => eprintln!("skipped: the free 2 MiB page went elsewhere"),
         code => assert_eq!(code, 0, "the check that failed"),
     }
@@ -158,12 +162,15 @@ fn a_refused_ring_gives_its_whole_reservation_back() {
     let page = crate::sys::page_size::page_size();
     // An odd size, so that a leftover reservation is easy to tell apart.
     let length = 13 * page;
-    let fd: Fd = sized("refused-ring", length as i64);
-    assert_eq!(crate::fd::seals::add(fd.0, F_SEAL_WRITE.into()), Ok(()));
+    let fd: OwnedFd = sized("refused-ring", length as i64);
+    assert_eq!(
+        crate::fd::seals::add(fd.as_raw_fd(), F_SEAL_WRITE.into()),
+        Ok(())
+    );
     let code = in_child(|| {
         let (mut before, mut after) = (Maps::new(), Maps::new());
         before.read();
-        if map_ring(fd.0, 0, length as i64) != Err(Errno::EPERM) {
+        if map_ring(fd.as_raw_fd(), 0, length as i64) != Err(Errno::EPERM) {
             return 1;
         }
         after.read();

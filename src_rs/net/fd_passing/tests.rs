@@ -5,18 +5,19 @@ use crate::net::socket_listener::{accept, listen, unlink_socket};
 use crate::net::wakeable_wait::wake_fd;
 use crate::sys::constants::MFD_CLOEXEC;
 use crate::testing::temp_dir::TempDir;
-use crate::testing::test_util::{memfd, Fd};
+use crate::testing::test_util::{memfd, owned};
 use std::os::fd::AsRawFd;
+use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 
 /// Sends raw `fds` with `payload` over a fresh connection to `path`.
 fn send_raw(path: &[u8], payload: &[u8], fds: &[c_int]) {
     let (addr, len) = address(path).unwrap();
-    let fd = Fd(stream_socket(libc::SOCK_CLOEXEC).unwrap());
+    let fd = owned(stream_socket(libc::SOCK_CLOEXEC).unwrap());
     let sa = (&addr as *const libc::sockaddr_un).cast::<libc::sockaddr>();
     // SAFETY: `sa` points at a valid address of `len` bytes.
-    assert_eq!(unsafe { libc::connect(fd.0, sa, len) }, 0);
-    send_on(fd.0, payload, fds);
+    assert_eq!(unsafe { libc::connect(fd.as_raw_fd(), sa, len) }, 0);
+    send_on(fd.as_raw_fd(), payload, fds);
 }
 
 /// Sends raw `fds` with `payload` on the connected socket `fd`.
@@ -54,8 +55,8 @@ fn send_on(fd: c_int, payload: &[u8], fds: &[c_int]) {
 }
 
 struct Listener {
-    fd: Fd,
-    wake: Fd,
+    fd: OwnedFd,
+    wake: OwnedFd,
     path: Vec<u8>,
     /// Removed after the listener's own drop checks its socket file.
     _dir: TempDir,
@@ -65,8 +66,8 @@ impl Listener {
     fn new(tag: &str) -> Self {
         let dir = TempDir::new(&format!("pass-{tag}"));
         let path = dir.path("s");
-        let fd = Fd(listen(&path).unwrap());
-        let wake = Fd(wake_fd().unwrap());
+        let fd = owned(listen(&path).unwrap());
+        let wake = owned(wake_fd().unwrap());
         Listener {
             fd,
             wake,
@@ -76,14 +77,14 @@ impl Listener {
     }
 
     fn next(&self) -> Result<i32> {
-        let conn = Fd(accept(self.fd.0, self.wake.0).unwrap());
-        receive(conn.0, self.wake.0)
+        let conn = owned(accept(self.fd.as_raw_fd(), self.wake.as_raw_fd()).unwrap());
+        receive(conn.as_raw_fd(), self.wake.as_raw_fd())
     }
 }
 
 impl Drop for Listener {
     fn drop(&mut self) {
-        assert_eq!(unlink_socket(self.fd.0), Ok(true));
+        assert_eq!(unlink_socket(self.fd.as_raw_fd()), Ok(true));
     }
 }
 
@@ -91,11 +92,11 @@ impl Drop for Listener {
 fn a_memfd_goes_through_and_arrives_cloexec() {
     let l = Listener::new("ok");
     let fd = memfd("sock-test", MFD_CLOEXEC);
-    assert_eq!(send(&l.path, fd.0), Ok(()));
+    assert_eq!(send(&l.path, fd.as_raw_fd()), Ok(()));
     drop(fd);
-    let got = Fd(l.next().unwrap());
-    assert_eq!(check_memfd(got.0), Ok(()));
-    assert_eq!(crate::fd::cloexec::cloexec(got.0), Ok(true));
+    let got = owned(l.next().unwrap());
+    assert_eq!(check_memfd(got.as_raw_fd()), Ok(()));
+    assert_eq!(crate::fd::cloexec::cloexec(got.as_raw_fd()), Ok(true));
 }
 
 #[test]
@@ -103,13 +104,13 @@ fn errors_for_missing_and_unlistened_paths() {
     let dir = TempDir::new("pass-missing");
     let path = dir.path("s");
     let fd = memfd("sock-test", MFD_CLOEXEC);
-    assert_eq!(send(&path, fd.0), Err(Errno::ENOENT));
+    assert_eq!(send(&path, fd.as_raw_fd()), Err(Errno::ENOENT));
     let os_path = std::ffi::OsStr::from_bytes(&path);
     drop(std::fs::File::create(os_path).unwrap());
-    assert_eq!(send(&path, fd.0), Err(Errno::ECONNREFUSED));
+    assert_eq!(send(&path, fd.as_raw_fd()), Err(Errno::ECONNREFUSED));
     std::fs::remove_file(os_path).unwrap();
-    assert_eq!(send(&[b'a'; 200], fd.0), Err(Errno::ENAMETOOLONG));
-    assert_eq!(send(b"", fd.0), Err(Errno::EINVAL));
+    assert_eq!(send(&[b'a'; 200], fd.as_raw_fd()), Err(Errno::ENAMETOOLONG));
+    assert_eq!(send(b"", fd.as_raw_fd()), Err(Errno::EINVAL));
 }
 
 #[test]
@@ -121,19 +122,23 @@ fn no_fd_and_non_memfds_are_refused_and_extras_closed() {
     send_raw(&l.path, b"x", &[file.as_raw_fd()]);
     assert_eq!(l.next(), Err(Errno::EINVAL));
     let a = memfd("sock-test", MFD_CLOEXEC);
-    send_raw(&l.path, b"x", &[a.0, file.as_raw_fd(), a.0]);
-    let got = Fd(l.next().unwrap());
-    assert_eq!(check_memfd(got.0), Ok(()));
+    send_raw(
+        &l.path,
+        b"x",
+        &[a.as_raw_fd(), file.as_raw_fd(), a.as_raw_fd()],
+    );
+    let got = owned(l.next().unwrap());
+    assert_eq!(check_memfd(got.as_raw_fd()), Ok(()));
 }
 
 /// A connected pair of Unix stream sockets.
-fn socket_pair() -> (Fd, Fd) {
+fn socket_pair() -> (OwnedFd, OwnedFd) {
     let mut fds = [0; 2];
     let kind = libc::SOCK_STREAM | libc::SOCK_CLOEXEC;
     // SAFETY: `fds` has room for two fds.
     let r = unsafe { libc::socketpair(libc::AF_UNIX, kind, 0, fds.as_mut_ptr()) };
     assert_eq!(r, 0);
-    (Fd(fds[0]), Fd(fds[1]))
+    (owned(fds[0]), owned(fds[1]))
 }
 
 #[test]
@@ -144,7 +149,7 @@ fn credentials_next_to_the_fds_are_not_taken_for_fds() {
     // SAFETY: SO_PASSCRED reads one int from `on`.
     let set = unsafe {
         libc::setsockopt(
-            b.0,
+            b.as_raw_fd(),
             libc::SOL_SOCKET,
             libc::SO_PASSCRED,
             (&on as *const c_int).cast(),
@@ -153,7 +158,7 @@ fn credentials_next_to_the_fds_are_not_taken_for_fds() {
     };
     assert_eq!(set, 0);
     let sent = memfd("sock-test", MFD_CLOEXEC);
-    send_on(a.0, b"x", &[sent.0]);
+    send_on(a.as_raw_fd(), b"x", &[sent.as_raw_fd()]);
     let mut control = [0u64; 64];
     let mut byte = [0u8; 1];
     let mut iov = libc::iovec {
@@ -168,7 +173,7 @@ fn credentials_next_to_the_fds_are_not_taken_for_fds() {
     msg.msg_controllen = size_of_val(&control) as _;
     // SAFETY: `msg` points at live, writable buffers; the message is
     // queued already.
-    let n = unsafe { libc::recvmsg(b.0, &mut msg, libc::MSG_CMSG_CLOEXEC) };
+    let n = unsafe { libc::recvmsg(b.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC) };
     assert_eq!(n, 1);
     // SAFETY: the first header is inside `control`.
     let first = unsafe { &*libc::CMSG_FIRSTHDR(&msg) };
@@ -178,22 +183,26 @@ fn credentials_next_to_the_fds_are_not_taken_for_fds() {
         "the kernel sends credentials"
     );
     let fds = received_fds(&msg);
-    let got: Vec<Fd> = fds.iter().map(|&fd| Fd(fd)).collect();
+    let got: Vec<OwnedFd> = fds.iter().map(|&fd| owned(fd)).collect();
     assert_eq!(got.len(), 1, "{fds:?}");
-    assert_eq!(check_memfd(got[0].0), Ok(()));
+    assert_eq!(check_memfd(got[0].as_raw_fd()), Ok(()));
 }
 
 #[test]
 fn a_closed_connection_and_a_non_socket_are_told_apart() {
-    let w = Fd(wake_fd().unwrap());
+    let w = owned(wake_fd().unwrap());
     let (a, b) = socket_pair();
     drop(a);
-    assert_eq!(receive(b.0, w.0), Err(Errno::ENODATA));
+    assert_eq!(receive(b.as_raw_fd(), w.as_raw_fd()), Err(Errno::ENODATA));
     let mut pipe = [0; 2];
     // SAFETY: `pipe` has room for two fds.
     assert_eq!(unsafe { libc::pipe(pipe.as_mut_ptr()) }, 0);
-    let (r, wr) = (Fd(pipe[0]), Fd(pipe[1]));
+    let (r, wr) = (owned(pipe[0]), owned(pipe[1]));
     // SAFETY: one readable byte, so the wait returns at once.
-    assert_eq!(unsafe { libc::write(wr.0, b"x".as_ptr().cast(), 1) }, 1);
-    assert_eq!(receive(r.0, w.0).map_err(Errno::raw), Err(libc::ENOTSOCK));
+    let wrote = unsafe { libc::write(wr.as_raw_fd(), b"x".as_ptr().cast(), 1) };
+    assert_eq!(wrote, 1);
+    assert_eq!(
+        receive(r.as_raw_fd(), w.as_raw_fd()).map_err(Errno::raw),
+        Err(libc::ENOTSOCK)
+    );
 }
