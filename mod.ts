@@ -13,8 +13,10 @@
  *   memfd, shared across processes, with `end()` and waits that take
  *   `{ signal, timeout }`.
  *
- * Needs Linux and `--allow-ffi` (`--allow-ffi=<path of the library>` is
- * enough for everything but mappings).
+ * Needs Linux, `--allow-ffi` and `--allow-read` for the native library
+ * (`--allow-ffi=<library path> --allow-read=<library path>` is enough for
+ * everything but mappings, which need the unscoped `--allow-ffi`; see
+ * docs/permissions.md).
  *
  * @example Share a sealed buffer
  * ```ts
