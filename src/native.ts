@@ -3,7 +3,7 @@
  * `ffi/`. Everything else in the library reaches the Rust side through
  * here, so a regenerated `ffi/` (or a Deno whose FFI types differ) is
  * adapted in one place. It also holds the flag bits the exports take, the
- * TypeScript half of `src_rs/constants.rs` (`tests/constants_test.ts`
+ * TypeScript half of `src_rs/sys/constants.rs` (`tests/constants_test.ts`
  * checks that both say the same).
  *
  * Every export answers `>= 0` on success and `-errno` on failure (decode

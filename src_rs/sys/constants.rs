@@ -1,7 +1,7 @@
 //! Kernel constants, defined here because Debian 12's glibc headers (and so
 //! some `libc` targets) lack the 6.3 additions, and the library's own flag
 //! bits. `tests/constants_test.ts` checks that the TypeScript side
-//! (`src/seals.ts`, `src/native.ts`) uses the same numbers.
+//! (`src/memfd/seals.ts`, `src/native.ts`) uses the same numbers.
 
 // The kernel's whole seal and flag table is kept, whether or not the library
 // itself names every bit: it is the Rust half of the one definition.
