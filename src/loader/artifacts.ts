@@ -18,7 +18,7 @@ export interface Artifact {
 export const ARTIFACTS: Readonly<Record<string, Artifact>> = {
   "x86_64-unknown-linux-gnu": {
     file: "libdeno_memfd-x86_64-unknown-linux-gnu.so",
-    sha256: "584e908887f9c73474f762bed3867c5138bac314167bd15b105d64cfe420259a",
-    size: 467688,
+    sha256: "a4addc8263d839f171458602143e24aa9e1e82df511ce70a117176c9315b2d20",
+    size: 467776,
   },
 };
