@@ -68,7 +68,7 @@ async function libraryEdges(): Promise<Edge[]> {
       for (const dep of module.dependencies ?? []) {
         const code = local(dep.code?.specifier);
         const to = code ?? local(dep.type?.specifier);
-        if (to === undefined || to.startsWith("ffi/")) continue;
+        if (to === undefined) continue;
         edges.push({ from, to, typeOnly: code === undefined });
       }
     }
@@ -82,7 +82,7 @@ async function libraryEdges(): Promise<Edge[]> {
  * more than one file, or one file that imports itself. */
 function cycles(nodes: string[], edges: Edge[]): string[][] {
   const next = new Map(nodes.map((n) => [n, [] as string[]]));
-  for (const e of edges) next.get(e.from)?.push(e.to);
+  for (const e of edges) if (next.has(e.to)) next.get(e.from)?.push(e.to);
   const index = new Map<string, number>();
   const low = new Map<string, number>();
   const stack: string[] = [];
@@ -141,6 +141,7 @@ const LAYERS: readonly (readonly string[])[] = [
 ];
 
 function layerOf(file: string): number {
+  if (file.startsWith("ffi/")) return -1; // below everything: the bindings
   const layer = LAYERS.findIndex((l) => l.some((p) => file.startsWith(p)));
   if (layer < 0) throw new Error(`${file} is in no layer of LAYERS`);
   return layer;
@@ -181,3 +182,13 @@ Deno.test("each layer of src/ imports only its own and the layers below", () => 
 });
 
 if (Deno.env.get("IMPORT_GRAPH_PRINT") === "1") console.log(summary(edges));
+
+Deno.test("only src/native.ts imports ffi/, and the entry points only src/", () => {
+  const ffi = edges.filter((e) => e.to.startsWith("ffi/")).map((e) => e.from);
+  assertEquals([...new Set(ffi)], ["src/native.ts"]);
+  const around = edges.filter((e) =>
+    !e.from.startsWith("src/") &&
+    (e.to === "src/native.ts" || !e.to.startsWith("src/"))
+  ).map((e) => `${e.from} -> ${e.to}`);
+  assertEquals(around, [], "mod.ts, testing.ts and install.ts re-export src/");
+});
