@@ -18,7 +18,8 @@ use crate::owned_fds::{borrow, peek, register, Kind};
 use crate::panic_barrier::shielded;
 use crate::{
     cloexec, duplicate, fd_passing, file_size, futex, memfd_create, memfd_link, mmap, open_by_path,
-    owned_fds, page_size, positional_io, ring_mapping, seals, socket_listener, wakeable_wait,
+    owned_fds, page_size, positional_io, ring_mapping, seals, sigbus, socket_listener,
+    wakeable_wait,
 };
 
 /// `>= 0` on success, `-errno` on failure.
@@ -118,14 +119,16 @@ fn dm_cloexec(fd: i32) -> i32 {
 fn pwrite(fd: i32, data: &[u8], offset: f64) -> f64 {
     number(run(|| {
         let fd = borrow(fd, Kind::Memfd)?;
-        positional_io::pwrite_all(fd.fd(), data, index(offset)?)
+        let r = positional_io::pwrite_all(fd.fd(), data, index(offset)?);
+        mmap::repair_on_efault(r, data.as_ptr(), data.len())
     }))
 }
 
 fn pread(fd: i32, into: &mut [u8], offset: f64) -> f64 {
     number(run(|| {
         let fd = borrow(fd, Kind::Memfd)?;
-        positional_io::pread_all(fd.fd(), into, index(offset)?)
+        let r = positional_io::pread_all(fd.fd(), into, index(offset)?);
+        mmap::repair_on_efault(r, into.as_ptr(), into.len())
     }))
 }
 
@@ -205,6 +208,28 @@ fn dm_sync(addr: f64) -> i32 {
 #[deno_bindgen]
 fn dm_unmap_leaving_zeros(addr: f64) -> i32 {
     int32(run(|| done(mmap::unmap_leaving_zeros(index(addr)?))))
+}
+
+/// 1 when the SIGBUS handler replaced pages of the mapping at `addr` with
+/// zeros (another process shrank its file), 0 when not.
+#[deno_bindgen]
+fn dm_mapping_truncated(addr: f64) -> i32 {
+    int32(run(|| mmap::truncated(index(addr)?).map(i64::from)))
+}
+
+/// 1 once after a mapping of the memfd `fd`'s file was repaired, else 0.
+#[deno_bindgen]
+fn dm_file_truncated(fd: i32) -> i32 {
+    int32(run(|| {
+        mmap::file_truncated(peek(fd, Kind::Memfd)?).map(i64::from)
+    }))
+}
+
+/// The address of the `u32` counting the SIGBUS handler's repairs, which
+/// the TypeScript side reads through a view instead of calling here.
+#[deno_bindgen]
+fn dm_truncation_counter() -> f64 {
+    number(run(|| Ok(sigbus::counter_address() as i64)))
 }
 
 #[deno_bindgen]

@@ -38,6 +38,7 @@ mod open_by_path;
 mod positional_io;
 mod ring_mapping;
 mod seals;
+mod sigbus;
 mod socket_listener;
 mod unix_address;
 mod wakeable_wait;
