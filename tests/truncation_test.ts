@@ -10,7 +10,14 @@
 
 import { test } from "./support/leak_checked.ts";
 import { assertEquals, assertStringIncludes } from "@std/assert";
-import { MOD, runDeno } from "./support/run.ts";
+import {
+  FFI,
+  MOD,
+  runDeno,
+  startDeno,
+  startPython,
+  tempDir,
+} from "./support/run.ts";
 
 const FLAGS = ["--allow-ffi", "--allow-read", "--allow-run"];
 
@@ -25,6 +32,7 @@ type Kind = "shared" | "private" | "populate" | "ring";
 function victim(kind: Kind, to: number): string {
   return `
 import { Memfd, MemfdError } from "${MOD}";
+import { dm_live_mappings } from "${FFI}";
 const PAGE = 4096;
 const fd = Memfd.create("victim", { size: 4 * PAGE });
 const map = ${
@@ -65,7 +73,7 @@ report.syncAgain = thrown(() => map.sync());
 report.size = thrown(() => fd.size);
 report.sizeAfter = fd.size;
 map.unmap();
-report.unmapped = map.unmapped;
+report.unmapped = map.unmapped && dm_live_mappings() === 0;
 fd.close();
 console.log(JSON.stringify(report));
 `;
@@ -177,4 +185,58 @@ console.log("raw", new Deno.UnsafePointerView(raw).getUint8(0));
   );
   assertEquals(out.signal, "SIGBUS", out.stderr);
   assertEquals(out.stdout, "ftruncate 0\nours 0\n");
+});
+
+test("a memfd received from python, mapped private and populated, survives python truncating it", async () => {
+  await using dir = await tempDir();
+  const sock = `${dir.path}/s.sock`;
+  // The victim tells when it mapped; the sender's second memfd tells the
+  // victim that the first one was cut (a message, not a sleep).
+  await using victim = startDeno(
+    `
+import { MemfdListener, MemfdError } from "${MOD}";
+using listener = MemfdListener.listen(${JSON.stringify(sock)});
+console.log("listening");
+using fd = await listener.receive();
+const map = fd.map({ access: "private", populate: true });
+console.log("mapped", map.bytes[4096]);
+using go = await listener.receive();
+const zero = map.bytes[4096];
+map.bytes[4096] = 3;
+let error = "none";
+try { fd.seals; } catch (e) { if (e instanceof MemfdError) error = e.code; }
+console.log("touched", zero, map.bytes[4096], map.truncated, error, fd.size);
+map.unmap();
+`,
+    [...FLAGS, `--allow-write=${dir.path}`, `--allow-net=unix:${sock}`],
+  );
+  assertEquals(await victim.readLine(), "listening");
+  await using sender = startPython(
+    `
+import os, socket, sys
+fd = os.memfd_create("sent")
+os.write(fd, b"x" * 8192)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+socket.send_fds(s, [b"m"], [fd])
+s.close()
+sys.stdin.readline()
+os.ftruncate(fd, 0)
+go = os.memfd_create("go")
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+socket.send_fds(s, [b"g"], [go])
+s.close()
+print("cut")
+sys.stdin.readline()
+`,
+    [sock],
+  );
+  assertEquals(await victim.readLine(), "mapped 120");
+  await sender.send("cut it");
+  assertEquals(await sender.readLine(), "cut");
+  const out = await victim.finish();
+  assertEquals([out.code, out.signal], [0, null], out.stderr);
+  assertEquals(out.stdout.trim(), "touched 0 3 true EFAULT 0");
+  assertEquals((await sender.finish()).code, 0);
 });
