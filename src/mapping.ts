@@ -63,6 +63,13 @@ let adopt: (
  * Memory of a memfd, mapped with `mmap`, seen as an `ArrayBuffer`. Made by
  * {@linkcode Memfd.map} or {@linkcode Memfd.mapRing}.
  *
+ * Another process can shrink an unsealed memfd under the mapping. Touching
+ * the pages past its new end does not kill the process: the library's
+ * SIGBUS handler replaces them with zero pages (writes there are dropped,
+ * reads see zeros), {@linkcode Mapping.truncated} turns `true` and
+ * {@linkcode Mapping.sync} throws `MemfdError` `EFAULT`. Seal `"shrink"` to
+ * keep the bytes.
+ *
  * After {@linkcode Mapping.unmap} every view of the buffer is detached
  * (length 0), so a stale view can never touch unmapped memory.
  *

@@ -69,6 +69,11 @@ let make: (fd: number, name: string, owned: boolean) => Memfd;
  * writable by position, sealable against change, mappable into memory and
  * shareable with other processes by path or fd.
  *
+ * When another process shrank the file under a mapping of it that this
+ * process then touched past the new end (see {@linkcode Mapping.truncated}),
+ * the next call on a `Memfd` of the file throws `MemfdError` `EFAULT` once,
+ * saying so; `close()` never does.
+ *
  * @example
  * ```ts
  * import { Memfd } from "@memfd/memfd";
