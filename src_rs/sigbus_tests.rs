@@ -229,3 +229,36 @@ fn a_sigbus_outside_the_librarys_mappings_reaches_the_previous_handler() {
     });
     assert_eq!(got, [0, 1, 1]);
 }
+
+#[test]
+fn a_kernel_copy_into_a_shrunk_mapping_is_efault_and_leaves_it_repaired() {
+    let _lock = test_lock();
+    let shrunk = sized("buffer", 2 * PAGE as i64);
+    let other = sized("other", 2 * PAGE as i64);
+    let got = in_child(|| {
+        let addr = map(shrunk.0, 0, None, 0).unwrap() as usize;
+        shrink(&shrunk, 0);
+        // SAFETY: the mapping is live and 2 pages long.
+        let into = unsafe { std::slice::from_raw_parts_mut(addr as *mut u8, 2 * PAGE) };
+        let before = repairs();
+        let raw = crate::positional_io::pread_all(other.0, into, 0);
+        let untouched = truncated(addr as i64).unwrap();
+        let r = crate::mmap::repair_on_efault(raw, into.as_ptr(), into.len());
+        let repaired = truncated(addr as i64).unwrap();
+        let again = crate::positional_io::pread_all(other.0, into, 0);
+        let unmapped = unmap(addr as i64).is_ok();
+        [
+            crate::test_child::code(r),
+            i64::from(untouched),
+            i64::from(repaired),
+            i64::from(repairs() - before),
+            crate::test_child::code(again),
+            i64::from(unmapped),
+        ]
+    });
+    let efault = -i64::from(libc::EFAULT);
+    // The kernel's own copy raises no signal; the touch after it repairs
+    // the whole mapping at once (the first page faults), and the memory is
+    // then this process's own.
+    assert_eq!(got, [efault, 0, 1, 1, 2 * PAGE as i64, 1]);
+}
