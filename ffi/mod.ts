@@ -19,6 +19,15 @@ export function load(path: string) {
       result: 'f64',
       nonblocking: false
     },
+    dm_futex_wait: {
+      parameters: [
+        'f64',
+        'i32',
+        'i32',
+      ],
+      result: 'i32',
+      nonblocking: true
+    },
     dm_unmap: {
       parameters: [
         'f64',
@@ -26,9 +35,10 @@ export function load(path: string) {
       result: 'i32',
       nonblocking: false
     },
-    dm_wake: {
+    dm_listen: {
       parameters: [
-        'i32',
+        'buffer',
+        'usize',
       ],
       result: 'i32',
       nonblocking: false
@@ -58,14 +68,12 @@ export function load(path: string) {
       result: 'f64',
       nonblocking: false
     },
-    dm_send: {
+    dm_wake: {
       parameters: [
-        'buffer',
-        'usize',
         'i32',
       ],
       result: 'i32',
-      nonblocking: true
+      nonblocking: false
     },
     dm_pread: {
       parameters: [
@@ -93,16 +101,10 @@ export function load(path: string) {
       result: 'i32',
       nonblocking: false
     },
-    dm_accept: {
+    dm_unlink_socket: {
       parameters: [
         'i32',
-        'i32',
       ],
-      result: 'i32',
-      nonblocking: true
-    },
-    dm_wake_fd: {
-      parameters: [],
       result: 'i32',
       nonblocking: false
     },
@@ -111,21 +113,24 @@ export function load(path: string) {
       result: 'i32',
       nonblocking: false
     },
-    dm_futex_wait_sync: {
+    dm_file_truncated: {
       parameters: [
-        'f64',
-        'i32',
         'i32',
       ],
       result: 'i32',
       nonblocking: false
     },
-    dm_listen: {
+    dm_receive: {
       parameters: [
-        'buffer',
-        'usize',
+        'i32',
+        'i32',
       ],
       result: 'i32',
+      nonblocking: true
+    },
+    dm_truncation_counter: {
+      parameters: [],
+      result: 'f64',
       nonblocking: false
     },
     dm_dup: {
@@ -136,10 +141,8 @@ export function load(path: string) {
       result: 'i32',
       nonblocking: false
     },
-    dm_unlink_socket: {
-      parameters: [
-        'i32',
-      ],
+    dm_live_mappings: {
+      parameters: [],
       result: 'i32',
       nonblocking: false
     },
@@ -162,6 +165,15 @@ export function load(path: string) {
       result: 'f64',
       nonblocking: true
     },
+    dm_futex_wait_sync: {
+      parameters: [
+        'f64',
+        'i32',
+        'i32',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
     dm_cloexec: {
       parameters: [
         'i32',
@@ -169,17 +181,13 @@ export function load(path: string) {
       result: 'i32',
       nonblocking: false
     },
-    dm_receive: {
-      parameters: [
-        'i32',
-        'i32',
-      ],
+    dm_wake_fd: {
+      parameters: [],
       result: 'i32',
-      nonblocking: true
+      nonblocking: false
     },
-    dm_futex_wait: {
+    dm_accept: {
       parameters: [
-        'f64',
         'i32',
         'i32',
       ],
@@ -210,8 +218,10 @@ export function load(path: string) {
       result: 'i32',
       nonblocking: false
     },
-    dm_live_mappings: {
-      parameters: [],
+    dm_mapping_truncated: {
+      parameters: [
+        'f64',
+      ],
       result: 'i32',
       nonblocking: false
     },
@@ -232,12 +242,14 @@ export function load(path: string) {
       result: 'f64',
       nonblocking: false
     },
-    dm_futex_wake: {
+    dm_send: {
       parameters: [
-        'f64',
+        'buffer',
+        'usize',
+        'i32',
       ],
       result: 'i32',
-      nonblocking: false
+      nonblocking: true
     },
     dm_pwrite_async: {
       parameters: [
@@ -248,6 +260,13 @@ export function load(path: string) {
       ],
       result: 'f64',
       nonblocking: true
+    },
+    dm_futex_wake: {
+      parameters: [
+        'f64',
+      ],
+      result: 'i32',
+      nonblocking: false
     },
     dm_add_seals: {
       parameters: [
@@ -296,6 +315,18 @@ export function dm_pwrite(
   )
 }
 
+export function dm_futex_wait(
+  arg0: number,
+  arg1: number,
+  arg2: number,
+): Promise<number> {
+  return symbols.dm_futex_wait(
+    arg0,
+    arg1,
+    arg2,
+  )
+}
+
 export function dm_unmap(
   arg0: number,
 ): number {
@@ -304,11 +335,12 @@ export function dm_unmap(
   )
 }
 
-export function dm_wake(
-  arg0: number,
+export function dm_listen(
+  arg0: Uint8Array,
 ): number {
-  return symbols.dm_wake(
+  return symbols.dm_listen(
     arg0,
+    arg0.byteLength,
   )
 }
 
@@ -343,14 +375,11 @@ export function dm_map_ring(
   )
 }
 
-export function dm_send(
-  arg0: Uint8Array,
-  arg1: number,
-): Promise<number> {
-  return symbols.dm_send(
+export function dm_wake(
+  arg0: number,
+): number {
+  return symbols.dm_wake(
     arg0,
-    arg0.byteLength,
-    arg1,
   )
 }
 
@@ -386,43 +415,38 @@ export function dm_open(
   )
 }
 
-export function dm_accept(
+export function dm_unlink_socket(
   arg0: number,
-  arg1: number,
-): Promise<number> {
-  return symbols.dm_accept(
+): number {
+  return symbols.dm_unlink_socket(
     arg0,
-    arg1,
   )
-}
-
-export function dm_wake_fd(): number {
-  return symbols.dm_wake_fd()
 }
 
 export function dm_page_size(): number {
   return symbols.dm_page_size()
 }
 
-export function dm_futex_wait_sync(
+export function dm_file_truncated(
   arg0: number,
-  arg1: number,
-  arg2: number,
 ): number {
-  return symbols.dm_futex_wait_sync(
+  return symbols.dm_file_truncated(
     arg0,
-    arg1,
-    arg2,
   )
 }
 
-export function dm_listen(
-  arg0: Uint8Array,
-): number {
-  return symbols.dm_listen(
+export function dm_receive(
+  arg0: number,
+  arg1: number,
+): Promise<number> {
+  return symbols.dm_receive(
     arg0,
-    arg0.byteLength,
+    arg1,
   )
+}
+
+export function dm_truncation_counter(): number {
+  return symbols.dm_truncation_counter()
 }
 
 export function dm_dup(
@@ -435,12 +459,8 @@ export function dm_dup(
   )
 }
 
-export function dm_unlink_socket(
-  arg0: number,
-): number {
-  return symbols.dm_unlink_socket(
-    arg0,
-  )
+export function dm_live_mappings(): number {
+  return symbols.dm_live_mappings()
 }
 
 export function dm_create(
@@ -467,6 +487,18 @@ export function dm_pread_async(
   )
 }
 
+export function dm_futex_wait_sync(
+  arg0: number,
+  arg1: number,
+  arg2: number,
+): number {
+  return symbols.dm_futex_wait_sync(
+    arg0,
+    arg1,
+    arg2,
+  )
+}
+
 export function dm_cloexec(
   arg0: number,
 ): number {
@@ -475,25 +507,17 @@ export function dm_cloexec(
   )
 }
 
-export function dm_receive(
-  arg0: number,
-  arg1: number,
-): Promise<number> {
-  return symbols.dm_receive(
-    arg0,
-    arg1,
-  )
+export function dm_wake_fd(): number {
+  return symbols.dm_wake_fd()
 }
 
-export function dm_futex_wait(
+export function dm_accept(
   arg0: number,
   arg1: number,
-  arg2: number,
 ): Promise<number> {
-  return symbols.dm_futex_wait(
+  return symbols.dm_accept(
     arg0,
     arg1,
-    arg2,
   )
 }
 
@@ -527,8 +551,12 @@ export function dm_get_seals(
   )
 }
 
-export function dm_live_mappings(): number {
-  return symbols.dm_live_mappings()
+export function dm_mapping_truncated(
+  arg0: number,
+): number {
+  return symbols.dm_mapping_truncated(
+    arg0,
+  )
 }
 
 export function dm_resize(
@@ -553,11 +581,14 @@ export function dm_map_rest(
   )
 }
 
-export function dm_futex_wake(
-  arg0: number,
-): number {
-  return symbols.dm_futex_wake(
+export function dm_send(
+  arg0: Uint8Array,
+  arg1: number,
+): Promise<number> {
+  return symbols.dm_send(
     arg0,
+    arg0.byteLength,
+    arg1,
   )
 }
 
@@ -571,6 +602,14 @@ export function dm_pwrite_async(
     arg1,
     arg1.byteLength,
     arg2,
+  )
+}
+
+export function dm_futex_wake(
+  arg0: number,
+): number {
+  return symbols.dm_futex_wake(
+    arg0,
   )
 }
 

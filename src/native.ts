@@ -62,6 +62,11 @@ export interface NativeLibrary {
   dm_live_mappings(): number;
   dm_page_size(): number;
 
+  // Mappings another process's shrink cost pages (the SIGBUS handler).
+  dm_mapping_truncated(addr: number): number;
+  dm_file_truncated(fd: number): number;
+  dm_truncation_counter(): number;
+
   // Sharing over Unix sockets; a wake fd cancels a waiting accept/receive.
   dm_listen(path: Uint8Array): number;
   dm_unlink_socket(fd: number): number;
@@ -114,6 +119,9 @@ export const {
   dm_unmap_leaving_zeros,
   dm_live_mappings,
   dm_page_size,
+  dm_mapping_truncated,
+  dm_file_truncated,
+  dm_truncation_counter,
   dm_listen,
   dm_unlink_socket,
   dm_wake_fd,

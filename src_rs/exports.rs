@@ -21,7 +21,7 @@ use crate::{
         cloexec, duplicate, file_size, memfd_create, memfd_link, open_by_path, owned_fds,
         positional_io, seals,
     },
-    mm::{futex, mmap, ring_mapping},
+    mm::{futex, mmap, ring_mapping, sigbus},
     net::{fd_passing, socket_listener, wakeable_wait},
     sys::page_size,
 };
@@ -123,14 +123,16 @@ fn dm_cloexec(fd: i32) -> i32 {
 fn pwrite(fd: i32, data: &[u8], offset: f64) -> f64 {
     number(run(|| {
         let fd = borrow(fd, Kind::Memfd)?;
-        positional_io::pwrite_all(fd.fd(), data, index(offset)?)
+        let r = positional_io::pwrite_all(fd.fd(), data, index(offset)?);
+        mmap::repair_on_efault(r, data.as_ptr(), data.len())
     }))
 }
 
 fn pread(fd: i32, into: &mut [u8], offset: f64) -> f64 {
     number(run(|| {
         let fd = borrow(fd, Kind::Memfd)?;
-        positional_io::pread_all(fd.fd(), into, index(offset)?)
+        let r = positional_io::pread_all(fd.fd(), into, index(offset)?);
+        mmap::repair_on_efault(r, into.as_ptr(), into.len())
     }))
 }
 
@@ -210,6 +212,28 @@ fn dm_sync(addr: f64) -> i32 {
 #[deno_bindgen]
 fn dm_unmap_leaving_zeros(addr: f64) -> i32 {
     int32(run(|| done(mmap::unmap_leaving_zeros(index(addr)?))))
+}
+
+/// 1 when the SIGBUS handler replaced pages of the mapping at `addr` with
+/// zeros (another process shrank its file), 0 when not.
+#[deno_bindgen]
+fn dm_mapping_truncated(addr: f64) -> i32 {
+    int32(run(|| mmap::truncated(index(addr)?).map(i64::from)))
+}
+
+/// 1 once after a mapping of the memfd `fd`'s file was repaired, else 0.
+#[deno_bindgen]
+fn dm_file_truncated(fd: i32) -> i32 {
+    int32(run(|| {
+        mmap::file_truncated(peek(fd, Kind::Memfd)?).map(i64::from)
+    }))
+}
+
+/// The address of the `u32` counting the SIGBUS handler's repairs, which
+/// the TypeScript side reads through a view instead of calling here.
+#[deno_bindgen]
+fn dm_truncation_counter() -> f64 {
+    number(run(|| Ok(sigbus::counter_address() as i64)))
 }
 
 #[deno_bindgen]

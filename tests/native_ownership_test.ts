@@ -66,6 +66,7 @@ Deno.test("every fd export refuses an fd Deno opened, and changes nothing", asyn
       dm_map: [(fd) => native.dm_map(fd, 0, 8, 0), EBADF],
       dm_map_rest: [(fd) => native.dm_map_rest(fd, 0, 0), EBADF],
       dm_map_ring: [(fd) => native.dm_map_ring(fd, 0, 4096), EBADF],
+      dm_file_truncated: [(fd) => native.dm_file_truncated(fd), EBADF],
       dm_unlink_socket: [(fd) => native.dm_unlink_socket(fd), EBADF],
       dm_wake: [(fd) => native.dm_wake(fd), EBADF],
       dm_accept: [(fd) => native.dm_accept(fd, wake), EBADF],

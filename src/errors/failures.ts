@@ -147,6 +147,16 @@ const REASONS: Partial<Record<Operation, Partial<Record<number, string>>>> = {
 
 const BADF = "the memfd is closed";
 
+/** The system call behind `op`, for an error of `op` made without one. */
+export function syscallOf(op: Operation): string {
+  return SYSCALLS[op];
+}
+
+/** What `op` attempted, as its errors begin (`"cannot resize"`). */
+export function attemptOf(op: Operation): string {
+  return ATTEMPTS[op];
+}
+
 /**
  * The `MemfdError` for `op` on the memfd called `name` failing with
  * `errno`.

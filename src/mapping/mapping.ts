@@ -3,11 +3,21 @@
  * @module
  */
 
-import { dm_sync, dm_unmap, dm_unmap_leaving_zeros } from "../native.ts";
+import {
+  dm_mapping_truncated,
+  dm_sync,
+  dm_unmap,
+  dm_unmap_leaving_zeros,
+} from "../native.ts";
 import type { Bytes } from "../input/bytes.ts";
 import { check } from "../errors/failures.ts";
 import { acquired, released } from "../leaks/tracking.ts";
 import { attachPins, type Pins } from "./pins.ts";
+import {
+  truncatedFailure,
+  truncations,
+  watchTruncations,
+} from "./truncation.ts";
 
 /**
  * How a mapping shares its pages with the memfd: `"shared"` writes reach
@@ -52,6 +62,13 @@ let adopt: (
 /**
  * Memory of a memfd, mapped with `mmap`, seen as an `ArrayBuffer`. Made by
  * {@linkcode Memfd.map} or {@linkcode Memfd.mapRing}.
+ *
+ * Another process can shrink an unsealed memfd under the mapping. Touching
+ * the pages past its new end does not kill the process: the library's
+ * SIGBUS handler replaces them with zero pages (writes there are dropped,
+ * reads see zeros), {@linkcode Mapping.truncated} turns `true` and
+ * {@linkcode Mapping.sync} throws `MemfdError` `EFAULT`. Seal `"shrink"` to
+ * keep the bytes.
  *
  * After {@linkcode Mapping.unmap} every view of the buffer is detached
  * (length 0), so a stale view can never touch unmapped memory.
@@ -115,6 +132,7 @@ export class Mapping implements Disposable {
     this.#name = name;
     finalizer.register(buffer, addr, buffer);
     attachPins(buffer, this.#pins);
+    watchTruncations();
     acquired(this, "mapping", name);
   }
 
@@ -239,6 +257,30 @@ export class Mapping implements Disposable {
   }
 
   /**
+   * Whether another process shrank the memfd under this mapping and the
+   * pages past its new end were replaced with zero pages (by the library's
+   * SIGBUS handler, when this process touched them): they no longer reach
+   * the file, writes there were dropped and reads see zeros. `false` once
+   * unmapped.
+   *
+   * Never throws.
+   *
+   * @example An intact mapping
+   * ```ts
+   * import { Memfd } from "@memfd/memfd";
+   * import { assertEquals } from "@std/assert";
+   * using fd = Memfd.create("frames", { size: 4096 });
+   * using map = fd.map();
+   * map.bytes[0] = 1;
+   * assertEquals(map.truncated, false);
+   * ```
+   */
+  get truncated(): boolean {
+    if (this.#unmapRequested || truncations() === 0) return false;
+    return dm_mapping_truncated(this.#addr) === 1;
+  }
+
+  /**
    * Flushes the mapping to the memfd (`msync(MS_SYNC)`); for a memfd this
    * is a barrier more than a flush, the pages are the file's own.
    *
@@ -257,11 +299,14 @@ export class Mapping implements Disposable {
    * map.sync(); // does nothing once unmapped
    * ```
    *
-   * @throws {MemfdError} only when the kernel refuses `msync` (`ENOMEM`
-   *   when the range is no longer mapped, which the library prevents).
+   * @throws {MemfdError} `EFAULT` when another process shrank the memfd
+   *   under the mapping ({@linkcode Mapping.truncated}): the pages past its
+   *   new end were replaced with zeros and writes there were dropped; or
+   *   when the kernel refuses `msync`.
    */
   sync(): void {
     if (this.#unmapRequested) return;
+    if (this.truncated) throw truncatedFailure("sync", this.#name);
     check(dm_sync(this.#addr), "sync", this.#name);
   }
 

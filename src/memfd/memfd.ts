@@ -9,6 +9,7 @@ import {
   dm_close,
   dm_create,
   dm_dup,
+  dm_file_truncated,
   dm_get_seals,
   dm_open,
   dm_pread,
@@ -51,6 +52,11 @@ import {
 } from "./streams.ts";
 import { type FromOptions, memfdFrom, type MemfdSource } from "./from.ts";
 import { acquired, released } from "../leaks/tracking.ts";
+import {
+  truncatedBufferFailure,
+  truncatedFailure,
+  truncations,
+} from "../mapping/truncation.ts";
 import { toBoolean, toBytes, toIndex, toOptions } from "../input/validate.ts";
 
 const SEAL_SEAL = SealBits.F_SEAL_SEAL;
@@ -62,6 +68,11 @@ let make: (fd: number, name: string, owned: boolean) => Memfd;
  * An anonymous memory file (`memfd_create`): resizable, readable and
  * writable by position, sealable against change, mappable into memory and
  * shareable with other processes by path or fd.
+ *
+ * When another process shrank the file under a mapping of it that this
+ * process then touched past the new end (see {@linkcode Mapping.truncated}),
+ * the next call on a `Memfd` of the file throws `MemfdError` `EFAULT` once,
+ * saying so; `close()` never does.
  *
  * @example
  * ```ts
@@ -83,6 +94,8 @@ export class Memfd implements Disposable {
   /** Calls running off the event loop that still use the fd. */
   #inFlight = 0;
   #closing = false;
+  /** The SIGBUS handler's repair count when this object last looked. */
+  #seenTruncations = 0;
 
   static {
     make = (fd, name, owned) => new Memfd(fd, name, owned);
@@ -441,7 +454,8 @@ export class Memfd implements Disposable {
    * @throws {MemfdError} `EBADF` when the memfd is closed.
    */
   get path(): string {
-    return `/proc/${Deno.pid}/fd/${this.#live("open")}`;
+    if (this.#closing) throw closedFailure("open", this.#name);
+    return `/proc/${Deno.pid}/fd/${this.#fd}`;
   }
 
   /**
@@ -876,13 +890,32 @@ export class Memfd implements Disposable {
     check(dm_close(fd), "close", this.#name);
   }
 
-  /** The fd, or `EBADF` for `op` once closed (never a reused number). */
+  /**
+   * The fd, or `EBADF` for `op` once closed (never a reused number); the
+   * `EFAULT` of a mapping of this file that another process cut short,
+   * once, when the SIGBUS handler's repair count moved since the last look.
+   */
   #live(op: Operation): number {
     if (this.#closing) throw closedFailure(op, this.#name);
+    if (truncations() !== this.#seenTruncations) this.#truncated(op);
     return this.#fd;
   }
 
+  #truncated(op: Operation): void {
+    const now = truncations();
+    const told = dm_file_truncated(this.#fd);
+    this.#seenTruncations = now;
+    if (told === 1) throw truncatedFailure(op, this.#name);
+  }
+
   #transferred(result: number, op: "read" | "write"): number {
+    // EFAULT with the repair count moved: the buffer was a mapping whose
+    // file shrank, repaired by the library after the kernel refused it.
+    if (
+      result === -Errno.EFAULT && truncations() !== this.#seenTruncations
+    ) {
+      throw truncatedBufferFailure(op, this.#name);
+    }
     return check(result, op, this.#name);
   }
 

@@ -1,9 +1,12 @@
 //! `mmap` of memfds, and unmapping, syncing and releasing those mappings.
 //! Every mapping made here is entered in [`crate::mm::live_mappings`], and only
-//! those are ever unmapped, synced or released.
+//! those are ever unmapped, synced or released. Each is also published to
+//! the SIGBUS handler ([`crate::mm::sigbus`]), installed before the first one
+//! is made, and retired from it before its pages go.
 
 use crate::fd::fstat::fstat;
 use crate::mm::live_mappings::{live_mappings, Entry, LiveMappings};
+use crate::mm::sigbus;
 use crate::sys::constants::{MAP_FLAG_POPULATE, MAP_FLAG_PRIVATE};
 use crate::sys::errno::{ret, ret_mapped, Errno, Result};
 use crate::sys::page_size::page_size;
@@ -44,12 +47,25 @@ pub fn target(fd: i32, offset: i64, length: Option<i64>) -> Result<Target> {
     })
 }
 
-/// Enters a mapping of `t` at `addr` in the registry.
+/// Installs the SIGBUS handler (once) and checks that the registry has a
+/// slot for one more mapping (`ENOMEM` when it has not): what every
+/// mapping needs before it is made.
+pub fn prepare(maps: &LiveMappings) -> Result<()> {
+    sigbus::install()?;
+    if !maps.has_room(sigbus::SLOTS) {
+        return Err(Errno::ENOMEM);
+    }
+    Ok(())
+}
+
+/// Enters a mapping of `t` at `addr` in the registry and publishes it to
+/// the SIGBUS handler (`half`: a ring's half length, or 0).
 pub fn register(
     maps: &mut LiveMappings,
     addr: usize,
     unmap_len: usize,
     view_len: usize,
+    half: usize,
     t: &Target,
 ) {
     let entry = Entry {
@@ -58,8 +74,39 @@ pub fn register(
         dev: t.dev,
         ino: t.ino,
         file_end: t.end,
+        slot: 0,
+        reported: false,
     };
-    maps.insert(addr, entry);
+    let slot = maps.insert(addr, entry);
+    sigbus::publish(slot, addr, unmap_len, half, t.granule);
+}
+
+/// Takes the mapping at `at` out of the registry once its pages are gone,
+/// remembering a repair no `Memfd` was told about.
+fn deregister(maps: &mut LiveMappings, at: usize) {
+    if let Some(e) = maps.remove(at) {
+        if sigbus::truncated(e.slot) && !e.reported {
+            maps.note_unreported(e.dev, e.ino);
+        }
+    }
+}
+
+/// Runs `release` on the pages of the registered mapping at `at`, hidden
+/// from the SIGBUS handler meanwhile, and deregisters it when that worked;
+/// when the kernel refused, the mapping stays as it was.
+fn release_pages(
+    maps: &mut LiveMappings,
+    at: usize,
+    release: impl FnOnce(&Entry) -> Result<()>,
+) -> Result<()> {
+    let entry = maps.get(at).ok_or(Errno::EINVAL)?;
+    sigbus::retire(entry.slot);
+    if let Err(e) = release(entry) {
+        sigbus::publish_again(entry.slot, at);
+        return Err(e);
+    }
+    deregister(maps, at);
+    Ok(())
 }
 
 /// Maps `length` bytes of `fd` from `offset` (with `None`, everything to the
@@ -70,6 +117,7 @@ pub fn register(
 pub fn map(fd: i32, offset: i64, length: Option<i64>, flags: i32) -> Result<i64> {
     let mut maps = live_mappings();
     let t = target(fd, offset, length)?;
+    prepare(&maps)?;
     let length = t.length;
     let unmap_len = (length as usize)
         .checked_next_multiple_of(t.granule)
@@ -94,7 +142,7 @@ pub fn map(fd: i32, offset: i64, length: Option<i64>, flags: i32) -> Result<i64>
             offset,
         )
     })?;
-    register(&mut maps, addr as usize, unmap_len, length as usize, &t);
+    register(&mut maps, addr as usize, unmap_len, length as usize, 0, &t);
     Ok(addr as i64)
 }
 
@@ -108,11 +156,11 @@ fn start(addr: i64) -> Result<usize> {
 pub fn unmap(addr: i64) -> Result<()> {
     let mut maps = live_mappings();
     let at = start(addr)?;
-    let entry = maps.get(at).ok_or(Errno::EINVAL)?;
-    // SAFETY: the range is exactly one mapping this module made and still owns.
-    ret(unsafe { libc::munmap(at as *mut libc::c_void, entry.unmap_len) })?;
-    maps.remove(at);
-    Ok(())
+    release_pages(&mut maps, at, |entry| {
+        // SAFETY: the range is exactly one mapping this module made and
+        // still owns (zero pages the SIGBUS handler put in included).
+        ret(unsafe { libc::munmap(at as *mut libc::c_void, entry.unmap_len) }).map(drop)
+    })
 }
 
 /// The length of the view of the live mapping at `addr` (doubled for a
@@ -136,21 +184,21 @@ pub fn view_length(addr: i64) -> Result<i64> {
 pub fn unmap_leaving_zeros(addr: i64) -> Result<()> {
     let mut maps = live_mappings();
     let at = start(addr)?;
-    let entry = maps.get(at).ok_or(Errno::EINVAL)?;
-    // SAFETY: MAP_FIXED replaces exactly one mapping this module made and
-    // still owns, with memory nobody else refers to.
-    ret_mapped(unsafe {
-        libc::mmap(
-            at as *mut libc::c_void,
-            entry.unmap_len,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_FIXED,
-            -1,
-            0,
-        )
-    })?;
-    maps.remove(at);
-    Ok(())
+    release_pages(&mut maps, at, |entry| {
+        // SAFETY: MAP_FIXED replaces exactly one mapping this module made
+        // and still owns, with memory nobody else refers to.
+        ret_mapped(unsafe {
+            libc::mmap(
+                at as *mut libc::c_void,
+                entry.unmap_len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_FIXED,
+                -1,
+                0,
+            )
+        })
+        .map(drop)
+    })
 }
 
 /// `msync(MS_SYNC)` of the whole mapping at `addr`; `EINVAL` when no
@@ -161,6 +209,57 @@ pub fn sync(addr: i64) -> Result<()> {
     let entry = maps.get(at).ok_or(Errno::EINVAL)?;
     // SAFETY: the range is exactly one live mapping this module made.
     ret(unsafe { libc::msync(at as *mut libc::c_void, entry.unmap_len, libc::MS_SYNC) }).map(drop)
+}
+
+/// Whether the SIGBUS handler replaced pages of the live mapping at `addr`
+/// with zeros (another process shrank its file); `EINVAL` when no mapping
+/// made here starts there.
+pub fn truncated(addr: i64) -> Result<bool> {
+    let maps = live_mappings();
+    let entry = maps.get(start(addr)?).ok_or(Errno::EINVAL)?;
+    Ok(sigbus::truncated(entry.slot))
+}
+
+/// Whether a mapping made here of the file `fd` has had pages replaced
+/// with zeros since a `Memfd` of the file was last told: live mappings and
+/// ones unmapped since. Telling is once: the answer after `true` is `false`
+/// until another repair.
+pub fn file_truncated(fd: i32) -> Result<bool> {
+    let st = fstat(fd)?;
+    let mut maps = live_mappings();
+    let mut told = maps.take_unreported(st.st_dev, st.st_ino);
+    for e in maps.of_file(st.st_dev, st.st_ino) {
+        if sigbus::truncated(e.slot) && !e.reported {
+            e.reported = true;
+            told = true;
+        }
+    }
+    Ok(told)
+}
+
+/// After a transfer through `len` bytes at `buf` failed with `EFAULT` (the
+/// kernel does not raise SIGBUS for its own copies), touches each page of
+/// the buffer that lies in a live mapping made here, so that pages whose
+/// file shrank are repaired by the SIGBUS handler as a JavaScript touch
+/// would repair them. The result as it was.
+pub fn repair_on_efault<T>(r: Result<T>, buf: *const u8, len: usize) -> Result<T> {
+    if r.as_ref().err() != Some(&Errno::EFAULT) {
+        return r;
+    }
+    let maps = live_mappings();
+    let page = page_size();
+    let first = buf as usize / page * page;
+    let end = (buf as usize).saturating_add(len);
+    for at in (first..end).step_by(page) {
+        let at = at.max(buf as usize);
+        if maps.covers(at, 1) {
+            // SAFETY: `at` lies in a live mapping made here (the registry
+            // lock keeps it mapped): readable memory, or a page past the
+            // end of its file that the SIGBUS handler replaces.
+            unsafe { std::ptr::read_volatile(at as *const u8) };
+        }
+    }
+    r
 }
 
 /// How many mappings made here are still mapped.
@@ -455,10 +554,19 @@ mod tests {
         // Never a page start, so the kernel refuses both calls before it
         // looks at any memory; nothing is mapped there.
         let odd = 0x1001;
-        register(&mut live_mappings(), odd, PAGE as usize, PAGE as usize, &t);
+        register(
+            &mut live_mappings(),
+            odd,
+            PAGE as usize,
+            PAGE as usize,
+            0,
+            &t,
+        );
         assert_eq!(sync(odd as i64), Err(Errno::EINVAL));
         assert_eq!(unmap(odd as i64), Err(Errno::EINVAL));
         assert_eq!(view_length(odd as i64), Ok(PAGE), "still registered");
+        let slot = live_mappings().get(odd).unwrap().slot;
+        crate::mm::sigbus::retire(slot);
         live_mappings().remove(odd);
     }
 

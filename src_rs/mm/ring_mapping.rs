@@ -2,7 +2,7 @@
 //! back, so that a ring buffer's wrap needs no copy.
 
 use crate::mm::live_mappings::live_mappings;
-use crate::mm::mmap::{register, target};
+use crate::mm::mmap::{prepare, register, target};
 use crate::sys::errno::{ret_mapped, Errno, Result};
 use crate::sys::page_size::page_size;
 
@@ -29,6 +29,7 @@ fn leftovers(base: usize, reserve_len: usize, start: usize, span: usize) -> [(us
 pub fn map_ring(fd: i32, offset: i64, length: i64) -> Result<i64> {
     let mut maps = live_mappings();
     let t = target(fd, offset, Some(length))?;
+    prepare(&maps)?;
     let len = length as usize;
     if !len.is_multiple_of(t.granule) {
         return Err(Errno::EINVAL);
@@ -75,7 +76,7 @@ pub fn map_ring(fd: i32, offset: i64, length: i64) -> Result<i64> {
     for (addr, len) in leftovers(base, reserve_len, start, span) {
         release(addr, len);
     }
-    register(&mut maps, start, span, span, &t);
+    register(&mut maps, start, span, span, len, &t);
     Ok(start as i64)
 }
 

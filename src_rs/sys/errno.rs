@@ -39,8 +39,10 @@ impl Errno {
     pub const ECONNREFUSED: Errno = Errno(libc::ECONNREFUSED);
     #[cfg(test)]
     pub const EACCES: Errno = Errno(libc::EACCES);
-    #[cfg(test)]
+    /// No slot left for one more mapping, or no memory for it.
     pub const ENOMEM: Errno = Errno(libc::ENOMEM);
+    /// A buffer the kernel could not read or write.
+    pub const EFAULT: Errno = Errno(libc::EFAULT);
     #[cfg(test)]
     pub const ETIMEDOUT: Errno = Errno(libc::ETIMEDOUT);
     /// A wait was cut short by its wake-up eventfd: the listener is closing.

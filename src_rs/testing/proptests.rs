@@ -498,6 +498,8 @@ proptest! {
             }
             prop_assert_eq!(int(mmap::unmap(a)), EINVAL, "unmap({:#x})", a);
             prop_assert_eq!(int(mmap::sync(a)), EINVAL, "sync({:#x})", a);
+            let truncated = mmap::truncated(a).map(i64::from);
+            prop_assert_eq!(int(truncated), EINVAL, "truncated({:#x})", a);
         }
         // Every mapping of ours is still mapped and usable.
         prop_assert_eq!(mmap::live_count(), before + 4);
