@@ -21,7 +21,7 @@ use std::hint::spin_loop;
 use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering::*};
 
-use crate::sys::errno::{Errno, Result};
+use crate::sys::errno::{ret, Result};
 
 /// Live mappings the table can hold: more than the kernel's default
 /// `vm.max_map_count` (65530) lets a process have at all.
@@ -105,12 +105,10 @@ pub fn install() -> Result<()> {
     }
     // SAFETY: `PREVIOUS` is not read before `INSTALLED` is set, and the
     // registry lock keeps a second installer out; sigaction fills it.
-    unsafe {
+    ret(unsafe {
         let previous = (*PREVIOUS.0.get()).as_mut_ptr();
-        if libc::sigaction(libc::SIGBUS, std::ptr::null(), previous) < 0 {
-            return Err(Errno::last());
-        }
-    }
+        libc::sigaction(libc::SIGBUS, std::ptr::null(), previous)
+    })?;
     // SAFETY: an all-zero sigaction is a valid value to fill in.
     let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
     action.sa_sigaction = on_sigbus as *const () as libc::sighandler_t;
@@ -122,10 +120,7 @@ pub fn install() -> Result<()> {
     unsafe { libc::sigemptyset(&mut action.sa_mask) };
     INSTALLED.store(true, Release);
     // SAFETY: installs a handler that is async-signal-safe (below).
-    if unsafe { libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut()) } < 0 {
-        return Err(Errno::last());
-    }
-    Ok(())
+    ret(unsafe { libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut()) }).map(drop)
 }
 
 /// Publishes a mapping of `span` bytes at `start` in slot `slot` (`half`:
