@@ -40,6 +40,8 @@ export type { CreateOptions, HugePageSize } from "./src/create_options.ts";
 export type { Seal } from "./src/seals.ts";
 export type { Bytes } from "./src/bytes.ts";
 export type { WaitOptions } from "./src/abort.ts";
+export type { RingWaitOptions } from "./src/ring/waits.ts";
+export type { SyncWaitOptions } from "./src/ring/sync_wait.ts";
 export type {
   ReadableStreamOptions,
   WritableStreamOptions,
