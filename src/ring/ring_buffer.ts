@@ -669,9 +669,14 @@ export class RingBuffer implements Disposable {
 
   /** What a readable wait returns now (0 at end of stream), if anything. */
   #readableOrEnd(): number | undefined {
+    // `ended` first: the producer stores it after its last `head`, so
+    // once it reads 1 the `head` loaded next is final. The other order
+    // could load an old `head`, then `ended`, and report the end while
+    // the last commit is still unread.
+    const ended = Atomics.load(this.#live("waitReadable"), SLOT_ENDED) !== 0;
     const n = this.available;
     if (n > 0) return n;
-    return Atomics.load(this.#h, SLOT_ENDED) !== 0 ? 0 : undefined;
+    return ended ? 0 : undefined;
   }
 
   /** What a writable wait (call `op`) returns now, if anything. */
