@@ -192,8 +192,10 @@ export class RingFutexes {
     if (first !== undefined) return first;
     const budget = this.#budgets.get(indexSlot)!;
     const start = performance.now();
-    // A timeout of 0 polls: no spin.
-    const us = waitOptions?.timeout === 0 ? 0 : budget.next(spin);
+    // Never spin past the timeout (its timer cannot fire meanwhile); a
+    // timeout of 0 polls: no spin at all.
+    const timeout = waitOptions?.timeout;
+    const us = Math.min(budget.next(spin), 1000 * (timeout ?? Infinity));
     if (this.#spin(side.enter(op, peer), indexSlot, us)) {
       const n = settled();
       if (n !== undefined) {
