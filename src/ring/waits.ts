@@ -123,11 +123,6 @@ export class RingFutexes {
     this.#budgets.set(SLOT_TAIL, new SpinBudget(spins));
   }
 
-  /** The adaptive spin budget (µs) of waits on the index in `indexSlot`. */
-  spinBudget(indexSlot: number): number {
-    return this.#budgets.get(indexSlot)!.us;
-  }
-
   /** Wakes every sleeper on the index in `indexSlot`. */
   wake(indexSlot: number): void {
     dm_futex_wake(this.#addr + 4 * indexSlot);
