@@ -86,57 +86,57 @@ test("a wait with spin 0 sleeps at once and is woken; so is one that spun first 
   assertEquals(sleepers(producer), [0, 0]);
 });
 
-test("the adaptive budget: 20 µs while spins pay off, 0 after one that fails, back after short waits", () => {
+test("the adaptive budget: 20 µs while spins pay off, 0 after one that fails, probing again after 2, 4, … 1024 waits", () => {
   const b = new SpinBudget(true);
   assertEquals(b.us, MAX_SPIN_US);
   assertEquals(b.next(undefined), MAX_SPIN_US);
   assertEquals(b.next(0), 0, "an explicit spin wins");
-  b.record(3, true, true); // a fast answer
+  b.spun(3); // a fast answer
   assertEquals(b.us, MAX_SPIN_US);
-  b.record(15, true, true); // answered, but late: the peer is slow
+  b.spun(15); // answered, but late: the peer is slow
   assertEquals(b.us, 0);
-  b.record(8, false, false); // 1 short wait of the 2 before a probe
+  b.slept(); // 1 of the 2 waits before a probe
   assertEquals(b.us, 0);
-  b.record(500, false, false); // a long one does not count
-  assertEquals(b.us, 0);
-  b.record(8, false, false);
+  b.slept();
   assertEquals(b.us, MAX_SPIN_US, "probing again");
-  b.record(900, false, true); // the probe failed: 4 short waits now
+  b.failed(); // the probe failed: 4 waits now
   for (let i = 0; i < 3; i++) {
-    b.record(5, false, false);
+    b.slept();
     assertEquals(b.us, 0);
   }
-  b.record(5, false, false);
+  b.slept();
   assertEquals(b.us, MAX_SPIN_US);
-  b.record(2, true, true); // success resets the back-off
-  b.record(900, false, true);
-  b.record(5, false, false);
-  b.record(5, false, false);
+  b.spun(2); // success resets the back-off
+  b.failed();
+  b.slept();
+  b.slept();
   assertEquals(b.us, MAX_SPIN_US);
-  // Many failures: at most 1024 short waits between probes.
+  // Many failures: at most 1024 waits between probes.
   const slow = new SpinBudget(true);
   for (let i = 0; i < 20; i++) {
-    slow.record(900, false, true);
+    slow.failed();
     let waits = 0;
     while (slow.us === 0) {
-      slow.record(5, false, false);
+      slow.slept();
       waits++;
     }
     assertEquals(waits, Math.min(1024, 2 ** Math.min(i + 1, 10)));
   }
   const oneCpu = new SpinBudget(false);
-  oneCpu.record(1, true, true);
-  oneCpu.record(1, false, false);
+  oneCpu.spun(1);
+  oneCpu.slept();
+  oneCpu.failed();
   assertEquals([oneCpu.us, oneCpu.next(undefined), oneCpu.next(7)], [0, 0, 7]);
 });
 
-test("spinFor: false at once for 0 µs, true as soon as the check is", () => {
+test("spinFor: -1 at once for 0 µs, about the time it took once the check is true", () => {
   let calls = 0;
-  assertEquals(spinFor(0, () => ++calls > 0), false);
+  assertEquals(spinFor(0, () => ++calls > 0), -1);
   assertEquals(calls, 0);
-  assertEquals(spinFor(1_000_000, () => ++calls >= 3), true);
+  const took = spinFor(1_000_000, () => ++calls >= 3);
   assertEquals(calls, 3);
-  assertEquals(spinFor(1, () => false), false);
+  assert(took >= 0 && took < 1_000_000, `${took}`);
+  assertEquals(spinFor(1, () => false), -1);
 });
 
 test("a process pinned to one CPU (taskset -c 0) never spins by default", async () => {

@@ -69,19 +69,27 @@ export function canSpin(): boolean {
 
 /**
  * Checks `moved()` for up to `us` µs (with `Atomics.pause` between the
- * checks); true as soon as it is true, false when the budget ran out.
+ * checks). Returns about how many µs it took once `moved()` is true (the
+ * clock as last read, so a little less: the clock costs about as much as
+ * a check, and is read only every few of them), or -1 when the budget ran
+ * out (at once for 0 µs).
  */
-export function spinFor(us: number, moved: () => boolean): boolean {
-  if (us <= 0) return false;
-  const until = performance.now() + us / 1000;
+export function spinFor(us: number, moved: () => boolean): number {
+  if (!(us > 0)) return -1;
+  const start = performance.now();
+  const until = start + us / 1000;
+  let now = start;
   for (let i = 1;; i++) {
-    if (moved()) return true;
+    if (moved()) return 1000 * (now - start);
     pause();
-    if (i % CLOCK_EVERY === 0 && performance.now() >= until) return moved();
+    if (i % CLOCK_EVERY === 0) {
+      now = performance.now();
+      if (now >= until) return moved() ? 1000 * (now - start) : -1;
+    }
   }
 }
 
-/** Most short waits between two probes after repeated failed spins. */
+/** Most waits between two probes after repeated failed spins. */
 const MAX_PROBE_GAP = 1024;
 
 /**
@@ -90,18 +98,18 @@ const MAX_PROBE_GAP = 1024;
  * ceiling, and stays there while spins end the waits within half of it.
  * A spin that fails, or ends later (the peer answered, but slowly: it was
  * waking up or short of CPU, and the spin took CPU from it), drops it to
- * 0: sleep at once. From 0 it probes
- * again (one wait spins the full ceiling) only after waits that were
- * short, 2, 4, 8 … up to 1024 of them after as many failures in a row,
- * so under load (a peer without a CPU) spinning costs next to nothing,
- * and a peer that answers fast again is found within a few waits.
+ * 0: sleep at once. From 0 it probes again (one wait spins the full
+ * ceiling) after 2 waits, then 4, 8 … up to 1024 after as many failures
+ * in a row, so under load (a peer without a CPU) spinning costs next to
+ * nothing, and a peer that answers fast again is found within a few
+ * waits. It reads no clock while it sleeps at once: only spins do.
  */
 export class SpinBudget {
   #us: number;
   readonly #enabled: boolean;
-  /** Failed spins since the last one that succeeded. */
+  /** Failed spins since the last one that succeeded (at most 10). */
   #failures = 0;
-  /** Short waits left before the next probe, while the budget is 0. */
+  /** Waits left before the next probe, while the budget is 0. */
   #probeIn = 0;
 
   /** `enabled` false: never spin (one CPU). */
@@ -115,21 +123,25 @@ export class SpinBudget {
     return option ?? this.#us;
   }
 
-  /**
-   * After a wait that was over in `us` µs (spin and sleep): `spun` says
-   * whether spinning ended it, `tried` whether it spun at all.
-   */
-  record(us: number, spun: boolean, tried: boolean): void {
+  /** A spin ended the wait after `us` µs. */
+  spun(us: number): void {
     if (!this.#enabled) return;
-    if (spun && us <= FAST_US) {
-      this.#failures = 0;
-      this.#us = MAX_SPIN_US;
-    } else if (tried || spun) {
-      this.#failures = Math.min(this.#failures + 1, 10);
-      this.#us = 0;
-      this.#probeIn = Math.min(MAX_PROBE_GAP, 2 ** this.#failures);
-    } else if (this.#us === 0 && us <= MAX_SPIN_US && --this.#probeIn <= 0) {
-      // The last waits were short: spinning may pay off again.
+    if (us > FAST_US) return this.failed();
+    this.#failures = 0;
+    this.#us = MAX_SPIN_US;
+  }
+
+  /** A spin ran out of budget: the wait sleeps. */
+  failed(): void {
+    if (!this.#enabled) return;
+    this.#failures = Math.min(this.#failures + 1, 10);
+    this.#us = 0;
+    this.#probeIn = Math.min(MAX_PROBE_GAP, 2 ** this.#failures);
+  }
+
+  /** A wait slept without spinning. */
+  slept(): void {
+    if (this.#enabled && this.#us === 0 && --this.#probeIn <= 0) {
       this.#us = MAX_SPIN_US;
     }
   }

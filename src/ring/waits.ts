@@ -50,8 +50,8 @@ export interface RingWaitOptions extends WaitOptions {
    * Microseconds to check the index in JavaScript before sleeping on the
    * futex (at most 1 000 000); 0 sleeps at once. Each µs spun is a µs of
    * one CPU. Default: adaptive, 20 µs while spins pay off, 0 after one
-   * that failed until waits are short again, and always 0 when this
-   * process may use one CPU only.
+   * that failed (probing again after 2, 4, … 1024 waits), and always 0
+   * when this process may use one CPU only.
    */
   spin?: number;
 }
@@ -73,6 +73,21 @@ export interface WaitingSide {
 
 /** What a wait returns now, or `undefined` to sleep on. */
 export type Settled = () => number | undefined;
+
+/**
+ * Whether the index in `indexSlot` of header `h`, or end of stream, moved
+ * since they read `seen` and `ended`: the re-check after raising the
+ * waiting flag (the other side stores before it reads the flag).
+ */
+function moved(
+  h: Int32Array,
+  indexSlot: number,
+  seen: number,
+  ended: number,
+): boolean {
+  return Atomics.load(h, indexSlot) !== seen ||
+    Atomics.load(h, SLOT_ENDED) !== ended;
+}
 
 /** The async waits' options bag: its keys, and the spellings it corrects. */
 const ASYNC_KEYS = ["signal", "timeout", "spin"] as const;
@@ -143,17 +158,25 @@ export class RingFutexes {
 
   /**
    * The spin phase of a wait on `indexSlot` of header `h`, for at most
-   * `us` µs: true when the index (or end of stream) moved meanwhile.
+   * `us` µs, told to `budget`: true when the index (or end of stream)
+   * moved meanwhile.
    */
-  #spin(h: Int32Array, indexSlot: number, us: number): boolean {
+  #spin(
+    h: Int32Array,
+    indexSlot: number,
+    us: number,
+    budget: SpinBudget,
+  ): boolean {
+    if (!(us > 0)) {
+      budget.slept();
+      return false;
+    }
     const seen = Atomics.load(h, indexSlot);
     const ended = Atomics.load(h, SLOT_ENDED);
-    return spinFor(
-      us,
-      () =>
-        Atomics.load(h, indexSlot) !== seen ||
-        Atomics.load(h, SLOT_ENDED) !== ended,
-    );
+    const took = spinFor(us, () => moved(h, indexSlot, seen, ended));
+    if (took < 0) budget.failed();
+    else budget.spun(took);
+    return took >= 0;
   }
 
   /**
@@ -174,47 +197,43 @@ export class RingFutexes {
   ): Promise<number> {
     const side = this.#side;
     const what = `RingBuffer.${op}`;
-    const [waitOptions, spin] = splitOptions(options, what);
+    const [waitOptions, spinOption] = splitOptions(options, what);
     // Aborting wakes every sleeper on the index (spurious wakes are
     // harmless: each re-checks); the loop then throws the reason once the
     // native wait has returned.
     using cancel = new Cancellation(waitOptions, what, () => {
       if (!side.isClosed()) this.wake(indexSlot);
     });
-    cancel.throwIfAborted();
-    side.enter(op, peer);
-    const first = settled();
-    if (first !== undefined) return first;
     const budget = this.#budgets.get(indexSlot)!;
-    const start = performance.now();
     // Never spin past the timeout (its timer cannot fire meanwhile); a
     // timeout of 0 polls: no spin at all.
     const timeout = waitOptions?.timeout;
-    const us = Math.min(budget.next(spin), 1000 * (timeout ?? Infinity));
-    if (this.#spin(side.enter(op, peer), indexSlot, us)) {
-      const n = settled();
-      if (n !== undefined) {
-        budget.record(1000 * (performance.now() - start), true, true);
-        return n;
-      }
-    }
-    // Yield once to the microtasks queued meanwhile, then sleep.
-    await undefined;
+    let spin = Math.min(budget.next(spinOption), 1000 * (timeout ?? Infinity));
     while (true) {
       cancel.throwIfAborted();
       const h = side.enter(op, peer);
       const seen = Atomics.load(h, indexSlot);
+      const ended = Atomics.load(h, SLOT_ENDED);
       const n = settled();
-      if (n !== undefined) {
-        budget.record(1000 * (performance.now() - start), false, us > 0);
-        return n;
+      if (n !== undefined) return n;
+      if (spin >= 0) {
+        // Once per wait: spin, then yield to the microtasks queued
+        // meanwhile, then look again before sleeping.
+        const found = this.#spin(h, indexSlot, spin, budget);
+        const spun = spin > 0;
+        spin = -1;
+        if (found) continue;
+        if (spun) {
+          await undefined;
+          continue;
+        }
       }
       Atomics.add(h, flagSlot, 1);
       this.#sleeping.set(flagSlot, (this.#sleeping.get(flagSlot) ?? 0) + 1);
       const unpin = pinMapping(this.#buffer);
       let result: number;
       try {
-        result = settled() !== undefined || cancel.aborted
+        result = moved(h, indexSlot, seen, ended) || cancel.aborted
           ? 0
           : await dm_futex_wait(
             this.#addr + 4 * indexSlot,
@@ -253,32 +272,23 @@ export class RingFutexes {
     options: SyncWaitOptions | undefined,
   ): number {
     const deadline = new SyncDeadline(options, `RingBuffer.${op}`);
-    this.#side.enter(op, peer);
-    const first = settled();
-    if (first !== undefined) return first;
     const budget = this.#budgets.get(indexSlot)!;
-    const start = performance.now();
-    const us = deadline.spinLimit(budget.next(deadline.spin));
-    if (this.#spin(this.#side.enter(op, peer), indexSlot, us)) {
-      const n = settled();
-      if (n !== undefined) {
-        budget.record(1000 * (performance.now() - start), true, true);
-        return n;
-      }
-    }
-    while (true) {
+    for (let first = true;; first = false) {
       const h = this.#side.enter(op, peer);
       const seen = Atomics.load(h, indexSlot);
+      const ended = Atomics.load(h, SLOT_ENDED);
       const n = settled();
-      if (n !== undefined) {
-        budget.record(1000 * (performance.now() - start), false, us > 0);
-        return n;
+      if (n !== undefined) return n;
+      // Once per wait: spin, then look again before sleeping.
+      if (first) {
+        const spin = deadline.spinLimit(budget.next(deadline.spin));
+        if (this.#spin(h, indexSlot, spin, budget)) continue;
       }
       const slice = deadline.next(WAIT_SLICE_MS);
       Atomics.add(h, flagSlot, 1);
       let result: number;
       try {
-        result = settled() !== undefined
+        result = moved(h, indexSlot, seen, ended)
           ? 0
           : dm_futex_wait_sync(this.#addr + 4 * indexSlot, seen, slice);
       } finally {
