@@ -181,9 +181,9 @@ export class RingFutexes {
 
   /**
    * Waits until `settled()` gives a number: spins for the budget, then
-   * sleeps. The waiting flag is raised before `settled()` is checked
-   * again, and the other side stores its index (or `ended`) before it
-   * reads the flag (both sequentially consistent), so either this side
+   * sleeps. The waiting flag is raised before the index and `ended` are
+   * loaded again, and the other side stores its index (or `ended`) before
+   * it reads the flag (both sequentially consistent), so either this side
    * sees the move or the other side sees the flag and wakes it; the futex
    * itself refuses to sleep when the index moved since `seen`.
    */
