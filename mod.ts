@@ -45,6 +45,8 @@ export type {
 export type { Seal } from "./src/memfd/seals.ts";
 export type { Bytes } from "./src/input/bytes.ts";
 export type { WaitOptions } from "./src/input/abort.ts";
+export type { RingWaitOptions } from "./src/ring/waits.ts";
+export type { SyncWaitOptions } from "./src/ring/sync_wait.ts";
 export type {
   ReadableStreamOptions,
   WritableStreamOptions,

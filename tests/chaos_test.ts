@@ -89,6 +89,7 @@ const SUITES: Record<string, Coverage> = {
       "consume",
       "misuse",
       "wait",
+      "spinWait",
       "corrupt",
       "closeSide",
       "closeMemfd",

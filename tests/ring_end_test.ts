@@ -221,7 +221,7 @@ test("wait options are checked (the promise rejects)", async () => {
   await assertRejects(
     () => ring.waitReadable({ timout: 5 } as never),
     TypeError,
-    "unknown option 'timout' (valid: 'signal', 'timeout'); did you mean 'timeout'?",
+    "unknown option 'timout' (valid: 'signal', 'timeout', 'spin'); did you mean 'timeout'?",
   );
   await assertRejects(
     () => ring.waitReadable({ signal: "no" as never }),

@@ -12,7 +12,6 @@ import type { Mapping } from "../mapping/mapping.ts";
 import { Memfd } from "../memfd/memfd.ts";
 import { pageSize } from "../mapping/page_size.ts";
 import { toBytes, toIndex } from "../input/validate.ts";
-import type { WaitOptions } from "../input/abort.ts";
 import {
   CONSUMER,
   headerView,
@@ -30,7 +29,8 @@ import {
 import { advance, checkCount, position, usedBytes } from "./indices.ts";
 import { mapOpenedRing, mapRing } from "./map.ts";
 import { SideRecord } from "./peer.ts";
-import { RingFutexes } from "./waits.ts";
+import { RingFutexes, type RingWaitOptions } from "./waits.ts";
+import type { SyncWaitOptions } from "./sync_wait.ts";
 
 const { EPIPE } = Errno;
 
@@ -57,9 +57,14 @@ function page(): number {
  * reading them. No locks, no BigInt, no system calls on the hot path.
  *
  * When there is nothing to do, {@linkcode RingBuffer.waitReadable} /
- * {@linkcode RingBuffer.waitWritable} sleep off the event loop on a futex
- * of the index the other side moves; `commit` / `consume` wake a sleeper
- * (one system call, only when someone sleeps). In a `Worker` or a process
+ * {@linkcode RingBuffer.waitWritable} first check the other side's index
+ * in JavaScript for a short, adaptive budget (at most 20 µs, no system
+ * call; the `spin` option fixes it, 0 sleeps at once), then sleep off the
+ * event loop on a futex of that index; `commit` / `consume` / `end` wake
+ * a sleeper (one system call, only when one is recorded in the header).
+ * The same ring works between Workers of one process (each opens the
+ * memfd: two mappings of one file) and with a peer in another language
+ * that follows `docs/ring.md`. In a `Worker` or a process
  * dedicated to the ring, {@linkcode RingBuffer.waitReadableSync} /
  * {@linkcode RingBuffer.waitWritableSync} sleep on the same futex on the
  * calling thread instead, blocking it: no thread hand-off per wake-up.
@@ -455,6 +460,17 @@ export class RingBuffer implements Disposable {
    * Resolves with {@linkcode RingBuffer.available} once it is above zero,
    * sleeping off the event loop until the writer commits (in any process).
    *
+   * Before it sleeps it checks the index in JavaScript for up to
+   * `options.spin` µs (blocking the event loop that long, using that much
+   * CPU; no FFI call): a producer running on another CPU answers without
+   * a futex round trip. By default the budget adapts per ring and per
+   * direction: 20 µs while spins end the waits within 10 µs; 0 (sleep at
+   * once) after a spin that failed or answered late, probing again after
+   * 2 waits, then 4, … up to 1024 after repeated failures; always 0 when
+   * the process may use one CPU only. An idle
+   * waiter spins at most once per call, then sleeps: no CPU while nothing
+   * comes.
+   *
    * End of stream: once the producer called {@linkcode RingBuffer.end}
    * and everything it wrote was consumed, resolves with **0** (the end
    * marker; {@linkcode RingBuffer.ended} is then `true` and `readable()`
@@ -485,9 +501,10 @@ export class RingBuffer implements Disposable {
    *
    * @throws {TypeError} (as a rejection) when `options` is not an object,
    *   has an unknown key, its `signal` is not an `AbortSignal` or its
-   *   `timeout` not a number.
+   *   `timeout` or `spin` not a number.
    * @throws {RangeError} (as a rejection) when `timeout` is negative,
-   *   fractional or above 2^31-1 ms.
+   *   fractional or above 2^31-1 ms, or `spin` negative, fractional or
+   *   above 1 000 000 µs.
    * @throws {DOMException} (as a rejection) `options.signal.reason` when
    *   the signal aborts (any value the signal was aborted with), or a
    *   `TimeoutError` when `options.timeout` passes.
@@ -496,7 +513,7 @@ export class RingBuffer implements Disposable {
    *   closed before or during the wait; `EINVAL` when the indices in its
    *   header are corrupt.
    */
-  waitReadable(options?: WaitOptions): Promise<number> {
+  waitReadable(options?: RingWaitOptions): Promise<number> {
     return this.#futexes.wait(
       "waitReadable",
       SLOT_HEAD,
@@ -512,7 +529,9 @@ export class RingBuffer implements Disposable {
    * {@linkcode RingBuffer.available} once it is above zero, or **0** at
    * the end of stream, sleeping on the futex on the calling thread. Each
    * wake-up costs no thread hand-off, so a round trip between two
-   * processes is several times faster than with the async wait.
+   * processes is several times faster than with the async wait. It spins
+   * first as {@linkcode RingBuffer.waitReadable} does (`options.spin` µs,
+   * adaptive by default).
    *
    * **It blocks the thread**: no timer, promise or I/O callback runs until
    * it returns. Use it in a `Worker` or in a process dedicated to the
@@ -535,16 +554,16 @@ export class RingBuffer implements Disposable {
    *
    * @throws {TypeError} when `options` is not an object, has an unknown
    *   key (a `signal` too: nothing can abort a blocked thread), or its
-   *   `timeout` is not a number.
+   *   `timeout` or `spin` is not a number.
    * @throws {RangeError} when `timeout` is negative, fractional or above
-   *   2^31-1 ms.
+   *   2^31-1 ms, or `spin` negative, fractional or above 1 000 000 µs.
    * @throws {DOMException} a `TimeoutError` when `options.timeout` ms pass
    *   first (0 polls).
    * @throws {MemfdError} `ECONNRESET` when the producer in another process
    *   is gone without `end()`; `EBADF` when the ring is closed; `EINVAL`
    *   when the indices in its header are corrupt.
    */
-  waitReadableSync(options?: { timeout?: number }): number {
+  waitReadableSync(options?: SyncWaitOptions): number {
     return this.#futexes.waitSync(
       "waitReadableSync",
       SLOT_HEAD,
@@ -597,7 +616,7 @@ export class RingBuffer implements Disposable {
    *   {@linkcode RingBuffer.end}; `EBADF` when the ring is closed before or
    *   during the wait; `EINVAL` when the indices in its header are corrupt.
    */
-  waitWritable(options?: WaitOptions): Promise<number> {
+  waitWritable(options?: RingWaitOptions): Promise<number> {
     return this.#futexes.wait(
       "waitWritable",
       SLOT_TAIL,
@@ -629,7 +648,7 @@ export class RingBuffer implements Disposable {
    * @throws {TypeError} as {@linkcode RingBuffer.waitReadableSync} does,
    *   for bad `options`.
    * @throws {RangeError} when `timeout` is negative, fractional or above
-   *   2^31-1 ms.
+   *   2^31-1 ms, or `spin` negative, fractional or above 1 000 000 µs.
    * @throws {DOMException} a `TimeoutError` when `options.timeout` ms pass
    *   first (0 polls).
    * @throws {MemfdError} `ECONNRESET` when the consumer in another process
@@ -637,7 +656,7 @@ export class RingBuffer implements Disposable {
    *   {@linkcode RingBuffer.end}; `EBADF` when the ring is closed; `EINVAL`
    *   when the indices in its header are corrupt.
    */
-  waitWritableSync(options?: { timeout?: number }): number {
+  waitWritableSync(options?: SyncWaitOptions): number {
     return this.#futexes.waitSync(
       "waitWritableSync",
       SLOT_TAIL,
@@ -650,9 +669,14 @@ export class RingBuffer implements Disposable {
 
   /** What a readable wait returns now (0 at end of stream), if anything. */
   #readableOrEnd(): number | undefined {
+    // `ended` first: the producer stores it after its last `head`, so
+    // once it reads 1 the `head` loaded next is final. The other order
+    // could load an old `head`, then `ended`, and report the end while
+    // the last commit is still unread.
+    const ended = Atomics.load(this.#live("waitReadable"), SLOT_ENDED) !== 0;
     const n = this.available;
     if (n > 0) return n;
-    return Atomics.load(this.#h, SLOT_ENDED) !== 0 ? 0 : undefined;
+    return ended ? 0 : undefined;
   }
 
   /** What a writable wait (call `op`) returns now, if anything. */

@@ -7,10 +7,43 @@
 
 import { toOptions } from "../input/validate.ts";
 import { toTimeout } from "../input/abort.ts";
+import { toSpin } from "./spin.ts";
 
-/** What ends a synchronous wait early: only time (nothing else can run). */
-interface SyncWaitOptions {
+/**
+ * Options of {@linkcode RingBuffer.waitReadableSync} and
+ * {@linkcode RingBuffer.waitWritableSync}: what ends the wait early (only
+ * time: nothing else can run on the blocked thread), and how long to spin
+ * before sleeping.
+ *
+ * @example Spin up to 20 µs, give up after a second
+ * ```ts
+ * import { RingBuffer, type SyncWaitOptions } from "@memfd/memfd";
+ * import { assertEquals } from "@std/assert";
+ * using ring = RingBuffer.create(4096);
+ * ring.write(new Uint8Array(5));
+ * const options: SyncWaitOptions = { spin: 20, timeout: 1000 };
+ * assertEquals(ring.waitReadableSync(options), 5);
+ * ```
+ *
+ * @throws {TypeError} (from the wait it is passed to) when it is not an
+ *   object, has an unknown key (`signal` included), or a value of the
+ *   wrong type.
+ * @throws {RangeError} (from the wait) when `timeout` or `spin` is
+ *   negative, fractional or too large.
+ */
+export interface SyncWaitOptions {
+  /**
+   * Milliseconds to wait at most; then the wait throws a `DOMException`
+   * named `"TimeoutError"`. 0 polls (and never spins).
+   */
   timeout?: number;
+  /**
+   * Microseconds to check the index before sleeping on the futex (at most
+   * 1 000 000); 0 sleeps at once. Each µs spun is a µs of this thread's
+   * CPU. Default: adaptive, at most 20 µs per wait (see
+   * {@linkcode RingWaitOptions.spin}).
+   */
+  spin?: number;
 }
 
 /**
@@ -24,6 +57,8 @@ export class SyncDeadline {
   readonly #what: string;
   readonly #timeout: number | undefined;
   readonly #until: number;
+  /** The `spin` option, µs; `undefined` for the adaptive default. */
+  readonly spin: number | undefined;
 
   constructor(options: SyncWaitOptions | undefined, what: string) {
     if (
@@ -36,16 +71,24 @@ export class SyncDeadline {
           `the async wait with a signal`,
       );
     }
-    const o = toOptions(options, `${what} options`, ["timeout"], {
+    const o = toOptions(options, `${what} options`, ["timeout", "spin"], {
       timeoutMs: "timeout",
       ms: "timeout",
+      spinUs: "spin",
     });
     const timeout = toTimeout(o.timeout, what);
+    this.spin = toSpin(o.spin, what);
     this.#what = what;
     this.#timeout = timeout;
     this.#until = timeout === undefined
       ? Infinity
       : performance.now() + timeout;
+  }
+
+  /** `us` µs of spinning, cut to what is left before the deadline. */
+  spinLimit(us: number): number {
+    if (this.#timeout === undefined) return us;
+    return Math.min(us, 1000 * (this.#until - performance.now()));
   }
 
   /**

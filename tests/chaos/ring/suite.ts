@@ -26,6 +26,7 @@ import {
   opOpenBad,
   opUseClosed,
 } from "./lifecycle.ts";
+import { opSpinWait } from "./spin.ts";
 import { verifyAll } from "./verify.ts";
 import type { RingWorld } from "./world.ts";
 
@@ -57,6 +58,7 @@ export function ringSuite(w: RingWorld): Suite {
       consume: [5, () => opConsume(w)],
       misuse: [3, () => opMisuse(w)],
       wait: [2, () => opWait(w)],
+      spinWait: [2, () => opSpinWait(w)],
       corrupt: [2, () => opCorrupt(w)],
       closeSide: [1.5, () => opCloseSide(w)],
       closeMemfd: [1, () => opCloseMemfd(w)],
