@@ -5,6 +5,7 @@
 //! `-errno`, and never unwinds into Deno.
 
 mod baselines;
+mod ring_pingpong;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -55,5 +56,24 @@ pub unsafe extern "C" fn dmb_memcpy(
         // SAFETY: as above.
         let src = unsafe { std::slice::from_raw_parts(src, src_len) };
         baselines::memcpy(dst, src, iterations)
+    })
+}
+
+/// The native floor of `ring-latency`: `warmup` untimed 64-byte round
+/// trips between two spinning threads over two rings of the library's
+/// layout, then `count` timed ones, each one's nanoseconds into `times`.
+///
+/// # Safety
+/// `times` must be a live buffer of at least `count` f64s, as Deno's
+/// `buffer` parameters are.
+#[no_mangle]
+pub unsafe extern "C" fn dmb_ring_ping_pong(times: *mut f64, count: usize, warmup: u32) -> i64 {
+    call(|| {
+        if times.is_null() || times.align_offset(std::mem::align_of::<f64>()) != 0 {
+            return -i64::from(libc::EINVAL);
+        }
+        // SAFETY: Deno passes a live, aligned buffer of `count` f64s.
+        let times = unsafe { std::slice::from_raw_parts_mut(times, count) };
+        ring_pingpong::ping_pong(times, warmup)
     })
 }
