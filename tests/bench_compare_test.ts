@@ -34,7 +34,10 @@ Deno.test("bench:compare --quick writes a well-formed results file", async () =>
       assert((STEMS as readonly string[]).includes(stem), `stem ${stem}`);
       assert(!names.has(name), `${name} twice`);
       names.add(name);
-      assert(["ns/op", "µs", "GB/s"].includes(String(row.unit)), row.unit);
+      assert(
+        ["ns/op", "µs", "GB/s", "% CPU"].includes(String(row.unit)),
+        row.unit,
+      );
       assert(typeof row.baselineName === "string" && row.baselineName !== "");
       const [ours, baseline, ratio] = [row.ours, row.baseline, row.ratio];
       for (const value of [ours, baseline, ratio]) {

@@ -1,0 +1,153 @@
+/**
+ * `ring-vs-memcpy`: 1 GiB streamed from this process to a child `deno`
+ * through a 1 MiB `RingBuffer` with the zero-copy views, against memcpy
+ * bandwidth measured in the same rounds.
+ *
+ * - The producer (here) fills `writable()` in place, a quarter of the ring
+ *   at most per `commit()`, so both sides work at once. What it writes is
+ *   a `set()` from a 1 MiB block made beforehand: the one copy any
+ *   producer makes of its data into shared memory.
+ * - The consumer (`stream_peer.ts`) reads `readable()` in place, one
+ *   32-bit load per 64-byte cache line, summed and checked against the
+ *   expected sum, so every line crosses to its CPU, then `consume()`s it.
+ * - Both sides sleep in the default synchronous waits
+ *   (`waitWritableSync`, `waitReadableSync`) when the ring is full or
+ *   empty; the note counts how often each did.
+ * - The baseline is memcpy of a 1 MiB block into another, 1 GiB in all:
+ *   Rust's `copy_nonoverlapping` (`bench/native`) or
+ *   `Uint8Array.prototype.set`, whichever was faster in the round.
+ *
+ * The copy-in, copy-out path (`write()`/`read()`) is the `ring` row.
+ * @module
+ */
+
+import { RingBuffer } from "../../mod.ts";
+import { type Config, size } from "./config.ts";
+import { alternate, gbPerSecond, median } from "./measure.ts";
+import { machine } from "./machine.ts";
+import { memcpyNs } from "./native.ts";
+import { lines } from "./peer_lines.ts";
+import { type Noted, toRow } from "./row.ts";
+import { lineSum } from "./stream_peer.ts";
+
+const PEER = new URL("./stream_peer.ts", import.meta.url).pathname;
+const MiB = 1 << 20;
+/** A wait in the parent longer than this means the child is lost. */
+const STALL_MS = 30_000;
+
+/** The 1 MiB block the producer streams, over and over. */
+function block(): Uint8Array {
+  const bytes = new Uint8Array(MiB);
+  for (let i = 0; i < bytes.length; i++) {
+    bytes[i] = (i * 131 + (i >> 12)) & 0xff;
+  }
+  return bytes;
+}
+
+interface Streamed {
+  gbs: number;
+  producerWaits: number;
+  consumerWaits: number;
+}
+
+async function viaRing(config: Config, source: Uint8Array): Promise<Streamed> {
+  const total = config.streamBytes;
+  using ring = RingBuffer.create(config.streamCapacity);
+  const chunk = ring.capacity / 4;
+  const path = ring.memfd.path;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--allow-ffi",
+      "--allow-read",
+      `--allow-write=${path}`,
+      PEER,
+      path,
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const line = lines(child);
+  if (await line() !== "ready") throw new Error("stream peer not ready");
+  let producerWaits = 0;
+  const t0 = performance.now();
+  for (let sent = 0; sent < total;) {
+    let space = ring.writable();
+    if (space.length === 0) {
+      producerWaits++;
+      ring.waitWritableSync({ timeout: STALL_MS });
+      space = ring.writable();
+    }
+    const at = sent % source.length;
+    const n = Math.min(space.length, chunk, source.length - at, total - sent);
+    space.set(source.subarray(at, at + n));
+    ring.commit(n);
+    sent += n;
+  }
+  ring.end();
+  const done = (await line()).split(" ");
+  const gbs = gbPerSecond(total, performance.now() - t0);
+  await child.status;
+  const expected = lineSum(source, 0) * (total / source.length) | 0;
+  if (done[0] !== "done" || Number(done[1]) !== expected) {
+    throw new Error(`stream peer said ${done.join(" ")}, sum ${expected}`);
+  }
+  return { gbs, producerWaits, consumerWaits: Number(done[2]) };
+}
+
+/** 1 GiB of memcpy of `src` into `dst`: GB/s of Rust and of `set()`. */
+function memcpy(total: number, dst: Uint8Array, src: Uint8Array) {
+  const copies = total / src.length;
+  const rust = gbPerSecond(total, memcpyNs(dst, src, copies) * copies / 1e6);
+  const t0 = performance.now();
+  for (let i = 0; i < copies; i++) dst.set(src);
+  const set = gbPerSecond(total, performance.now() - t0);
+  return { rust, set };
+}
+
+/** The `ring-vs-memcpy` row (GB/s). */
+export async function ringVsMemcpy(
+  config: Config,
+  name: string,
+): Promise<Noted> {
+  const source = block();
+  const dst = new Uint8Array(MiB);
+  const streams: Streamed[] = [];
+  const copies: { rust: number; set: number }[] = [];
+  const paired = await alternate(
+    async () => {
+      const s = await viaRing(config, source);
+      streams.push(s);
+      return s.gbs;
+    },
+    () => {
+      const c = memcpy(config.streamBytes, dst, source);
+      copies.push(c);
+      return Math.max(c.rust, c.set);
+    },
+    config.process,
+  );
+  const rust = median(copies.map((c) => c.rust));
+  const set = median(copies.map((c) => c.set));
+  const chunks = config.streamBytes / (config.streamCapacity / 4);
+  const waits = (pick: (s: Streamed) => number) =>
+    median(streams.map(pick)).toFixed(0);
+  const note = `${name}: ${size(config.streamBytes)} through a ` +
+    `${size(config.streamCapacity)} ring in ${chunks} commits: ` +
+    `${paired.ours.toFixed(2)} GB/s; the producer waited for room ` +
+    `${waits((s) => s.producerWaits)} times, the consumer for data ` +
+    `${waits((s) => s.consumerWaits)} times (medians); memcpy of 1 MiB ` +
+    `blocks: Rust ${rust.toFixed(2)} GB/s, Uint8Array.set ` +
+    `${set.toFixed(2)} GB/s; ${machine()}`;
+  return {
+    ...toRow(
+      name,
+      "GB/s",
+      "memcpy of 1 MiB blocks (faster of Rust, set())",
+      paired,
+    ),
+    note,
+  };
+}
