@@ -21,8 +21,10 @@ const SLOT_HEAD: usize = 16;
 const SLOT_TAIL: usize = 32;
 /// Bytes per message, as `bench/compare/latency_wire.ts` has it.
 const MESSAGE: usize = 64;
-/// Index checks before a waiting side starts yielding its CPU.
-const YIELD_AFTER: u32 = 1 << 10;
+/// Index checks (each a `pause`, about 50 ns here) before a waiting side
+/// starts yielding its CPU: some 200 µs, far more than a hand-off between
+/// two running cores takes, far less than a time slice.
+const YIELD_AFTER: u32 = 1 << 12;
 /// A side waiting this long for the other has lost it.
 const STALL: Duration = Duration::from_secs(30);
 const ETIMEDOUT: i64 = -(libc::ETIMEDOUT as i64);
