@@ -18,6 +18,10 @@ const SYMBOLS = {
     parameters: ["buffer", "usize", "buffer", "usize", "i32"],
     result: "i64",
   },
+  dmb_ring_stream: {
+    parameters: ["buffer", "usize", "u64", "usize"],
+    result: "i64",
+  },
   dmb_ring_ping_pong: {
     parameters: ["buffer", "usize", "u32"],
     result: "i64",
@@ -92,4 +96,26 @@ export function ringPingPongUs(count: number, warmup: number): Float64Array {
     "ring ping-pong",
   );
   return times.map((ns) => ns / 1000);
+}
+
+/**
+ * The native floor of `ring-vs-memcpy`: GB/s of `total` bytes of
+ * `source`, repeated, streamed between two spinning threads through a
+ * ring of `capacity` bytes of the library's layout.
+ */
+export function ringStreamGbs(
+  source: Uint8Array,
+  total: number,
+  capacity: number,
+): number {
+  const ns = elapsed(
+    native().dmb_ring_stream(
+      source as Uint8Array<ArrayBuffer>,
+      BigInt(source.length),
+      BigInt(total),
+      BigInt(capacity),
+    ),
+    "ring stream",
+  );
+  return total / ns;
 }

@@ -5,7 +5,9 @@
 //! `-errno`, and never unwinds into Deno.
 
 mod baselines;
+mod ring_layout;
 mod ring_pingpong;
+mod ring_stream;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -75,5 +77,29 @@ pub unsafe extern "C" fn dmb_ring_ping_pong(times: *mut f64, count: usize, warmu
         // SAFETY: Deno passes a live, aligned buffer of `count` f64s.
         let times = unsafe { std::slice::from_raw_parts_mut(times, count) };
         ring_pingpong::ping_pong(times, warmup)
+    })
+}
+
+/// The native floor of `ring-vs-memcpy`: `total` bytes of `source`,
+/// repeated, streamed between two spinning threads through a ring of
+/// `capacity` bytes of the library's layout; elapsed nanoseconds.
+///
+/// # Safety
+/// `source` must be a live buffer of `len` bytes, as Deno's `buffer`
+/// parameters are.
+#[no_mangle]
+pub unsafe extern "C" fn dmb_ring_stream(
+    source: *const u8,
+    len: usize,
+    total: u64,
+    capacity: usize,
+) -> i64 {
+    call(|| {
+        if source.is_null() {
+            return -i64::from(libc::EINVAL);
+        }
+        // SAFETY: Deno passes a live buffer of `len` bytes.
+        let source = unsafe { std::slice::from_raw_parts(source, len) };
+        ring_stream::stream(source, total, capacity)
     })
 }

@@ -7,117 +7,49 @@
 //! so a round trip is two cache-line hand-offs between cores plus the
 //! copies: the least any ring can take on this machine.
 //!
-//! A spinning side that has waited `YIELD_AFTER` checks calls
-//! `sched_yield()` between checks, so that with both threads on one CPU
-//! (or beside busy loops) the peer gets to run instead of a whole time
-//! slice being burnt; and gives up with `-ETIMEDOUT` after `STALL`.
+//! A spinning side that has waited some 200 µs calls `sched_yield()`
+//! between checks (`ring_layout::spin_until`), so that with both threads
+//! on one CPU (or beside busy loops) the peer gets to run instead of a
+//! whole time slice being burnt.
 
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
-use crate::baselines::{memfd_create, neg_errno, page_size, Fd, Map};
+use crate::ring_layout::{spin_until, Ring, SLOT_HEAD, SLOT_TAIL};
 
-const SLOT_HEAD: usize = 16;
-const SLOT_TAIL: usize = 32;
 /// Bytes per message, as `bench/compare/latency_wire.ts` has it.
 const MESSAGE: usize = 64;
-/// Index checks (each a `pause`, about 50 ns here) before a waiting side
-/// starts yielding its CPU: some 200 µs, far more than a hand-off between
-/// two running cores takes, far less than a time slice.
-const YIELD_AFTER: u32 = 1 << 12;
-/// A side waiting this long for the other has lost it.
-const STALL: Duration = Duration::from_secs(30);
-const ETIMEDOUT: i64 = -(libc::ETIMEDOUT as i64);
 const EINVAL: i64 = -(libc::EINVAL as i64);
 
-/// One ring: a private memfd holding a header page and one data page.
-struct Ring {
-    map: Map,
-    page: usize,
-    _fd: Fd,
+/// Producer: copies `message` in at `head` and publishes it. The ring
+/// holds at most one message in a ping-pong, so it is never full.
+fn send(ring: &Ring, message: &[u8; MESSAGE]) {
+    let head = ring.slot(SLOT_HEAD).load(Ordering::Relaxed);
+    let (to, _) = ring.at(head);
+    // SAFETY: the data region is a whole number of pages, so a message at
+    // a multiple of 64 fits before its end; the consumer reads it only
+    // after the release store below.
+    unsafe { std::ptr::copy_nonoverlapping(message.as_ptr(), to, MESSAGE) };
+    ring.slot(SLOT_HEAD)
+        .store(ring.advance(head, MESSAGE), Ordering::Release);
 }
 
-// SAFETY: the mapping is shared memory that both threads only touch
-// through atomics (the indices) or in disjoint turns the indices order
-// (the data), as two processes would.
-unsafe impl Sync for Ring {}
-
-impl Ring {
-    fn create() -> Result<Ring, i64> {
-        let page = page_size()?;
-        let fd = Fd(memfd_create()?);
-        let len = 2 * page;
-        // SAFETY: ftruncate only reads its integer arguments.
-        if unsafe { libc::ftruncate(fd.0, len as i64) } < 0 {
-            return Err(neg_errno());
-        }
-        let map = crate::baselines::map(fd.0, len)?;
-        Ok(Ring { map, page, _fd: fd })
-    }
-
-    fn slot(&self, index: usize) -> &AtomicI32 {
-        // SAFETY: slots 16 and 32 are 4-byte-aligned int32s inside the
-        // header page of a live mapping, accessed only atomically.
-        unsafe { &*self.map.addr.cast::<AtomicI32>().add(index) }
-    }
-
-    /// Data offset of `index` (indices run modulo `2 * capacity`).
-    fn at(&self, index: i32) -> usize {
-        index as usize % self.page
-    }
-
-    fn advance(&self, index: i32) -> i32 {
-        ((index as usize + MESSAGE) % (2 * self.page)) as i32
-    }
-
-    /// Producer: copies `message` in at `head` and publishes it. The ring
-    /// holds at most one message in a ping-pong, so it is never full.
-    fn send(&self, message: &[u8; MESSAGE]) {
-        let head = self.slot(SLOT_HEAD).load(Ordering::Relaxed);
-        // SAFETY: `at` is below the data page's size minus a message (the
-        // page is a multiple of 64), inside the mapping, and the consumer
-        // reads it only after the release store below.
-        unsafe {
-            let to = self.map.addr.add(self.page + self.at(head));
-            std::ptr::copy_nonoverlapping(message.as_ptr(), to, MESSAGE);
-        }
-        self.slot(SLOT_HEAD)
-            .store(self.advance(head), Ordering::Release);
-    }
-
-    /// Consumer: spins until a message is published, copies it out and
-    /// releases it; `Err` when `stop` is raised or the peer stalls.
-    fn receive(&self, into: &mut [u8; MESSAGE], stop: &AtomicBool) -> Result<(), i64> {
-        let tail = self.slot(SLOT_TAIL).load(Ordering::Relaxed);
-        let mut spins = 0u32;
-        let mut since: Option<Instant> = None;
-        while self.slot(SLOT_HEAD).load(Ordering::Acquire) == tail {
-            spins = spins.saturating_add(1);
-            if spins < YIELD_AFTER {
-                std::hint::spin_loop();
-                continue;
-            }
-            if stop.load(Ordering::Relaxed) {
-                return Err(ETIMEDOUT);
-            }
-            let started = *since.get_or_insert_with(Instant::now);
-            if started.elapsed() > STALL {
-                return Err(ETIMEDOUT);
-            }
-            // SAFETY: sched_yield takes no arguments.
-            unsafe { libc::sched_yield() };
-        }
-        // SAFETY: the acquire load above saw `head` past `tail`, so the
-        // producer's copy into this range happened before; it is inside the
-        // mapping as in `send`.
-        unsafe {
-            let from = self.map.addr.add(self.page + self.at(tail));
-            std::ptr::copy_nonoverlapping(from, into.as_mut_ptr(), MESSAGE);
-        }
-        self.slot(SLOT_TAIL)
-            .store(self.advance(tail), Ordering::Release);
-        Ok(())
-    }
+/// Consumer: spins until a message is published, copies it out and
+/// releases it; `Err` when `stop` is raised or the peer stalls.
+fn receive(ring: &Ring, into: &mut [u8; MESSAGE], stop: &AtomicBool) -> Result<(), i64> {
+    let tail = ring.slot(SLOT_TAIL).load(Ordering::Relaxed);
+    spin_until(
+        || ring.slot(SLOT_HEAD).load(Ordering::Acquire) != tail,
+        stop,
+    )?;
+    let (from, _) = ring.at(tail);
+    // SAFETY: the acquire load saw `head` past `tail`, so the producer's
+    // copy into this range happened before; it is inside the mapping as in
+    // `send`.
+    unsafe { std::ptr::copy_nonoverlapping(from, into.as_mut_ptr(), MESSAGE) };
+    ring.slot(SLOT_TAIL)
+        .store(ring.advance(tail, MESSAGE), Ordering::Release);
+    Ok(())
 }
 
 /// `warmup` untimed round trips, then one per entry of `times`, each
@@ -127,7 +59,11 @@ pub fn ping_pong(times: &mut [f64], warmup: u32) -> i64 {
     if times.is_empty() || times.len() > 1 << 24 || warmup > 1 << 24 {
         return EINVAL;
     }
-    let (out, back) = match (Ring::create(), Ring::create()) {
+    let page = match crate::baselines::page_size() {
+        Ok(page) => page,
+        Err(e) => return e,
+    };
+    let (out, back) = match (Ring::create(page), Ring::create(page)) {
         (Ok(out), Ok(back)) => (out, back),
         (Err(e), _) | (_, Err(e)) => return e,
     };
@@ -137,11 +73,11 @@ pub fn ping_pong(times: &mut [f64], warmup: u32) -> i64 {
         let echo = scope.spawn(|| {
             let mut message = [0u8; MESSAGE];
             for _ in 0..trips {
-                if let Err(e) = out.receive(&mut message, &stop) {
+                if let Err(e) = receive(&out, &mut message, &stop) {
                     stop.store(true, Ordering::Relaxed);
                     return Err(e);
                 }
-                back.send(&message);
+                send(&back, &message);
             }
             Ok::<(), i64>(())
         });
@@ -150,15 +86,15 @@ pub fn ping_pong(times: &mut [f64], warmup: u32) -> i64 {
             let mut into = [0u8; MESSAGE];
             for i in 0..warmup {
                 message[1] = i as u8;
-                out.send(&message);
-                back.receive(&mut into, &stop)?;
+                send(&out, &message);
+                receive(&back, &mut into, &stop)?;
             }
             let start = Instant::now();
             for (i, time) in times.iter_mut().enumerate() {
                 message[1] = i as u8;
                 let t0 = Instant::now();
-                out.send(&message);
-                back.receive(&mut into, &stop)?;
+                send(&out, &message);
+                receive(&back, &mut into, &stop)?;
                 *time = t0.elapsed().as_nanos() as f64;
                 if into != message {
                     return Err(EINVAL);
