@@ -4,12 +4,15 @@
  * of `{ name, unit, ours, baseline, baselineName, ratio }`).
  *
  *     deno task bench:compare [--quick] [--out <path>] [--only a,b]
- *                             [--check-targets] [--busy N]
+ *                             [--check-targets] [--busy N] [--same-cpu]
  *
  * `--quick` runs every row small and short (a smoke test; row names get a
  * `:quick` suffix), `--only` runs the named stems, `--check-targets` exits
  * with 1 when a ratio misses the issue's target, `--busy N` runs N busy
- * loops beside it (the "under load" run; the table's header says so).
+ * loops beside it (the "under load" run; the table's header says so),
+ * `--same-cpu` puts this process and every child it starts on one CPU
+ * (`taskset`), so both sides of the ring rows share it (the busy loops
+ * stay free). Both of the last two judge rows by the targets under load.
  * @module
  */
 
@@ -18,11 +21,19 @@ import { FULL, QUICK } from "./compare/config.ts";
 import type { Config } from "./compare/config.ts";
 import { firstTouch, warmCopy } from "./compare/copy.ts";
 import { busyLoops } from "./compare/busy.ts";
+import { oneCpu } from "./compare/one_cpu.ts";
 import { handoff } from "./compare/handoff.ts";
 import { lifecycle, pythonLifecycle } from "./compare/lifecycle.ts";
 import { mapView } from "./compare/map_view.ts";
 import { ring } from "./compare/ring.ts";
-import { ringLatency, ringLatencyP99 } from "./compare/ring_latency.ts";
+import { ringIdleCpu } from "./compare/ring_idle.ts";
+import { ringVsMemcpy } from "./compare/ring_stream.ts";
+import {
+  ringLatency,
+  ringLatencyP99,
+  ringLatencyP999,
+  ringLatencySpin,
+} from "./compare/ring_latency.ts";
 import { handoffTmpfile } from "./compare/handoff_tmpfile.ts";
 import { asyncRead } from "./compare/async_read.ts";
 import { pythonShm } from "./compare/python_shm.ts";
@@ -46,8 +57,12 @@ const RUNNERS: Record<Stem, Runner> = {
   "map-view-256MiB": mapView,
   "handoff-1GiB": handoff,
   "ring": ring,
+  "ring-vs-memcpy": ringVsMemcpy,
+  "ring-idle-cpu": ringIdleCpu,
   "ring-latency": ringLatency,
   "ring-latency-p99": ringLatencyP99,
+  "ring-latency-p999": ringLatencyP999,
+  "ring-latency-spin": ringLatencySpin,
   "handoff-tmpfile": handoffTmpfile,
   "async-read": asyncRead,
   "python-lifecycle": pythonLifecycle,
@@ -65,6 +80,7 @@ function options() {
       "only": { type: "string" },
       "check-targets": { type: "boolean", default: false },
       "busy": { type: "string", default: "0" },
+      "same-cpu": { type: "boolean", default: false },
     },
   });
   const only = values.only?.split(",") ?? [...STEMS];
@@ -86,6 +102,10 @@ async function main(): Promise<number> {
   const rows: (Noted | Skipped)[] = [];
   await using _load = busyLoops(opts.busy);
   if (opts.busy > 0) console.log(`under load: ${opts.busy} busy loops`);
+  if (opts["same-cpu"]) {
+    console.log(`on one CPU: this run and its children on ${await oneCpu()}`);
+  }
+  const loaded = opts.busy > 0 || opts["same-cpu"];
   for (const stem of STEMS) {
     if (!opts.only.includes(stem)) continue;
     const name = config.quick ? `${stem}:quick` : stem;
@@ -102,10 +122,10 @@ async function main(): Promise<number> {
   const measured = rows.filter((r): r is Noted => !("skipped" in r));
   const json: Row[] = measured.map(({ note: _, ...row }) => row);
   await Deno.writeTextFile(opts.out, JSON.stringify(json, null, 2) + "\n");
-  console.log(table(rows));
+  console.log(table(rows, loaded));
   for (const { note } of measured) if (note) console.log(note);
   console.log(`\nwrote ${opts.out}`);
-  const misses = missed(rows);
+  const misses = missed(rows, loaded);
   if (misses.length > 0) {
     console.log(`targets missed: ${misses.map((r) => r.name).join(", ")}`);
     if (opts["check-targets"]) return 1;

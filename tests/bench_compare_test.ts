@@ -1,5 +1,6 @@
 import { assert, assertEquals } from "@std/assert";
 import { STEMS } from "../bench/compare/row.ts";
+import { meets, targetOf } from "../bench/compare/targets.ts";
 import { ROOT } from "./support/run.ts";
 
 const KEYS = ["baseline", "baselineName", "name", "ours", "ratio", "unit"];
@@ -34,7 +35,10 @@ Deno.test("bench:compare --quick writes a well-formed results file", async () =>
       assert((STEMS as readonly string[]).includes(stem), `stem ${stem}`);
       assert(!names.has(name), `${name} twice`);
       names.add(name);
-      assert(["ns/op", "µs", "GB/s"].includes(String(row.unit)), row.unit);
+      assert(
+        ["ns/op", "µs", "GB/s", "% CPU"].includes(String(row.unit)),
+        row.unit,
+      );
       assert(typeof row.baselineName === "string" && row.baselineName !== "");
       const [ours, baseline, ratio] = [row.ours, row.baseline, row.ratio];
       for (const value of [ours, baseline, ratio]) {
@@ -57,4 +61,62 @@ Deno.test("bench:compare --quick writes a well-formed results file", async () =>
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("bench:compare --same-cpu runs the ring row with every process on one CPU", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bench-compare-" });
+  try {
+    const out = `${dir}/results.json`;
+    const run = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "task",
+        "--quiet",
+        "bench:compare",
+        "--quick",
+        "--same-cpu",
+        "--only",
+        "ring",
+        "--out",
+        out,
+      ],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(run.stderr);
+    assert(run.success, `bench:compare --same-cpu failed:\n${stderr}`);
+    const stdout = new TextDecoder().decode(run.stdout);
+    assert(stdout.includes("on one CPU"), "no one-CPU header");
+    // The note names the CPUs the run could use: one, not a range.
+    assert(/\(this run on \d+\)/.test(stdout), `not pinned:\n${stdout}`);
+    const rows = JSON.parse(await Deno.readTextFile(out));
+    assertEquals(rows.map((r: { name: string }) => r.name), ["ring:quick"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("targets under load differ from the quiet ones where issue 19 says", () => {
+  const row = (ratio: number, ours = 1) => ({
+    name: "x",
+    unit: "µs" as const,
+    ours,
+    baseline: 1,
+    baselineName: "b",
+    ratio,
+  });
+  const quiet = targetOf("ring-latency", false)!;
+  const loaded = targetOf("ring-latency", true)!;
+  assertEquals([meets(row(0.5), quiet), meets(row(0.5), loaded)], [
+    false,
+    true,
+  ]);
+  assertEquals(targetOf("ring-latency-spin", true), undefined);
+  assertEquals(targetOf("ring", true), targetOf("ring", false));
+  // ring-idle-cpu bounds the row's own value, not its ratio.
+  const idle = targetOf("ring-idle-cpu", false)!;
+  assertEquals([meets(row(500, 1.5), idle), meets(row(0.5, 3), idle)], [
+    true,
+    false,
+  ]);
 });

@@ -30,6 +30,9 @@ export interface Config {
   handoffBytes: number;
   ringBytes: number;
   ringCapacity: number;
+  /** Bytes of `ring-vs-memcpy` per round, and its ring's capacity. */
+  streamBytes: number;
+  streamCapacity: number;
   pythonOps: number;
   /** 64 KiB reads per round of async-read (the file holds this many). */
   asyncReadChunks: number;
@@ -51,6 +54,8 @@ export const FULL: Config = {
   handoffBytes: GiB,
   ringBytes: 512 * MiB,
   ringCapacity: MiB,
+  streamBytes: GiB,
+  streamCapacity: MiB,
   pythonOps: 2000,
   asyncReadChunks: 256,
 };
@@ -71,6 +76,8 @@ export const QUICK: Config = {
   handoffBytes: 16 * MiB,
   ringBytes: 16 * MiB,
   ringCapacity: 256 * KiB,
+  streamBytes: 16 * MiB,
+  streamCapacity: MiB,
   pythonOps: 100,
   asyncReadChunks: 16,
 };

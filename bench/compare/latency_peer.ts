@@ -9,13 +9,21 @@
  *
  * `ring`: the parent's two `RingBuffer`s opened by path, one each way;
  * `<wait>` is `sync` (`waitReadableSync`, blocking this thread: the row),
- * or a number of index checks before an async `waitReadable()`.
+ * `spin` (polling the index, never sleeping: `ring-latency-spin`; it
+ * stops when its parent is gone), or a number of index checks before an
+ * async `waitReadable()`.
  * `pipe`: stdin to stdout. `socket`: a Unix socket the parent listens on.
  * @module
  */
 
 import { Memfd, RingBuffer } from "../../mod.ts";
-import { MESSAGE, readRing, readRingSync, STOP } from "./latency_wire.ts";
+import {
+  MESSAGE,
+  readRing,
+  readRingSpin,
+  readRingSync,
+  STOP,
+} from "./latency_wire.ts";
 
 async function echoRing(inPath: string, outPath: string, wait: string) {
   using inFd = Memfd.open(inPath, { write: true });
@@ -23,8 +31,11 @@ async function echoRing(inPath: string, outPath: string, wait: string) {
   using input = RingBuffer.open(inFd);
   using output = RingBuffer.open(outFd);
   const message = new Uint8Array(MESSAGE);
+  const parent = Deno.ppid;
+  const alive = () => Deno.ppid === parent;
   while (true) {
     if (wait === "sync") readRingSync(input, message);
+    else if (wait === "spin") readRingSpin(input, message, alive);
     else await readRing(input, message, Number(wait));
     if (message[0] === STOP) return;
     output.write(message);

@@ -1,7 +1,8 @@
 /**
  * What both sides of `ring-latency` agree on: the message size, the stop
- * byte, and how a side waits for a message on a ring (async, or blocking
- * the thread with `waitReadableSync`).
+ * byte, and how a side waits for a message on a ring (async, blocking the
+ * thread with `waitReadableSync`, or polling the index and never
+ * sleeping).
  * @module
  */
 
@@ -44,6 +45,31 @@ export function readRingSync(
 ): void {
   for (let got = 0; got < into.length;) {
     if (ring.available === 0) ring.waitReadableSync({ timeout });
+    got += ring.read(into.subarray(got));
+  }
+}
+
+/** Empty polls between two checks that the peer is still there. */
+const POLLS_PER_CHECK = 1 << 16;
+
+/**
+ * {@linkcode readRing} for a side dedicated to the ring that never
+ * sleeps: polls the index in JavaScript (no FFI call, no syscall) until
+ * data is there. Every 65 536 empty polls it asks `alive()`, and throws
+ * when the peer is gone, so a dead peer cannot leave it spinning.
+ */
+export function readRingSpin(
+  ring: RingBuffer,
+  into: Uint8Array,
+  alive: () => boolean,
+): void {
+  for (let got = 0; got < into.length;) {
+    let polls = 0;
+    while (ring.available === 0) {
+      if (++polls % POLLS_PER_CHECK === 0 && !alive()) {
+        throw new Error("the ring's peer is gone: stopped polling");
+      }
+    }
     got += ring.read(into.subarray(got));
   }
 }

@@ -18,6 +18,14 @@ const SYMBOLS = {
     parameters: ["buffer", "usize", "buffer", "usize", "i32"],
     result: "i64",
   },
+  dmb_ring_stream: {
+    parameters: ["buffer", "usize", "u64", "usize"],
+    result: "i64",
+  },
+  dmb_ring_ping_pong: {
+    parameters: ["buffer", "usize", "u32"],
+    result: "i64",
+  },
 } as const;
 
 let opened: Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] | undefined;
@@ -74,4 +82,40 @@ export function memcpyNs(dst: Uint8Array, src: Uint8Array, copies: number) {
     copies,
   );
   return elapsed(result, "memcpy") / copies;
+}
+
+/**
+ * The native floor of `ring-latency`: 64-byte round trips between two
+ * spinning threads over two rings of the library's layout; `count` round
+ * trip times in µs after `warmup` untimed ones.
+ */
+export function ringPingPongUs(count: number, warmup: number): Float64Array {
+  const times = new Float64Array(count);
+  elapsed(
+    native().dmb_ring_ping_pong(times, BigInt(count), warmup),
+    "ring ping-pong",
+  );
+  return times.map((ns) => ns / 1000);
+}
+
+/**
+ * The native floor of `ring-vs-memcpy`: GB/s of `total` bytes of
+ * `source`, repeated, streamed between two spinning threads through a
+ * ring of `capacity` bytes of the library's layout.
+ */
+export function ringStreamGbs(
+  source: Uint8Array,
+  total: number,
+  capacity: number,
+): number {
+  const ns = elapsed(
+    native().dmb_ring_stream(
+      source as Uint8Array<ArrayBuffer>,
+      BigInt(source.length),
+      BigInt(total),
+      BigInt(capacity),
+    ),
+    "ring stream",
+  );
+  return total / ns;
 }

@@ -16,6 +16,10 @@ export interface Ring {
   write(data: Uint8Array): number;
   /** Copies as much as is readable into `into`; the count. */
   read(into: Uint8Array): number;
+  /** Sleeps until there is room; the free bytes. */
+  waitWritableSync(options?: { timeout?: number }): number;
+  /** Sleeps until there is data; the bytes readable (0 at the end). */
+  waitReadableSync(options?: { timeout?: number }): number;
 }
 
 /** `RingBuffer`'s static side. */

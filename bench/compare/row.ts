@@ -7,9 +7,10 @@ import type { Paired } from "./measure.ts";
 
 /**
  * `ns/op` and `µs` are times (lower is better), `GB/s` a throughput
- * (higher is better); either way `ratio` is `ours / baseline`.
+ * (higher is better), `% CPU` CPU time over wall time (lower is better);
+ * either way `ratio` is `ours / baseline`.
  */
-export type Unit = "ns/op" | "µs" | "GB/s";
+export type Unit = "ns/op" | "µs" | "GB/s" | "% CPU";
 
 /** One line of `bench/results.json`. */
 export interface Row {
@@ -39,8 +40,12 @@ export const STEMS = [
   "map-view-256MiB",
   "handoff-1GiB",
   "ring",
+  "ring-vs-memcpy",
+  "ring-idle-cpu",
   "ring-latency",
   "ring-latency-p99",
+  "ring-latency-p999",
+  "ring-latency-spin",
   "handoff-tmpfile",
   "async-read",
   "python-lifecycle",
@@ -51,7 +56,7 @@ export const STEMS = [
 export type Stem = typeof STEMS[number];
 
 function round(value: number, unit: Unit): number {
-  const digits = unit === "GB/s" ? 3 : 1;
+  const digits = unit === "GB/s" || unit === "% CPU" ? 3 : 1;
   return Number(value.toFixed(digits));
 }
 

@@ -4,7 +4,7 @@
  */
 
 import type { Row, Skipped, Stem } from "./row.ts";
-import { describe, meets, TARGETS } from "./targets.ts";
+import { describe, meets, targetOf } from "./targets.ts";
 
 /** A row's stem: its name without a `:quick` suffix. */
 export function stemOf(name: string): Stem {
@@ -13,17 +13,24 @@ export function stemOf(name: string): Stem {
 
 function number(value: number, unit: string): string {
   if (unit === "GB/s") return value.toFixed(2);
+  if (unit === "% CPU") return value.toFixed(3);
   return value >= 100 ? value.toFixed(0) : value.toFixed(1);
 }
 
-function verdict(row: Row): string {
-  const target = TARGETS[stemOf(row.name)];
+function verdict(row: Row, loaded: boolean): string {
+  const target = targetOf(stemOf(row.name), loaded);
   if (target === undefined) return "";
-  return `${describe(target)} ${meets(row.ratio, target) ? "ok" : "MISSED"}`;
+  return `${describe(target)} ${meets(row, target) ? "ok" : "MISSED"}`;
 }
 
-/** The rows as an aligned plain-text table, skipped rows at the end. */
-export function table(rows: readonly (Row | Skipped)[]): string {
+/**
+ * The rows as an aligned plain-text table, skipped rows at the end;
+ * `loaded` (a `--busy` or `--same-cpu` run) picks the targets under load.
+ */
+export function table(
+  rows: readonly (Row | Skipped)[],
+  loaded = false,
+): string {
   const header = ["row", "ratio", "target", "ours", "baseline", "unit", "vs"];
   const lines = [header];
   const skipped: string[] = [];
@@ -35,7 +42,7 @@ export function table(rows: readonly (Row | Skipped)[]): string {
     lines.push([
       r.name,
       r.ratio.toFixed(3),
-      verdict(r),
+      verdict(r, loaded),
       number(r.ours, r.unit),
       number(r.baseline, r.unit),
       r.unit,
@@ -54,11 +61,14 @@ export function table(rows: readonly (Row | Skipped)[]): string {
   return [...text, ...skipped].join("\n");
 }
 
-/** Rows whose ratio misses its target. */
-export function missed(rows: readonly (Row | Skipped)[]): Row[] {
+/** Rows that miss their target (under load when `loaded`). */
+export function missed(
+  rows: readonly (Row | Skipped)[],
+  loaded = false,
+): Row[] {
   return rows.filter((r): r is Row => {
     if ("skipped" in r) return false;
-    const target = TARGETS[stemOf(r.name)];
-    return target !== undefined && !meets(r.ratio, target);
+    const target = targetOf(stemOf(r.name), loaded);
+    return target !== undefined && !meets(r, target);
   });
 }

@@ -28,7 +28,7 @@ const EINVAL: i64 = -(libc::EINVAL as i64);
 const NAME: &std::ffi::CStr = c"bench";
 
 /// An fd closed on drop, so every error path releases it.
-struct Fd(i32);
+pub(crate) struct Fd(pub(crate) i32);
 
 impl Drop for Fd {
     fn drop(&mut self) {
@@ -38,8 +38,8 @@ impl Drop for Fd {
 }
 
 /// A mapping unmapped on drop.
-struct Map {
-    addr: *mut u8,
+pub(crate) struct Map {
+    pub(crate) addr: *mut u8,
     len: usize,
 }
 
@@ -52,7 +52,7 @@ impl Drop for Map {
 
 /// `-errno` of the call that just failed, read before anything else can
 /// touch errno.
-fn neg_errno() -> i64 {
+pub(crate) fn neg_errno() -> i64 {
     -i64::from(
         std::io::Error::last_os_error()
             .raw_os_error()
@@ -68,7 +68,7 @@ fn check(iterations: i32, len: i64) -> Result<(u32, usize), i64> {
     Ok((n, len as usize))
 }
 
-fn memfd_create() -> Result<i32, i64> {
+pub(crate) fn memfd_create() -> Result<i32, i64> {
     loop {
         let flags = FLAGS.load(Ordering::Relaxed);
         // SAFETY: NAME is a NUL-terminated string with static lifetime.
@@ -85,7 +85,7 @@ fn memfd_create() -> Result<i32, i64> {
     }
 }
 
-fn map(fd: i32, len: usize) -> Result<Map, i64> {
+pub(crate) fn map(fd: i32, len: usize) -> Result<Map, i64> {
     // SAFETY: a fresh mapping at an address the kernel picks replaces nothing.
     let addr = unsafe {
         libc::mmap(
@@ -104,6 +104,13 @@ fn map(fd: i32, len: usize) -> Result<Map, i64> {
         addr: addr.cast(),
         len,
     })
+}
+
+/// The page size, or `-errno`.
+pub(crate) fn page_size() -> Result<usize, i64> {
+    // SAFETY: sysconf only reads its integer argument.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    usize::try_from(page).map_err(|_| neg_errno())
 }
 
 fn elapsed_ns(start: Instant) -> i64 {

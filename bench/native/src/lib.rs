@@ -5,6 +5,9 @@
 //! `-errno`, and never unwinds into Deno.
 
 mod baselines;
+mod ring_layout;
+mod ring_pingpong;
+mod ring_stream;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -55,5 +58,48 @@ pub unsafe extern "C" fn dmb_memcpy(
         // SAFETY: as above.
         let src = unsafe { std::slice::from_raw_parts(src, src_len) };
         baselines::memcpy(dst, src, iterations)
+    })
+}
+
+/// The native floor of `ring-latency`: `warmup` untimed 64-byte round
+/// trips between two spinning threads over two rings of the library's
+/// layout, then `count` timed ones, each one's nanoseconds into `times`.
+///
+/// # Safety
+/// `times` must be a live buffer of at least `count` f64s, as Deno's
+/// `buffer` parameters are.
+#[no_mangle]
+pub unsafe extern "C" fn dmb_ring_ping_pong(times: *mut f64, count: usize, warmup: u32) -> i64 {
+    call(|| {
+        if times.is_null() || times.align_offset(std::mem::align_of::<f64>()) != 0 {
+            return -i64::from(libc::EINVAL);
+        }
+        // SAFETY: Deno passes a live, aligned buffer of `count` f64s.
+        let times = unsafe { std::slice::from_raw_parts_mut(times, count) };
+        ring_pingpong::ping_pong(times, warmup)
+    })
+}
+
+/// The native floor of `ring-vs-memcpy`: `total` bytes of `source`,
+/// repeated, streamed between two spinning threads through a ring of
+/// `capacity` bytes of the library's layout; elapsed nanoseconds.
+///
+/// # Safety
+/// `source` must be a live buffer of `len` bytes, as Deno's `buffer`
+/// parameters are.
+#[no_mangle]
+pub unsafe extern "C" fn dmb_ring_stream(
+    source: *const u8,
+    len: usize,
+    total: u64,
+    capacity: usize,
+) -> i64 {
+    call(|| {
+        if source.is_null() {
+            return -i64::from(libc::EINVAL);
+        }
+        // SAFETY: Deno passes a live buffer of `len` bytes.
+        let source = unsafe { std::slice::from_raw_parts(source, len) };
+        ring_stream::stream(source, total, capacity)
     })
 }
