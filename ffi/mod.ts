@@ -19,6 +19,13 @@ export function load(path: string) {
       result: 'f64',
       nonblocking: false
     },
+    dm_process_start: {
+      parameters: [
+        'i32',
+      ],
+      result: 'f64',
+      nonblocking: false
+    },
     dm_unmap: {
       parameters: [
         'f64',
@@ -162,6 +169,14 @@ export function load(path: string) {
       result: 'f64',
       nonblocking: true
     },
+    dm_process_alive: {
+      parameters: [
+        'i32',
+        'i32',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
     dm_cloexec: {
       parameters: [
         'i32',
@@ -293,6 +308,14 @@ export function dm_pwrite(
     arg1,
     arg1.byteLength,
     arg2,
+  )
+}
+
+export function dm_process_start(
+  arg0: number,
+): number {
+  return symbols.dm_process_start(
+    arg0,
   )
 }
 
@@ -464,6 +487,16 @@ export function dm_pread_async(
     arg1,
     arg1.byteLength,
     arg2,
+  )
+}
+
+export function dm_process_alive(
+  arg0: number,
+  arg1: number,
+): number {
+  return symbols.dm_process_alive(
+    arg0,
+    arg1,
   )
 }
 

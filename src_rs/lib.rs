@@ -36,6 +36,7 @@ mod memfd_link;
 mod mmap;
 mod open_by_path;
 mod positional_io;
+mod process_liveness;
 mod ring_mapping;
 mod seals;
 mod socket_listener;
