@@ -125,11 +125,13 @@ export class RingBuffer implements Disposable {
   #anchor: Memfd;
   /** Which roles this object recorded in the header. */
   #sides: SideRecord;
-  /** The head at the last writable() and the bytes it offered there. */
-  #offeredAt = -1;
+  /**
+   * The bytes the last writable() offered, until this object publishes
+   * (commit, write): a count within the offer that the ring no longer has
+   * room for means another process moved an index (corrupt).
+   */
   #offered = 0;
-  /** The tail at the last readable() and the bytes it offered there. */
-  #pendingAt = -1;
+  /** The same for readable(), until consume or read. */
   #pendingOffered = 0;
 
   private constructor(
@@ -396,7 +398,6 @@ export class RingBuffer implements Disposable {
     const head = Atomics.load(h, SLOT_HEAD);
     const free = this.#capacity -
       this.#used(head, Atomics.load(h, SLOT_TAIL), "writable");
-    this.#offeredAt = head;
     this.#offered = free;
     const at = position(head, this.#capacity);
     return this.#data.subarray(at, at + free);
@@ -428,17 +429,14 @@ export class RingBuffer implements Disposable {
     const head = Atomics.load(h, SLOT_HEAD);
     const tail = Atomics.load(h, SLOT_TAIL);
     const free = this.#capacity - this.#used(head, tail, "commit");
-    if (
-      typeof n === "number" && n > free && head === this.#offeredAt &&
-      n <= this.#offered
-    ) {
-      // writable() offered n bytes at this head: only a tail moved back
-      // (which no consumer does) can have taken them away.
+    if (typeof n === "number" && n > free && n <= this.#offered) {
+      // writable() offered those bytes and nothing here published since:
+      // only an index another process moved can have taken them away.
       throw corrupt(
         "commit",
         this.#memfd.name,
-        `tail ${tail} left ${free} bytes free after writable() offered ` +
-          `${this.#offered} at head ${head}: the consumer's index moved back`,
+        `head ${head}, tail ${tail} leave ${free} bytes free, but ` +
+          `writable() offered ${this.#offered} and nothing was committed since`,
       );
     }
     checkCount(n, free, "commit", "free");
@@ -447,6 +445,7 @@ export class RingBuffer implements Disposable {
 
   /** Moves `head` (as loaded) on by `n` checked bytes; wakes a reader. */
   #publishHead(h: Int32Array, head: number, n: number): void {
+    this.#offered = 0;
     Atomics.store(h, SLOT_HEAD, advance(head, n, this.#capacity));
     if (Atomics.load(h, SLOT_READER_WAITING) !== 0) {
       this.#futexes.wake(SLOT_HEAD);
@@ -478,7 +477,6 @@ export class RingBuffer implements Disposable {
     const h = this.#reader("readable");
     const tail = Atomics.load(h, SLOT_TAIL);
     const used = this.#used(Atomics.load(h, SLOT_HEAD), tail, "readable");
-    this.#pendingAt = tail;
     this.#pendingOffered = used;
     const at = position(tail, this.#capacity);
     return this.#data.subarray(at, at + used);
@@ -510,18 +508,15 @@ export class RingBuffer implements Disposable {
     const tail = Atomics.load(h, SLOT_TAIL);
     const head = Atomics.load(h, SLOT_HEAD);
     const used = this.#used(head, tail, "consume");
-    if (
-      typeof n === "number" && n > used && tail === this.#pendingAt &&
-      n <= this.#pendingOffered
-    ) {
-      // readable() offered n bytes at this tail: only a head moved back
-      // (which no producer does) can have taken them away.
+    if (typeof n === "number" && n > used && n <= this.#pendingOffered) {
+      // readable() offered those bytes and nothing here consumed since:
+      // only an index another process moved can have taken them away.
       throw corrupt(
         "consume",
         this.#memfd.name,
-        `head ${head} left ${used} bytes pending after readable() offered ` +
-          `${this.#pendingOffered} at tail ${tail}: the producer's index ` +
-          `moved back`,
+        `head ${head}, tail ${tail} leave ${used} bytes pending, but ` +
+          `readable() offered ${this.#pendingOffered} and nothing was ` +
+          `consumed since`,
       );
     }
     checkCount(n, used, "consume", "available");
@@ -530,6 +525,7 @@ export class RingBuffer implements Disposable {
 
   /** Moves `tail` (as loaded) on by `n` checked bytes; wakes a writer. */
   #publishTail(h: Int32Array, tail: number, n: number): void {
+    this.#pendingOffered = 0;
     Atomics.store(h, SLOT_TAIL, advance(tail, n, this.#capacity));
     if (Atomics.load(h, SLOT_WRITER_WAITING) !== 0) {
       this.#futexes.wake(SLOT_TAIL);

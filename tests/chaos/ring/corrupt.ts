@@ -100,10 +100,13 @@ function probeSide(w: RingWorld, side: Side): void {
       const out = w.call(
         `commit(${n}), ${what}`,
         gated ??
-          (n <= free ? OK : fails(pastLimit(side.writeOffer, m.head, n))),
+          (n <= free ? OK : fails(pastLimit(side.writeOffer, n))),
         () => side.ring.commit(n),
       );
-      if (out.ok) m.commit(n);
+      if (out.ok) {
+        m.commit(n);
+        side.writeOffer = undefined;
+      }
       break;
     }
     case 5: {
@@ -111,10 +114,13 @@ function probeSide(w: RingWorld, side: Side): void {
       const out = w.call(
         `consume(${n}), ${what}`,
         gated ??
-          (n <= (used ?? 0) ? OK : fails(pastLimit(side.readOffer, m.tail, n))),
+          (n <= (used ?? 0) ? OK : fails(pastLimit(side.readOffer, n))),
         () => side.ring.consume(n),
       );
-      if (out.ok) m.consume(n);
+      if (out.ok) {
+        m.consume(n);
+        side.readOffer = undefined;
+      }
       break;
     }
     case 6: {
@@ -129,6 +135,7 @@ function probeSide(w: RingWorld, side: Side): void {
         check(out.value, n, "write");
         m.writeAt(m.freeStart(), data.subarray(0, n));
         m.commit(n);
+        if (n > 0) side.writeOffer = undefined;
       }
       break;
     }
@@ -142,6 +149,7 @@ function probeSide(w: RingWorld, side: Side): void {
       if (out.ok) {
         check(out.value, Math.min(used!, into.length), "read");
         m.consume(out.value);
+        if (out.value > 0) side.readOffer = undefined;
       }
     }
   }

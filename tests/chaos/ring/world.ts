@@ -28,42 +28,35 @@ export interface Side {
   /** Views handed out: they must detach when the side closes. */
   views: Uint8Array[];
   /**
-   * The index the last writable() / readable() started at and the bytes it
-   * offered: a later commit / consume of a count within that offer, at the
-   * same index, that the ring no longer holds is EINVAL (the other side's
-   * index moved back: corrupt), not a RangeError.
+   * The bytes the last writable() / readable() offered, until this side
+   * publishes (commit or write / consume or read): a later commit /
+   * consume of a count within that offer that the ring no longer holds is
+   * EINVAL (another process moved an index: corrupt), not a RangeError.
    */
-  writeOffer?: { at: number; n: number };
-  readOffer?: { at: number; n: number };
+  writeOffer?: number;
+  readOffer?: number;
 }
 
 /** `side.ring.writable()`, recording the offer (see {@linkcode Side}). */
 export function writableOf(side: Side): Uint8Array {
   const view = side.ring.writable();
-  side.writeOffer = { at: side.file.model.head, n: view.length };
+  side.writeOffer = view.length;
   return view;
 }
 
 /** `side.ring.readable()`, recording the offer (see {@linkcode Side}). */
 export function readableOf(side: Side): Uint8Array {
   const view = side.ring.readable();
-  side.readOffer = { at: side.file.model.tail, n: view.length };
+  side.readOffer = view.length;
   return view;
 }
 
 /**
- * What a commit (`offer` = the side's write offer, `limit` = free) or a
- * consume (read offer, `limit` = available) of `n` fails with when `n` is
- * past `limit`.
+ * What a commit (`offer` = the side's write offer) or a consume (its read
+ * offer) of `n` fails with when `n` is past what the ring holds.
  */
-export function pastLimit(
-  offer: { at: number; n: number } | undefined,
-  at: number,
-  n: number,
-): string {
-  return offer !== undefined && offer.at === at && n <= offer.n
-    ? "EINVAL"
-    : "RangeError";
+export function pastLimit(offer: number | undefined, n: number): string {
+  return offer !== undefined && n <= offer ? "EINVAL" : "RangeError";
 }
 
 /** One ring memfd. */
