@@ -545,8 +545,12 @@ export class RingBuffer implements Disposable {
    * `DOMException` `"TimeoutError"` after `options.timeout` ms, with
    * `MemfdError` `ECONNRESET` when the producer, in another process,
    * exited or closed its side without `end()` (checked every 100 ms while
-   * asleep), and `EBADF` when this ring is closed meanwhile. Once it
-   * rejects, nothing of it is left waiting natively.
+   * asleep, by pid: nothing the peer controls can stall the check), or
+   * exited before its first call after {@linkcode RingBuffer.expectPeer}
+   * named it, and `EBADF` when this ring is closed meanwhile. A producer
+   * that never attaches and was not named is never noticed: pass a
+   * `timeout` or a `signal`. The `timeout` always wins, whatever the peer
+   * does. Once it rejects, nothing of it is left waiting natively.
    *
    * @example Read until the producer ends
    * ```ts
