@@ -101,11 +101,26 @@ export function load(path: string) {
       result: 'i32',
       nonblocking: false
     },
+    dm_process_alive: {
+      parameters: [
+        'i32',
+        'i32',
+      ],
+      result: 'i32',
+      nonblocking: false
+    },
     dm_unlink_socket: {
       parameters: [
         'i32',
       ],
       result: 'i32',
+      nonblocking: false
+    },
+    dm_process_start: {
+      parameters: [
+        'i32',
+      ],
+      result: 'f64',
       nonblocking: false
     },
     dm_page_size: {
@@ -415,10 +430,28 @@ export function dm_open(
   )
 }
 
+export function dm_process_alive(
+  arg0: number,
+  arg1: number,
+): number {
+  return symbols.dm_process_alive(
+    arg0,
+    arg1,
+  )
+}
+
 export function dm_unlink_socket(
   arg0: number,
 ): number {
   return symbols.dm_unlink_socket(
+    arg0,
+  )
+}
+
+export function dm_process_start(
+  arg0: number,
+): number {
+  return symbols.dm_process_start(
     arg0,
   )
 }

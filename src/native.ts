@@ -88,6 +88,10 @@ export interface NativeLibrary {
     timeout_ms: number,
   ): number;
   dm_futex_wake(addr: number): number;
+
+  // Ring peers: is the process with this pid the one that started then?
+  dm_process_start(pid: number): number;
+  dm_process_alive(pid: number, start: number): number;
 }
 
 /** The generated bindings, checked against {@linkcode NativeLibrary}. */
@@ -132,6 +136,8 @@ export const {
   dm_futex_wait,
   dm_futex_wait_sync,
   dm_futex_wake,
+  dm_process_start,
+  dm_process_alive,
 } = native;
 
 /**

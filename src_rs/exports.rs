@@ -23,6 +23,7 @@ use crate::{
     },
     mm::{futex, mmap, ring_mapping, sigbus},
     net::{fd_passing, socket_listener, wakeable_wait},
+    process::liveness,
     sys::page_size,
 };
 
@@ -323,6 +324,32 @@ fn dm_futex_wait_sync(addr: f64, expected: i32, timeout_ms: i32) -> i32 {
 #[deno_bindgen]
 fn dm_futex_wake(addr: f64) -> i32 {
     int32(run(|| futex::wake(index(addr)?)))
+}
+
+/// When process `pid` started (clock ticks after boot), as a ring side
+/// records it next to its pid: `-ESRCH` when there is no such process,
+/// `-EINVAL` for a pid that is not positive. Takes no fd or address.
+#[deno_bindgen]
+fn dm_process_start(pid: i32) -> f64 {
+    number(run(|| {
+        let ticks = liveness::start_time(pid).map_err(|e| match e {
+            Errno::ENOENT => Errno::ESRCH,
+            e => e,
+        })?;
+        i64::try_from(ticks).map_err(|_| Errno::EOVERFLOW)
+    }))
+}
+
+/// 1 while process `pid` (started at `start`, low 32 bits; 0: unknown)
+/// runs, 0 once it is gone, `-errno` when that cannot be told. Never
+/// touches a path or an object the process controls (see
+/// `process/liveness.rs`). Takes no fd or address.
+#[deno_bindgen]
+fn dm_process_alive(pid: i32, start: i32) -> i32 {
+    int32(run(|| {
+        // The header slot is an int32: its bits are the u32 start.
+        liveness::alive(pid, start as u32).map(i64::from)
+    }))
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ mod panic_barrier;
 mod fd;
 mod mm;
 mod net;
+mod process;
 mod sys;
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 /**
  * src_rs/ keeps the layout CONTRIBUTING.md describes: the FFI edge alone at
- * the root, every other module in a group (sys/, fd/, mm/, net/) or in the
+ * the root, every other module in a group (sys/, fd/, mm/, net/, process/) or in the
  * test-only testing/, `sys/` importing nothing outside itself, one test
  * layout (no `#[path]`), and errno read through the `ret` helpers of
  * `sys/errno.rs` rather than by hand.
@@ -40,6 +40,7 @@ Deno.test("src_rs/ holds the FFI edge at its root, the rest in groups", () => {
     "fd",
     "mm",
     "net",
+    "process",
     "sys",
     "testing",
   ]);

@@ -12,8 +12,10 @@ import type { Memfd } from "../memfd/memfd.ts";
 /** "RING" in the first four bytes of the header (little-endian int32). */
 export const MAGIC = 0x474e4952;
 /**
- * The header format. 2 added end of stream and the two sides' pids and fds
- * (slots 18-20 and 34-35); version 1 rings are refused, not misread.
+ * The header format. 2 added end of stream and the two sides' pids, fds,
+ * start times and closed flags (slots 18-22 and 34-37; a start time or
+ * flag left 0 by a peer that does not write it only weakens the liveness
+ * checks); version 1 rings are refused, not misread.
  */
 export const VERSION = 2;
 /** Largest capacity: indices run modulo 2 * capacity and must fit an int32. */
@@ -29,16 +31,30 @@ export const SLOT_HEAD = 16; // byte 64: written by the producer
 export const SLOT_WRITER_WAITING = 17; // producers sleeping until `tail` moves
 export const SLOT_ENDED = 18; // 1 once the producer called end()
 export const SLOT_PRODUCER_PID = 19; // who writes, for the consumer to check on
-export const SLOT_PRODUCER_FD = 20; // its fd on the memfd, gone when it is
+export const SLOT_PRODUCER_FD = 20; // its fd on the memfd (informational)
+export const SLOT_PRODUCER_START = 21; // its start time, low 32 bits (0: unknown)
+export const SLOT_PRODUCER_CLOSED = 22; // 1 once it closed its RingBuffer
 export const SLOT_TAIL = 32; // byte 128: written by the consumer
 export const SLOT_READER_WAITING = 33; // consumers sleeping until `head` moves
 export const SLOT_CONSUMER_PID = 34;
 export const SLOT_CONSUMER_FD = 35;
+export const SLOT_CONSUMER_START = 36;
+export const SLOT_CONSUMER_CLOSED = 37;
 export const HEADER_SLOTS = 48;
 
 /** The two roles, by the header slots that record who plays them. */
-export const PRODUCER = { pid: SLOT_PRODUCER_PID, fd: SLOT_PRODUCER_FD };
-export const CONSUMER = { pid: SLOT_CONSUMER_PID, fd: SLOT_CONSUMER_FD };
+export const PRODUCER = {
+  pid: SLOT_PRODUCER_PID,
+  fd: SLOT_PRODUCER_FD,
+  start: SLOT_PRODUCER_START,
+  closed: SLOT_PRODUCER_CLOSED,
+};
+export const CONSUMER = {
+  pid: SLOT_CONSUMER_PID,
+  fd: SLOT_CONSUMER_FD,
+  start: SLOT_CONSUMER_START,
+  closed: SLOT_CONSUMER_CLOSED,
+};
 /** A side of the ring: {@linkcode PRODUCER} or {@linkcode CONSUMER}. */
 export type Role = typeof PRODUCER;
 

@@ -9,35 +9,51 @@ import { Errno } from "../errors/errno.ts";
 import { MemfdError } from "../errors/errors.ts";
 
 /**
- * Bytes pending between `head` and `tail` in a `capacity`-byte ring
- * (memfd `name`); `MemfdError` `EINVAL` when the indices are corrupt.
+ * Bytes pending between `head` and `tail` (one snapshot of each, taken by
+ * the caller) in a `capacity`-byte ring (memfd `name`), for the call `op`;
+ * `MemfdError` `EINVAL` saying what the header holds when the indices are
+ * corrupt. Callers check before they copy a byte or move an index, so a
+ * corrupt ring changes nothing.
  */
 export function usedBytes(
   head: number,
   tail: number,
   capacity: number,
   name: string,
+  op: string,
 ): number {
   const wrap = 2 * capacity;
   if (head >>> 0 >= wrap || tail >>> 0 >= wrap) {
-    throw new MemfdError(
-      Errno.EINVAL,
-      "mmap",
-      `ring buffer '${name}' is corrupt: head ${head}, tail ${tail} ` +
-        `(both must be below ${wrap}); another process wrote its header`,
+    throw corrupt(
+      op,
+      name,
+      `head ${head}, tail ${tail} (both must be from 0 to ${wrap - 1})`,
     );
   }
   let used = head - tail;
   if (used < 0) used += wrap;
   if (used > capacity) {
-    throw new MemfdError(
-      Errno.EINVAL,
-      "mmap",
-      `ring buffer '${name}' is corrupt: ${used} bytes pending ` +
-        `in a ${capacity}-byte ring; another process wrote its header`,
+    throw corrupt(
+      op,
+      name,
+      `head ${head}, tail ${tail}: ${used} bytes pending in a ` +
+        `${capacity}-byte ring`,
     );
   }
   return used;
+}
+
+/**
+ * The `EINVAL` for call `op` on ring `name` whose header holds `what`:
+ * another process wrote it; nothing was copied, no index moved.
+ */
+export function corrupt(op: string, name: string, what: string): MemfdError {
+  return new MemfdError(
+    Errno.EINVAL,
+    `RingBuffer.${op}`,
+    `ring buffer '${name}' is corrupt: ${what}; another process wrote ` +
+      `its header (${op} copied nothing and moved no index)`,
+  );
 }
 
 /** `index` moved on by `n` bytes, modulo `2 * capacity`. */

@@ -26,9 +26,16 @@ import {
   SLOT_TAIL,
   SLOT_WRITER_WAITING,
 } from "./header.ts";
-import { advance, checkCount, position, usedBytes } from "./indices.ts";
+import {
+  advance,
+  checkCount,
+  corrupt,
+  position,
+  usedBytes,
+} from "./indices.ts";
 import { mapOpenedRing, mapRing } from "./map.ts";
 import { SideRecord } from "./peer.ts";
+import { RING_SEALS, sealRing } from "./sealing.ts";
 import { RingFutexes, type RingWaitOptions } from "./waits.ts";
 import type { SyncWaitOptions } from "./sync_wait.ts";
 
@@ -72,12 +79,20 @@ function page(): number {
  * End of stream: the producer calls {@linkcode RingBuffer.end}; the
  * consumer reads what is left, then `waitReadable()` resolves with 0 (the
  * end marker) and `ended` is `true`. A side that goes away without that
- * (its process exited, or it closed its `RingBuffer`) is noticed by the
- * other side's waits within 100 ms: each side records its pid and an fd it
- * holds in the header (format version 2), and a sleeping wait looks that
- * fd up under `/proc/<pid>/fd`. The wait then rejects with `MemfdError`
- * `ECONNRESET` instead of sleeping forever. Waits also take
- * `{ signal, timeout }`.
+ * (its process exited, or it closed its `RingBuffer`) after its first call
+ * on the ring is noticed by the other side's waits within 100 ms: each
+ * side records its pid, its start time and a `closed` flag in the header
+ * (format version 2), and a sleeping wait checks them by pid alone (never
+ * a path the peer could stall). The wait then rejects with `MemfdError`
+ * `ECONNRESET` instead of sleeping forever. A peer that dies before its
+ * first call left nothing to check: name it with
+ * {@linkcode RingBuffer.expectPeer}, or give the wait a `timeout` or a
+ * `signal`. Waits always settle by their `timeout`.
+ *
+ * The memfd is sealed against `"shrink"` and `"grow"`, so no process can
+ * cut the mapped pages from under either side. Indices the other process
+ * corrupted are `MemfdError` `EINVAL` before a call copies a byte or moves
+ * an index.
  *
  * Needs the unscoped `--allow-ffi` (it maps memory).
  *
@@ -115,6 +130,14 @@ export class RingBuffer implements Disposable {
   #anchor: Memfd;
   /** Which roles this object recorded in the header. */
   #sides: SideRecord;
+  /**
+   * The bytes the last writable() offered, until this object publishes
+   * (commit, write): a count within the offer that the ring no longer has
+   * room for means another process moved an index (corrupt).
+   */
+  #offered = 0;
+  /** The same for readable(), until consume or read. */
+  #pendingOffered = 0;
 
   private constructor(
     memfd: Memfd,
@@ -152,7 +175,10 @@ export class RingBuffer implements Disposable {
    * Creates a ring with at least `capacity` bytes of data (rounded up to
    * whole pages; at most 1 GiB) in a new memfd of its own, which
    * {@linkcode RingBuffer.close} closes. Share it with
-   * {@linkcode RingBuffer.memfd}.
+   * {@linkcode RingBuffer.memfd}. The memfd is sealed against `"shrink"`
+   * and `"grow"` (a ring never resizes, and no other process may cut its
+   * pages from under a mapping); it stays writable, so the other side can
+   * open it.
    *
    * @example
    * ```ts
@@ -160,6 +186,8 @@ export class RingBuffer implements Disposable {
    * import { assertEquals } from "@std/assert";
    * using ring = RingBuffer.create(1000);
    * assertEquals(ring.capacity, 4096); // one page
+   * const { seals } = ring.memfd;
+   * assertEquals([seals.has("shrink"), seals.has("grow")], [true, true]);
    * ```
    *
    * @throws {TypeError} when `capacity` is not a number.
@@ -182,6 +210,7 @@ export class RingBuffer implements Disposable {
     const cap = Math.ceil(capacity / size) * size;
     const memfd = Memfd.create("ring", { size: size + cap });
     try {
+      memfd.seal(...RING_SEALS);
       const [header, ring] = mapRing(memfd, size, cap);
       initHeader(headerView(header.buffer), cap, size);
       return new RingBuffer(memfd, true, header, ring, cap);
@@ -197,7 +226,15 @@ export class RingBuffer implements Disposable {
    * writable (`Memfd.open(path, { write: true })`) and stays the caller's
    * to close. A memfd that is not a ring (bad magic, version or size, or a
    * capacity above 1 GiB) is `MemfdError` `EINVAL`, checked before anything
-   * is mapped.
+   * is mapped or sealed.
+   *
+   * The memfd must be sealed against `"shrink"` and `"grow"`, as
+   * {@linkcode RingBuffer.create} leaves it: otherwise the process that made
+   * it could shrink it and kill this one with SIGBUS. A ring made elsewhere
+   * without those seals (another language following `docs/ring.md`) gets
+   * them added here, when this fd may add seals; when it may not (the
+   * memfd carries the `"seal"` seal), `open` refuses it with `MemfdError`
+   * `EPERM` naming the missing seals.
    *
    * @example
    * ```ts
@@ -212,9 +249,10 @@ export class RingBuffer implements Disposable {
    *
    * @throws {TypeError} when `memfd` is not a {@linkcode Memfd}.
    * @throws {MemfdError} `EINVAL` when the memfd is not a ring this library
-   *   can drive (the message says why); `EACCES` when the memfd is
-   *   read-only; `EBADF` when it is closed; `ENOMEM` when address space
-   *   runs out.
+   *   can drive (the message says why); `EPERM` when it lacks the `"shrink"`
+   *   or `"grow"` seal and this fd cannot add it (the message names them);
+   *   `EACCES` when the memfd is read-only; `EBADF` when it is closed;
+   *   `ENOMEM` when address space runs out.
    * @throws {Deno.errors.NotCapable} when the unscoped `--allow-ffi` is
    *   missing (a ring maps memory).
    */
@@ -223,6 +261,9 @@ export class RingBuffer implements Disposable {
       throw new TypeError("RingBuffer.open needs a Memfd");
     }
     const size = page();
+    readCapacity(memfd, size);
+    sealRing(memfd);
+    // Checked again now that the size can no longer change.
     const cap = readCapacity(memfd, size);
     const [header, ring] = mapOpenedRing(memfd, size, cap);
     return new RingBuffer(memfd, false, header, ring, cap);
@@ -306,7 +347,11 @@ export class RingBuffer implements Disposable {
    */
   get available(): number {
     const h = this.#live("available");
-    return this.#used(Atomics.load(h, SLOT_HEAD), Atomics.load(h, SLOT_TAIL));
+    return this.#used(
+      Atomics.load(h, SLOT_HEAD),
+      Atomics.load(h, SLOT_TAIL),
+      "available",
+    );
   }
 
   /**
@@ -325,7 +370,13 @@ export class RingBuffer implements Disposable {
    *   indices in its header are corrupt (another process wrote them).
    */
   get free(): number {
-    return this.#capacity - this.available;
+    const h = this.#live("free");
+    return this.#capacity -
+      this.#used(
+        Atomics.load(h, SLOT_HEAD),
+        Atomics.load(h, SLOT_TAIL),
+        "free",
+      );
   }
 
   /**
@@ -349,14 +400,13 @@ export class RingBuffer implements Disposable {
    *   indices in its header are corrupt (another process wrote them).
    */
   writable(): Bytes {
-    return this.#space(this.#writer("writable"));
-  }
-
-  #space(h: Int32Array): Bytes {
+    const h = this.#writer("writable");
     const head = Atomics.load(h, SLOT_HEAD);
-    const used = this.#used(head, Atomics.load(h, SLOT_TAIL));
+    const free = this.#capacity -
+      this.#used(head, Atomics.load(h, SLOT_TAIL), "writable");
+    this.#offered = free;
     const at = position(head, this.#capacity);
-    return this.#data.subarray(at, at + this.#capacity - used);
+    return this.#data.subarray(at, at + free);
   }
 
   /**
@@ -383,9 +433,25 @@ export class RingBuffer implements Disposable {
   commit(n: number): void {
     const h = this.#writer("commit");
     const head = Atomics.load(h, SLOT_HEAD);
-    const free = this.#capacity -
-      this.#used(head, Atomics.load(h, SLOT_TAIL));
+    const tail = Atomics.load(h, SLOT_TAIL);
+    const free = this.#capacity - this.#used(head, tail, "commit");
+    if (typeof n === "number" && n > free && n <= this.#offered) {
+      // writable() offered those bytes and nothing here published since:
+      // only an index another process moved can have taken them away.
+      throw corrupt(
+        "commit",
+        this.#memfd.name,
+        `head ${head}, tail ${tail} leave ${free} bytes free, but ` +
+          `writable() offered ${this.#offered} and nothing was committed since`,
+      );
+    }
     checkCount(n, free, "commit", "free");
+    this.#publishHead(h, head, n);
+  }
+
+  /** Moves `head` (as loaded) on by `n` checked bytes; wakes a reader. */
+  #publishHead(h: Int32Array, head: number, n: number): void {
+    this.#offered = 0;
     Atomics.store(h, SLOT_HEAD, advance(head, n, this.#capacity));
     if (Atomics.load(h, SLOT_READER_WAITING) !== 0) {
       this.#futexes.wake(SLOT_HEAD);
@@ -414,12 +480,10 @@ export class RingBuffer implements Disposable {
    *   indices in its header are corrupt (another process wrote them).
    */
   readable(): Bytes {
-    return this.#pending(this.#reader("readable"));
-  }
-
-  #pending(h: Int32Array): Bytes {
+    const h = this.#reader("readable");
     const tail = Atomics.load(h, SLOT_TAIL);
-    const used = this.#used(Atomics.load(h, SLOT_HEAD), tail);
+    const used = this.#used(Atomics.load(h, SLOT_HEAD), tail, "readable");
+    this.#pendingOffered = used;
     const at = position(tail, this.#capacity);
     return this.#data.subarray(at, at + used);
   }
@@ -448,8 +512,26 @@ export class RingBuffer implements Disposable {
   consume(n: number): void {
     const h = this.#reader("consume");
     const tail = Atomics.load(h, SLOT_TAIL);
-    const used = this.#used(Atomics.load(h, SLOT_HEAD), tail);
+    const head = Atomics.load(h, SLOT_HEAD);
+    const used = this.#used(head, tail, "consume");
+    if (typeof n === "number" && n > used && n <= this.#pendingOffered) {
+      // readable() offered those bytes and nothing here consumed since:
+      // only an index another process moved can have taken them away.
+      throw corrupt(
+        "consume",
+        this.#memfd.name,
+        `head ${head}, tail ${tail} leave ${used} bytes pending, but ` +
+          `readable() offered ${this.#pendingOffered} and nothing was ` +
+          `consumed since`,
+      );
+    }
     checkCount(n, used, "consume", "available");
+    this.#publishTail(h, tail, n);
+  }
+
+  /** Moves `tail` (as loaded) on by `n` checked bytes; wakes a writer. */
+  #publishTail(h: Int32Array, tail: number, n: number): void {
+    this.#pendingOffered = 0;
     Atomics.store(h, SLOT_TAIL, advance(tail, n, this.#capacity));
     if (Atomics.load(h, SLOT_WRITER_WAITING) !== 0) {
       this.#futexes.wake(SLOT_TAIL);
@@ -480,8 +562,12 @@ export class RingBuffer implements Disposable {
    * `DOMException` `"TimeoutError"` after `options.timeout` ms, with
    * `MemfdError` `ECONNRESET` when the producer, in another process,
    * exited or closed its side without `end()` (checked every 100 ms while
-   * asleep), and `EBADF` when this ring is closed meanwhile. Once it
-   * rejects, nothing of it is left waiting natively.
+   * asleep, by pid: nothing the peer controls can stall the check), or
+   * exited before its first call after {@linkcode RingBuffer.expectPeer}
+   * named it, and `EBADF` when this ring is closed meanwhile. A producer
+   * that never attaches and was not named is never noticed: pass a
+   * `timeout` or a `signal`. The `timeout` always wins, whatever the peer
+   * does. Once it rejects, nothing of it is left waiting natively.
    *
    * @example Read until the producer ends
    * ```ts
@@ -518,7 +604,7 @@ export class RingBuffer implements Disposable {
       "waitReadable",
       SLOT_HEAD,
       SLOT_READER_WAITING,
-      () => this.#readableOrEnd(),
+      () => this.#readableOrEnd("waitReadable"),
       PRODUCER,
       options,
     );
@@ -568,7 +654,7 @@ export class RingBuffer implements Disposable {
       "waitReadableSync",
       SLOT_HEAD,
       SLOT_READER_WAITING,
-      () => this.#readableOrEnd(),
+      () => this.#readableOrEnd("waitReadableSync"),
       PRODUCER,
       options,
     );
@@ -667,22 +753,28 @@ export class RingBuffer implements Disposable {
     );
   }
 
-  /** What a readable wait returns now (0 at end of stream), if anything. */
-  #readableOrEnd(): number | undefined {
+  /** What a readable wait (call `op`) returns now (0 at end), if anything. */
+  #readableOrEnd(op: string): number | undefined {
+    const h = this.#live(op);
     // `ended` first: the producer stores it after its last `head`, so
     // once it reads 1 the `head` loaded next is final. The other order
     // could load an old `head`, then `ended`, and report the end while
     // the last commit is still unread.
-    const ended = Atomics.load(this.#live("waitReadable"), SLOT_ENDED) !== 0;
-    const n = this.available;
+    const ended = Atomics.load(h, SLOT_ENDED) !== 0;
+    const n = this.#used(
+      Atomics.load(h, SLOT_HEAD),
+      Atomics.load(h, SLOT_TAIL),
+      op,
+    );
     if (n > 0) return n;
     return ended ? 0 : undefined;
   }
 
   /** What a writable wait (call `op`) returns now, if anything. */
   #writableNow(op: string): number | undefined {
-    this.#writer(op);
-    const n = this.free;
+    const h = this.#writer(op);
+    const n = this.#capacity -
+      this.#used(Atomics.load(h, SLOT_HEAD), Atomics.load(h, SLOT_TAIL), op);
     return n > 0 ? n : undefined;
   }
 
@@ -714,6 +806,51 @@ export class RingBuffer implements Disposable {
     if (Atomics.load(h, SLOT_READER_WAITING) !== 0) {
       this.#futexes.wake(SLOT_HEAD);
     }
+  }
+
+  /**
+   * Names the process expected to open the other side of this ring (a pid,
+   * or a `Deno.ChildProcess`): until some process makes its first call on
+   * the other side, this ring's waits check on that process, and reject
+   * with `MemfdError` `ECONNRESET` once it has exited (within 100 ms). A
+   * peer that never attaches is otherwise never noticed: nothing names it
+   * in the header. Once the peer made a call, its own record in the header
+   * is checked instead. A later call replaces the name.
+   *
+   * @example A child that exits without opening the ring
+   * ```ts
+   * import { MemfdError, RingBuffer } from "@memfd/memfd";
+   * import { assertEquals, assertRejects } from "@std/assert";
+   * using ring = RingBuffer.create(4096);
+   * const child = new Deno.Command("true").spawn(); // never opens it
+   * ring.expectPeer(child);
+   * await child.status;
+   * const error = await assertRejects(() => ring.waitReadable(), MemfdError);
+   * assertEquals(error.code, "ECONNRESET");
+   * ```
+   *
+   * @throws {TypeError} when `peer` is neither a number nor an object with
+   *   a numeric `pid`.
+   * @throws {RangeError} when the pid is not a whole number from 1 to
+   *   2^31-1.
+   * @throws {MemfdError} `EBADF` when the ring is closed.
+   */
+  expectPeer(peer: number | { readonly pid: number }): void {
+    this.#live("expectPeer");
+    const pid = typeof peer === "object" && peer !== null ? peer.pid : peer;
+    if (typeof pid !== "number") {
+      throw new TypeError(
+        "RingBuffer.expectPeer(peer): peer must be a pid or a process " +
+          `with a pid (a Deno.ChildProcess), got ${typeof pid}`,
+      );
+    }
+    if (!Number.isInteger(pid) || pid < 1 || pid > 2 ** 31 - 1) {
+      throw new RangeError(
+        `RingBuffer.expectPeer(${pid}): a pid is a whole number from 1 ` +
+          `to ${2 ** 31 - 1}`,
+      );
+    }
+    this.#sides.expect(pid);
   }
 
   /**
@@ -756,11 +893,17 @@ export class RingBuffer implements Disposable {
   write(data: Uint8Array): number {
     const h = this.#writer("write");
     toBytes(data, "data");
-    const space = this.#space(h);
-    const n = Math.min(space.length, data.length);
+    // One snapshot of each index, checked before a byte is copied: the
+    // other process may rewrite them at any moment.
+    const head = Atomics.load(h, SLOT_HEAD);
+    const used = this.#used(head, Atomics.load(h, SLOT_TAIL), "write");
+    const n = Math.min(this.#capacity - used, data.length);
     if (n === 0) return 0;
-    space.set(n === data.length ? data : data.subarray(0, n));
-    this.commit(n);
+    this.#data.set(
+      n === data.length ? data : data.subarray(0, n),
+      position(head, this.#capacity),
+    );
+    this.#publishHead(h, head, n);
     return n;
   }
 
@@ -786,11 +929,14 @@ export class RingBuffer implements Disposable {
   read(into: Uint8Array): number {
     const h = this.#reader("read");
     toBytes(into, "into");
-    const pending = this.#pending(h);
-    const n = Math.min(pending.length, into.length);
+    // One snapshot of each index, checked before `into` is touched.
+    const tail = Atomics.load(h, SLOT_TAIL);
+    const used = this.#used(Atomics.load(h, SLOT_HEAD), tail, "read");
+    const n = Math.min(used, into.length);
     if (n === 0) return 0;
-    into.set(n === pending.length ? pending : pending.subarray(0, n));
-    this.consume(n);
+    const at = position(tail, this.#capacity);
+    into.set(this.#data.subarray(at, at + n));
+    this.#publishTail(h, tail, n);
     return n;
   }
 
@@ -821,6 +967,7 @@ export class RingBuffer implements Disposable {
     // Withdraw this side's sleepers from the shared flags, then wake them:
     // their native waits return, and the header is unmapped after them.
     this.#futexes.withdraw(this.#h);
+    this.#sides.release();
     this.#ring.unmap();
     this.#header.unmap();
     this.#anchor.close();
@@ -889,8 +1036,11 @@ export class RingBuffer implements Disposable {
     return h;
   }
 
-  /** Bytes between the indices; checks them, they are the peer's to write. */
-  #used(head: number, tail: number): number {
-    return usedBytes(head, tail, this.#capacity, this.#memfd.name);
+  /**
+   * Bytes between the indices, for call `op`; checks them, they are the
+   * peer's to write.
+   */
+  #used(head: number, tail: number, op: string): number {
+    return usedBytes(head, tail, this.#capacity, this.#memfd.name, op);
   }
 }

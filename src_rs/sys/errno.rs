@@ -11,9 +11,10 @@ pub struct Errno(i32);
 pub type Result<T> = std::result::Result<T, Errno>;
 
 impl Errno {
-    #[cfg(test)]
     pub const EPERM: Errno = Errno(libc::EPERM);
     pub const ENOENT: Errno = Errno(libc::ENOENT);
+    /// No such process.
+    pub const ESRCH: Errno = Errno(libc::ESRCH);
     pub const EINTR: Errno = Errno(libc::EINTR);
     pub const EIO: Errno = Errno(libc::EIO);
     /// A range that is empty or passes the end of the file: mapping it
@@ -57,6 +58,11 @@ impl Errno {
                 .filter(|&e| e > 0)
                 .unwrap_or(libc::EIO),
         )
+    }
+
+    /// The errno behind a failed `std` I/O call (`EIO` when it has none).
+    pub fn from_io(e: &std::io::Error) -> Errno {
+        Errno(e.raw_os_error().filter(|&e| e > 0).unwrap_or(libc::EIO))
     }
 
     /// Sets this thread's errno, for code that reports a refusal the way a

@@ -515,6 +515,18 @@ proptest! {
     }
 
     #[test]
+    fn liveness_takes_any_pid_and_start(pid in any::<i32>(), start in any::<u32>()) {
+        let alive = crate::process::liveness::alive(pid, start);
+        if pid <= 0 {
+            prop_assert_eq!(alive, Err(Errno::EINVAL));
+        } else {
+            prop_assert!(alive.is_ok(), "{:?}", alive);
+        }
+        let started = crate::process::liveness::start_time(pid);
+        prop_assert!(pid > 0 || started == Err(Errno::EINVAL));
+    }
+
+    #[test]
     fn the_panic_barrier_passes_results_through(x in any::<i64>()) {
         prop_assert_eq!(shielded(|| Ok(x)), Ok(x));
         prop_assert_eq!(shielded::<i64>(|| Err(Errno::EBADF)), Err(Errno::EBADF));

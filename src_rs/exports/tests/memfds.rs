@@ -187,3 +187,23 @@ fn a_memfd_the_library_does_not_own_is_ebadf_and_untouched() {
     assert_eq!(raw_read(fd, 2, 0), b"s\0");
     assert_eq!(kind_of(fd), None);
 }
+
+/// The liveness exports answer for this process and refuse what `kill`
+/// would read as a process group; they take no fd, so nothing is touched.
+#[test]
+fn process_liveness_answers_by_pid_and_start_time() {
+    // SAFETY: getpid cannot fail.
+    let pid = unsafe { libc::getpid() };
+    let start = dm_process_start(pid);
+    assert!(start > 0.0);
+    let low = (start as u64) as u32 as i32;
+    assert_eq!(dm_process_alive(pid, low), 1);
+    assert_eq!(dm_process_alive(pid, 0), 1);
+    assert_eq!(dm_process_alive(pid, low.wrapping_add(1)), 0);
+    assert_eq!(dm_process_alive(i32::MAX, 0), 0);
+    assert_eq!(dm_process_start(i32::MAX), errf(libc::ESRCH));
+    for pid in [0, -1] {
+        assert_eq!(dm_process_alive(pid, 0), err(libc::EINVAL));
+        assert_eq!(dm_process_start(pid), errf(libc::EINVAL));
+    }
+}

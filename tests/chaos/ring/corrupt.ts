@@ -1,6 +1,6 @@
 /**
  * Corruption steps: another party rewrites a ring's header through a third
- * mapping of the memfd (or resizes the memfd), the suite probes open() and
+ * mapping of the memfd (or tries to resize the memfd), the suite probes open() and
  * the live sides, then puts the header back. Every probe must give the
  * model's answer: a clear `EINVAL` for what cannot be a ring or for
  * indices out of bounds, plain behaviour for indices that are merely
@@ -16,9 +16,12 @@ import { type RingModel, SLOT, type SlotName } from "./model.ts";
 import { gate, verifyFile } from "./verify.ts";
 import {
   MAX_SIDES,
+  pastLimit,
+  readableOf,
   type RingFile,
   type RingWorld,
   type Side,
+  writableOf,
 } from "./world.ts";
 
 /** A value another process might leave in `slot`. */
@@ -78,7 +81,7 @@ function probeSide(w: RingWorld, side: Side): void {
       const out = w.call(
         `writable(), ${what}`,
         expect(true),
-        () => side.ring.writable(),
+        () => writableOf(side),
       );
       if (out.ok) check(out.value.length, free, "writable().length");
       break;
@@ -87,7 +90,7 @@ function probeSide(w: RingWorld, side: Side): void {
       const out = w.call(
         `readable(), ${what}`,
         expect(true),
-        () => side.ring.readable(),
+        () => readableOf(side),
       );
       if (out.ok) check(out.value.length, used!, "readable().length");
       break;
@@ -96,20 +99,28 @@ function probeSide(w: RingWorld, side: Side): void {
       const n = r.pick([0, 1, free, free + 1]);
       const out = w.call(
         `commit(${n}), ${what}`,
-        expect(n <= free),
+        gated ??
+          (n <= free ? OK : fails(pastLimit(side.writeOffer, n))),
         () => side.ring.commit(n),
       );
-      if (out.ok) m.commit(n);
+      if (out.ok) {
+        m.commit(n);
+        side.writeOffer = undefined;
+      }
       break;
     }
     case 5: {
       const n = r.pick([0, 1, used ?? 0, (used ?? 0) + 1]);
       const out = w.call(
         `consume(${n}), ${what}`,
-        expect(n <= (used ?? 0)),
+        gated ??
+          (n <= (used ?? 0) ? OK : fails(pastLimit(side.readOffer, n))),
         () => side.ring.consume(n),
       );
-      if (out.ok) m.consume(n);
+      if (out.ok) {
+        m.consume(n);
+        side.readOffer = undefined;
+      }
       break;
     }
     case 6: {
@@ -124,6 +135,7 @@ function probeSide(w: RingWorld, side: Side): void {
         check(out.value, n, "write");
         m.writeAt(m.freeStart(), data.subarray(0, n));
         m.commit(n);
+        if (n > 0) side.writeOffer = undefined;
       }
       break;
     }
@@ -137,6 +149,7 @@ function probeSide(w: RingWorld, side: Side): void {
       if (out.ok) {
         check(out.value, Math.min(used!, into.length), "read");
         m.consume(out.value);
+        if (out.value > 0) side.readOffer = undefined;
       }
     }
   }
@@ -198,7 +211,12 @@ function corruptHeader(w: RingWorld, file: RingFile): void {
   mapping.unmap();
 }
 
-/** Grows the memfd past what its header says, probes, shrinks it back. */
+/**
+ * Tries to grow the memfd past what its header says and to cut it: a
+ * ring's memfd is sealed against both ("shrink" and "grow", set by
+ * create() or added by open()), so each is refused (EBUSY first for a cut
+ * into live sides' mappings) and the ring is as it was.
+ */
 function corruptSize(w: RingWorld, file: RingFile): void {
   const r = w.rng;
   const m = file.model;
@@ -206,24 +224,19 @@ function corruptSize(w: RingWorld, file: RingFile): void {
   const size = m.size;
   const grown = size +
     (r.chance(0.5) ? w.page * r.range(1, 3) : r.range(1, w.page - 1));
-  w.call(`resize(ring ${file.id} to ${grown})`, OK, () => memfd.resize(grown));
-  m.size = grown;
-  probe(w, file);
-  if (file.sides.length > 0) {
-    // The sides' mappings reach the end of the data.
-    const cut = size - r.range(1, w.page);
-    w.call(
-      `resize(ring ${file.id} to ${cut})`,
-      fails("EBUSY"),
-      () => memfd.resize(cut),
-    );
-  }
   w.call(
-    `resize(ring ${file.id} back to ${size})`,
-    OK,
-    () => memfd.resize(size),
+    `resize(ring ${file.id} to ${grown})`,
+    fails("EPERM"),
+    () => memfd.resize(grown),
   );
-  m.size = size;
+  const cut = size - r.range(1, w.page);
+  w.call(
+    `resize(ring ${file.id} to ${cut})`,
+    // The sides' mappings reach the end of the data.
+    fails(file.sides.length > 0 ? "EBUSY" : "EPERM"),
+    () => memfd.resize(cut),
+  );
+  probe(w, file);
 }
 
 export function opCorrupt(w: RingWorld): void {

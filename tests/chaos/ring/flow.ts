@@ -13,7 +13,13 @@ import { inMemory } from "../memory.ts";
 import { later } from "../runner.ts";
 import { opCreate } from "./lifecycle.ts";
 import { gate, verifyFile } from "./verify.ts";
-import type { RingFile, RingWorld, Side } from "./world.ts";
+import {
+  readableOf,
+  type RingFile,
+  type RingWorld,
+  type Side,
+  writableOf,
+} from "./world.ts";
 
 /** Views kept per side for the check that closing detaches them. */
 const KEEP_VIEWS = 8;
@@ -71,9 +77,7 @@ function genMemory(w: RingWorld, n: number, into?: RingFile): Memory {
     case "pending": {
       const side = r.pick(kind === "pending" && into ? others : sides);
       const m = side.file.model;
-      const view = kind === "free"
-        ? side.ring.writable()
-        : side.ring.readable();
+      const view = kind === "free" ? writableOf(side) : readableOf(side);
       const len = Math.min(n, view.length);
       const start = kind === "free" ? m.freeStart() : m.at(m.tail);
       return {
@@ -167,7 +171,7 @@ export function opCommit(w: RingWorld): void {
   const side = sideToUse(w);
   if (side === undefined) return;
   const m = side.file.model;
-  const view = keep(side, side.ring.writable());
+  const view = keep(side, writableOf(side));
   const n = r.int(view.length + 1);
   const scribble = r.chance(0.3) ? r.int(view.length - n + 1) : 0;
   const bytes = r.bytes(n + scribble);
@@ -188,7 +192,7 @@ export function opConsume(w: RingWorld): void {
   const side = sideToUse(w);
   if (side === undefined) return;
   const m = side.file.model;
-  const view = keep(side, side.ring.readable());
+  const view = keep(side, readableOf(side));
   const want = m.pending();
   if (view.length !== want.length || view.some((b, i) => b !== want[i])) {
     mismatch(`readable() of side ${side.id} is not the pending data`);

@@ -9,7 +9,13 @@
 import { dm_live_mappings } from "../../../src/native.ts";
 import { type Expect, fails, mismatch } from "../expect.ts";
 import { openMemfds } from "../system.ts";
-import type { RingFile, RingWorld, Side } from "./world.ts";
+import {
+  readableOf,
+  type RingFile,
+  type RingWorld,
+  type Side,
+  writableOf,
+} from "./world.ts";
 
 /**
  * What any call on `side` meets before its own argument checks: `EBADF`
@@ -45,9 +51,9 @@ export function verifySide(side: Side, why: string): void {
       }`,
     );
   }
-  sameBytes(side.ring.readable(), m.pending(), `${what} readable()`);
+  sameBytes(readableOf(side), m.pending(), `${what} readable()`);
   sameBytes(
-    side.ring.writable(),
+    writableOf(side),
     m.dataAt(m.freeStart(), m.capacity - used),
     `${what} writable()`,
   );
@@ -79,11 +85,12 @@ export function verifyRaw(w: RingWorld, file: RingFile, why: string): void {
 }
 
 /**
- * The pid and fd each side records when it first acts as producer or
- * consumer (for the other side's liveness checks): which side claims a role
- * first is up to the calls, so the model leaves these slots alone.
+ * The pid, fd, start time and closed flag each side records when it first
+ * acts as producer or consumer, or closes (for the other side's liveness
+ * checks): which side claims a role first is up to the calls, so the model
+ * leaves these slots alone.
  */
-const ROLE_SLOTS = new Set([19, 20, 34, 35]);
+const ROLE_SLOTS = new Set([19, 20, 21, 22, 34, 35, 36, 37]);
 const RING_NAMES = /^\/memfd:(ring|handmade) \(deleted\)$/;
 
 export function verifyFile(w: RingWorld, file: RingFile, why: string): void {

@@ -27,6 +27,36 @@ export interface Side {
   closed: boolean;
   /** Views handed out: they must detach when the side closes. */
   views: Uint8Array[];
+  /**
+   * The bytes the last writable() / readable() offered, until this side
+   * publishes (commit or write / consume or read): a later commit /
+   * consume of a count within that offer that the ring no longer holds is
+   * EINVAL (another process moved an index: corrupt), not a RangeError.
+   */
+  writeOffer?: number;
+  readOffer?: number;
+}
+
+/** `side.ring.writable()`, recording the offer (see {@linkcode Side}). */
+export function writableOf(side: Side): Uint8Array {
+  const view = side.ring.writable();
+  side.writeOffer = view.length;
+  return view;
+}
+
+/** `side.ring.readable()`, recording the offer (see {@linkcode Side}). */
+export function readableOf(side: Side): Uint8Array {
+  const view = side.ring.readable();
+  side.readOffer = view.length;
+  return view;
+}
+
+/**
+ * What a commit (`offer` = the side's write offer) or a consume (its read
+ * offer) of `n` fails with when `n` is past what the ring holds.
+ */
+export function pastLimit(offer: number | undefined, n: number): string {
+  return offer !== undefined && n <= offer ? "EINVAL" : "RangeError";
 }
 
 /** One ring memfd. */
