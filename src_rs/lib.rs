@@ -32,6 +32,7 @@ mod fd_passing;
 mod file_size;
 mod futex;
 mod memfd_create;
+mod memfd_device;
 mod memfd_link;
 mod mmap;
 mod open_by_path;
