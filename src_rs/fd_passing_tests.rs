@@ -197,3 +197,30 @@ fn a_closed_connection_and_a_non_socket_are_told_apart() {
     assert_eq!(unsafe { libc::write(wr.0, b"x".as_ptr().cast(), 1) }, 1);
     assert_eq!(receive(r.0, w.0).map_err(Errno::raw), Err(libc::ENOTSOCK));
 }
+
+/// `F_GETFL` of `fd`.
+fn status_flags(fd: c_int) -> c_int {
+    // SAFETY: F_GETFL takes no argument.
+    unsafe { libc::fcntl(fd, libc::F_GETFL) }
+}
+
+#[test]
+fn a_memfd_sent_with_o_append_arrives_without_it_and_the_senders_keeps_it() {
+    let l = Listener::new("append");
+    let fd = memfd("append", MFD_CLOEXEC);
+    let path = std::ffi::CString::new(format!("/proc/self/fd/{}", fd.0)).unwrap();
+    // SAFETY: a NUL-terminated path; a new description with O_APPEND.
+    let appending = Fd(unsafe { libc::open(path.as_ptr(), libc::O_RDWR | libc::O_APPEND) });
+    assert!(appending.0 >= 0);
+    assert_eq!(send(&l.path, appending.0), Ok(()));
+    let got = Fd(l.next().unwrap());
+    assert_eq!(status_flags(got.0) & libc::O_APPEND, 0);
+    assert_eq!(status_flags(got.0) & libc::O_ACCMODE, libc::O_RDWR);
+    assert_eq!(crate::cloexec::cloexec(got.0), Ok(true));
+    assert_eq!(crate::positional_io::pwrite_all(got.0, b"abc", 0), Ok(3));
+    assert_eq!(crate::positional_io::pwrite_all(got.0, b"X", 0), Ok(1));
+    let mut back = [0u8; 4];
+    assert_eq!(crate::positional_io::pread_all(fd.0, &mut back, 0), Ok(3));
+    assert_eq!(&back[..3], b"Xbc", "the write at 0 overwrote, not appended");
+    assert_eq!(status_flags(appending.0) & libc::O_APPEND, libc::O_APPEND);
+}

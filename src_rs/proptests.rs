@@ -21,6 +21,7 @@ use proptest::prelude::*;
 use crate::constants::{F_SEAL_KNOWN, F_SEAL_WRITE, MFD_ALLOW_SEALING, MFD_CLOEXEC, NAME_MAX};
 use crate::errno::{Errno, Result};
 use crate::live_mappings::live_mappings;
+use crate::open_by_path::Reach;
 use crate::panic_barrier::shielded;
 use crate::{
     cloexec, duplicate, fd_passing, file_size, futex, memfd_create, memfd_link, mmap, open_by_path,
@@ -281,8 +282,10 @@ proptest! {
             Just(vec![b'/'; 4096]),
         ],
         write: bool,
+        anywhere: bool,
     ) {
-        let fd = int(open_by_path::open(&path, write));
+        let reach = if anywhere { Reach::Anywhere } else { Reach::FdPathOnly };
+        let fd = int(open_by_path::open(&path, write, reach));
         prop_assert!(is_result(fd));
         if path.len() >= libc::PATH_MAX as usize || path.contains(&0) {
             prop_assert_eq!(fd, EINVAL);
@@ -297,7 +300,7 @@ proptest! {
     fn open_by_proc_path_of_own_and_invalid_fds(t in target(), write: bool) {
         let fds = open_target(t, 16);
         let path = format!("/proc/self/fd/{}", fds.fd);
-        let fd = int(open_by_path::open(path.as_bytes(), write));
+        let fd = int(open_by_path::open(path.as_bytes(), write, Reach::FdPathOnly));
         prop_assert!(is_result(fd));
         if matches!(t, Target::Memfd) {
             prop_assert!(fd >= 0);

@@ -99,7 +99,12 @@ mod tests {
         let fd = sized("ro", 16);
         assert_eq!(add(fd.0, F_SEAL_GROW.into()), Ok(()));
         let path = format!("/proc/self/fd/{}", fd.0);
-        let ro = Fd(crate::open_by_path::open(path.as_bytes(), false).unwrap());
+        let ro = Fd(crate::open_by_path::open(
+            path.as_bytes(),
+            false,
+            crate::open_by_path::Reach::FdPathOnly,
+        )
+        .unwrap());
         assert_eq!(get(ro.0), Ok(i64::from(F_SEAL_GROW)));
         assert_eq!(add(ro.0, F_SEAL_SHRINK.into()), Err(Errno::EPERM));
         assert_eq!(get(fd.0), Ok(i64::from(F_SEAL_GROW)));
