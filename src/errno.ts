@@ -48,7 +48,8 @@ export type ErrnoName =
   | "EPIPE"
   | "ECONNRESET"
   | "ETIMEDOUT"
-  | "ECANCELED";
+  | "ECANCELED"
+  | "EXDEV";
 
 const USED: readonly ErrnoName[] = [
   "EPERM",
@@ -73,6 +74,7 @@ const USED: readonly ErrnoName[] = [
   "ECONNRESET",
   "ETIMEDOUT",
   "ECANCELED",
+  "EXDEV",
 ];
 
 /**

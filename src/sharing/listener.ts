@@ -16,7 +16,7 @@ import {
 import { ensureLoaded } from "../loader/library.ts";
 import { adoptMemfd, type Memfd } from "../memfd.ts";
 import { nameOf } from "../memfd_name.ts";
-import { listenNeeds } from "../permissions.ts";
+import { listenNeeds, normalizePath } from "../permissions.ts";
 import { encodeSocketPath, SocketErrno, socketFailure } from "./socket.ts";
 import { Cancellation, type WaitOptions } from "../abort.ts";
 
@@ -80,13 +80,17 @@ export class MemfdListener implements Disposable, AsyncIterable<Memfd> {
   }
 
   /**
-   * Creates a socket at `socketPath` and listens on it. The path must not
-   * exist (`MemfdError` `EADDRINUSE`) and is at most 107 bytes
-   * (`ENAMETOOLONG`); {@linkcode MemfdListener.close} removes it again.
-   * Needs what `Deno.listen({ transport: "unix", path })` needs (Deno 2.9:
-   * `--allow-read`, `--allow-write` and `--allow-net=unix:<absolute path>`),
-   * else `Deno.errors.NotCapable` naming every missing flag, and nothing is
-   * created.
+   * Creates a socket at `socketPath` and listens on it. Like
+   * `Deno.listen`, the socket is made at the normalized path (absolute,
+   * `.`/`..` collapsed without following symlinks), the one checked. That
+   * path must not exist (`MemfdError` `EADDRINUSE`) and is at most 107
+   * bytes (`ENAMETOOLONG`); {@linkcode MemfdListener.close} removes it
+   * again. Needs what `Deno.listen({ transport: "unix", path })` needs
+   * (Deno 2.9: `--allow-read`, `--allow-write` and
+   * `--allow-net=unix:<normalized path>`, and `--allow-all` under `/proc`,
+   * `/dev` and `/sys`), else `Deno.errors.NotCapable` naming every missing
+   * flag, and nothing is created. A memfd that arrives with `O_APPEND` or
+   * `O_DIRECT` is reopened without them (the sender's fd keeps them).
    *
    * @example
    * ```ts
@@ -111,7 +115,9 @@ export class MemfdListener implements Disposable, AsyncIterable<Memfd> {
    * @throws {Deno.errors.NotSupported} when not on Linux.
    */
   static listen(socketPath: string): MemfdListener {
-    const path = encodeSocketPath(socketPath, "listen");
+    encodeSocketPath(socketPath, "listen");
+    // The normalized path is the one checked, so it is the one bound.
+    const path = encodeSocketPath(normalizePath(socketPath), "listen");
     ensureLoaded(
       `MemfdListener.listen(${JSON.stringify(socketPath)})`,
       listenNeeds(socketPath),
