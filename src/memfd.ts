@@ -242,7 +242,6 @@ export class Memfd implements Disposable {
     return new Memfd(fd, nameOf(fd), true);
   }
 
-
   /**
    * Creates a memfd, copies `source` into it (off the event loop) and adds
    * `options.seal` seals: the hand-off case in one call. `seal: true` adds
