@@ -11,6 +11,7 @@ import { test } from "./support/leak_checked.ts";
 import { assert, assertEquals } from "@std/assert";
 import { Memfd, MemfdListener } from "../mod.ts";
 import {
+  denoRun,
   LIB,
   MOD,
   NET_SCOPES_UNIX,
@@ -18,7 +19,6 @@ import {
   runDeno,
   runOk,
   spawnPeer,
-  startDeno,
   tempDir,
 } from "./support/run.ts";
 
@@ -215,7 +215,10 @@ test("`..` after a directory symlink: the path checked is the path opened, as wi
   });
 });
 
-/** Listens on argv[0] with the library, on argv[1] with Deno; waits. */
+/**
+ * Listens on argv[0] with the library, on argv[1] with Deno; holds both
+ * until its stdin ends. Run from a file, so stdin is free for that.
+ */
 const LISTEN_BOTH = `
 import { MemfdListener } from "${MOD}";
 using ours = MemfdListener.listen(Deno.args[0]);
@@ -247,7 +250,10 @@ test("listen(D/up/../l.sock) makes its socket where Deno.listen does, not in a d
     `--deny-write=${d}/private`,
     NET_SCOPES_UNIX ? "--allow-net" : "",
   ].filter(Boolean);
-  await using child = startDeno(LISTEN_BOTH, grant, [
+  await Deno.writeTextFile(`${d}/listen.ts`, LISTEN_BOTH);
+  const [deno, ...argv] = denoRun(`${d}/listen.ts`, grant);
+  await using child = spawnPeer(deno, [
+    ...argv,
     `${d}/up/../l.sock`,
     `${d}/up/../deno.sock`,
   ]);
