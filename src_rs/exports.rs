@@ -82,9 +82,22 @@ fn dm_name(fd: i32, out: &mut [u8]) -> i32 {
     int32(run(|| memfd_link::name(peek(fd, Kind::Memfd)?, out)))
 }
 
+/// `flags`: bit 0 opens read-write, bit 1 lets the path reach the memfd
+/// through any `/proc` magic link ([`open_by_path::Reach::Anywhere`], for a
+/// caller holding `--allow-all`); any other bit is `-EINVAL`.
 #[deno_bindgen]
-fn dm_open(path: &[u8], write: i32) -> i32 {
-    new_memfd(|| open_by_path::open(path, write != 0))
+fn dm_open(path: &[u8], flags: i32) -> i32 {
+    new_memfd(|| {
+        if flags & !3 != 0 {
+            return Err(Errno::EINVAL);
+        }
+        let reach = if flags & 2 != 0 {
+            open_by_path::Reach::Anywhere
+        } else {
+            open_by_path::Reach::FdPathOnly
+        };
+        open_by_path::open(path, flags & 1 != 0, reach)
+    })
 }
 
 #[deno_bindgen]

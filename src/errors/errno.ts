@@ -169,6 +169,7 @@ export type ErrnoName =
   | "EACCES"
   | "EFAULT"
   | "EBUSY"
+  | "EXDEV"
   | "ENODEV"
   | "EINVAL"
   | "ENFILE"
@@ -193,6 +194,7 @@ const USED: readonly ErrnoName[] = [
   "EACCES",
   "EFAULT",
   "EBUSY",
+  "EXDEV",
   "ENODEV",
   "EINVAL",
   "ENFILE",

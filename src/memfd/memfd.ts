@@ -24,7 +24,8 @@ import { type CreateOptions, planCreate } from "./create_options.ts";
 import { Errno } from "../errors/errno.ts";
 import { MemfdError } from "../errors/errors.ts";
 import { ensureLoaded } from "../loader/library.ts";
-import { memfdOpenNeeds } from "../permissions/needs.ts";
+import { magicLinkRefusal } from "../permissions/messages.ts";
+import { memfdOpenPlan } from "../permissions/needs.ts";
 import type { Mapping } from "../mapping/mapping.ts";
 import { pinMapping } from "../mapping/pins.ts";
 import {
@@ -196,13 +197,23 @@ export class Memfd implements Disposable {
 
   /**
    * Opens a memfd by path, normally `/proc/<pid>/fd/<n>` (see
-   * {@linkcode Memfd.path}): read-only unless `write: true`. The open is
-   * done natively, so Deno's `--allow-all` rule for `/proc` does not apply
-   * (it can only ever open a memfd); instead it needs `--allow-read` for
-   * the path, and `--allow-write` too with `write: true`, else
-   * `Deno.errors.NotCapable` naming them, before anything is looked up (the
-   * answer is the same whether the path exists or not). A path that is not
-   * a memfd is `EINVAL`.
+   * {@linkcode Memfd.path}): read-only unless `write: true`. The path is
+   * made absolute and `.`/`..` collapsed as Deno's permission checks do,
+   * and that string is both checked and opened. Exactly
+   * `/proc/<pid>/fd/<n>`, `/proc/self/fd/<n>` or `/dev/fd/<n>` needs
+   * `--allow-read` for the path (and `--allow-write` with `write: true`),
+   * not the `--allow-all` Deno's own open demands there: the open is done
+   * natively and can only ever open a memfd. Any other path needs what
+   * `Deno.open` needs: `--allow-all` under `/proc`, `/dev` and `/sys`
+   * (`/proc/<pid>/root/…`, `/proc/self/cwd/…`, a directory fd's link).
+   * Missing grants are `Deno.errors.NotCapable` naming them, before
+   * anything is looked up (the answer is the same whether the path exists
+   * or not); the one exception is a path elsewhere that turns out to reach
+   * the memfd through a magic link (a symlink to `/proc/<pid>/fd/<n>`),
+   * refused with `NotCapable` after an `O_PATH` lookup, unless
+   * `--allow-all` is held. A path that is not a memfd is `EINVAL`. The fd
+   * opened is a new open file description, with none of the status flags
+   * (`O_APPEND`) of the fd the path names.
    *
    * @example
    * ```ts
@@ -219,23 +230,29 @@ export class Memfd implements Disposable {
    *   when nothing is there; `EACCES` when the file may not be opened with
    *   the access asked for; `EMFILE` when the process has no fd left.
    * @throws {Deno.errors.NotCapable} when `--allow-read` for `path` (and
-   *   `--allow-write` with `write: true`) or FFI permission for the native
-   *   library is missing; the message names the flags.
+   *   `--allow-write` with `write: true`), `--allow-all` for a path that
+   *   needs it, or FFI permission for the native library is missing; the
+   *   message names the flags.
    * @throws {Deno.errors.NotSupported} when not on Linux.
    */
   static open(path: string, options?: { write?: boolean }): Memfd {
-    const bytes = encodePath(path);
+    encodePath(path);
     const o = toOptions(options, "Memfd.open options", ["write"], {
       writable: "write",
       readonly: "write",
       mode: "write",
     });
     const write = toBoolean(o.write, false, "write");
-    ensureLoaded(
-      `Memfd.open(${JSON.stringify(path)}${write ? ", { write: true }" : ""})`,
-      memfdOpenNeeds(path, write),
-    );
-    const fd = check(dm_open(bytes, write ? 1 : 0), "open", path);
+    const what = `Memfd.open(${JSON.stringify(path)}${
+      write ? ", { write: true }" : ""
+    })`;
+    const plan = memfdOpenPlan(path, write);
+    ensureLoaded(what, plan.needs);
+    // The normalized path is the one checked, so it is the one opened.
+    const flags = (write ? 1 : 0) | (plan.anywhere ? 2 : 0);
+    const fd = dm_open(encodePath(plan.path), flags);
+    if (fd === -Errno.EXDEV) throw magicLinkRefusal(what);
+    check(fd, "open", path);
     return new Memfd(fd, nameOf(fd), true);
   }
 

@@ -15,6 +15,11 @@ export interface Grant {
   descriptor: Deno.PermissionDescriptor;
   /** The command-line flag that grants it, e.g. `--allow-read=/tmp/x`. */
   flag: string;
+  /**
+   * Asked instead of `descriptor` when set: for a grant no descriptor
+   * expresses (`--allow-all`).
+   */
+  held?: () => boolean;
 }
 
 /**
@@ -59,6 +64,128 @@ export function absolutePath(path: string): string {
     return path;
   }
   return `${cwd.replace(/\/$/, "")}/${path}`;
+}
+
+/**
+ * `path` as Deno's permission checks see it, and as this library then hands
+ * it to the kernel: made absolute against the current directory, with
+ * `.`, `..` and repeated or trailing slashes collapsed lexically (no
+ * symlink followed), as Deno's `normalize_path` does. The kernel would
+ * resolve `..` after a symlink to a directory from where the symlink
+ * points; this string is the one that was checked, so it is the one used.
+ * A relative path stays relative (still collapsed) only when the current
+ * directory cannot be read.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { normalizePath } from "./grants.ts";
+ * assertEquals(normalizePath("/tmp/d/up/../m"), "/tmp/d/m");
+ * assertEquals(normalizePath("/tmp//a/./b/"), "/tmp/a/b");
+ * assertEquals(normalizePath("/.."), "/");
+ * assertEquals(normalizePath("x.sock"), `${Deno.cwd()}/x.sock`);
+ * ```
+ */
+export function normalizePath(path: string): string {
+  const whole = absolutePath(path);
+  const rooted = whole.startsWith("/");
+  const parts: string[] = [];
+  for (const part of whole.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part !== "..") parts.push(part);
+    else if (parts.length > 0 && parts.at(-1) !== "..") parts.pop();
+    else if (!rooted) parts.push("..");
+  }
+  const joined = parts.join("/");
+  return rooted ? `/${joined}` : joined === "" ? "." : joined;
+}
+
+/** Whether `path` is `prefix` or inside it, component by component. */
+function under(path: string, prefix: string): boolean {
+  return path === prefix || path.startsWith(`${prefix}/`);
+}
+
+/**
+ * Whether every permission is granted with nothing denied: what Deno calls
+ * `--allow-all` and demands for most paths under `/proc`, `/dev` and
+ * `/sys`. No descriptor asks that (an unscoped read query answers
+ * "granted" beside a `--deny-read`), so Deno's own check is asked: a stat
+ * of `/proc/self`, which Deno refuses with `NotCapable` unless it is.
+ * Never prompts: the stat is only tried once read is granted everywhere.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { allGranted } from "./grants.ts";
+ * assertEquals(allGranted(), false); // the doc tests run without --allow-all
+ * ```
+ */
+export function allGranted(): boolean {
+  const names = ["read", "write", "net", "env", "sys", "run", "ffi"] as const;
+  if (!names.every((name) => granted({ name }))) return false;
+  try {
+    Deno.statSync("/proc/self");
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable) return false;
+  }
+  return true;
+}
+
+/** `--allow-all`, asked with {@linkcode allGranted}. */
+export const ALL_GRANT: Grant = {
+  descriptor: { name: "read" },
+  flag: "--allow-all",
+  held: allGranted,
+};
+
+/** Paths under Deno's special prefixes that `Deno.open` lets through. */
+const ORDINARY_DEVICES = new Set([
+  "/dev/null",
+  "/dev/zero",
+  "/dev/random",
+  "/dev/urandom",
+]);
+
+/**
+ * What Deno 2.9 demands beyond read/write for opening the normalized path
+ * `path` (its `check_special_file`): `--allow-all` anywhere under `/proc`,
+ * `/dev` and `/sys`, except a few harmless devices, `/proc/pressure/*`
+ * (nothing more) and any `…/environ` (`--allow-env`).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { specialGrants } from "./grants.ts";
+ * assertEquals(specialGrants("/proc/1/root/x").map((g) => g.flag), ["--allow-all"]);
+ * assertEquals(specialGrants("/tmp/x"), []);
+ * ```
+ */
+export function specialGrants(path: string): Grant[] {
+  if (!["/proc", "/dev", "/sys"].some((p) => under(path, p))) return [];
+  if (ORDINARY_DEVICES.has(path) || path.startsWith("/proc/pressure/")) {
+    return [];
+  }
+  if (path.endsWith("/environ")) {
+    return [{ descriptor: { name: "env" }, flag: "--allow-env" }];
+  }
+  return [ALL_GRANT];
+}
+
+/**
+ * Whether `path` (normalized) is exactly `/proc/<pid>/fd/<n>`,
+ * `/proc/self/fd/<n>` or `/dev/fd/<n>`: the paths `Memfd.open` takes with
+ * `--allow-read` of the path alone.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { isFdPath } from "./grants.ts";
+ * assertEquals(isFdPath("/proc/12/fd/3"), true);
+ * assertEquals(isFdPath("/proc/12/root/proc/13/fd/3"), false);
+ * ```
+ */
+export function isFdPath(path: string): boolean {
+  return /^(\/proc\/(self|[0-9]+)\/fd|\/dev\/fd)\/[0-9]+$/.test(path);
 }
 
 /**
@@ -134,8 +261,11 @@ function netScopesUnixSockets(): boolean {
 /**
  * What `Deno.listen({ transport: "unix", path })` and `Deno.connect({
  * transport: "unix", path })` demand on the running Deno (measured on 2.9:
- * read and write for the path, and net for `unix:<absolute path>`, which
- * only the exact path or an unscoped `--allow-net` covers).
+ * read and write for the {@linkcode normalizePath normalized} path,
+ * `--allow-all` under `/proc`, `/dev` and `/sys`, and net for
+ * `unix:<normalized path>`, which only the exact path or an unscoped
+ * `--allow-net` covers). Deno then binds or connects to the normalized
+ * path, and so does this library.
  *
  * @example
  * ```ts
@@ -149,9 +279,10 @@ function netScopesUnixSockets(): boolean {
  * ```
  */
 export function unixSocketGrants(path: string): Grant[] {
-  const absolute = absolutePath(path);
-  const grants = [readGrant(absolute), writeGrant(absolute)];
-  if (netScopesUnixSockets()) grants.push(netGrant(`unix:${absolute}`));
+  const normalized = normalizePath(path);
+  const grants = [readGrant(normalized), writeGrant(normalized)];
+  grants.push(...specialGrants(normalized));
+  if (netScopesUnixSockets()) grants.push(netGrant(`unix:${normalized}`));
   return grants;
 }
 

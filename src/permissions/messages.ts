@@ -20,7 +20,7 @@ import { type Grant, granted, type Need } from "./grants.ts";
  * ```
  */
 export function missingFlags(grants: readonly Grant[]): string[] {
-  const missing = grants.filter((g) => !granted(g.descriptor))
+  const missing = grants.filter((g) => !(g.held?.() ?? granted(g.descriptor)))
     .map((g) => g.flag);
   return [...new Set(missing)];
 }
@@ -127,4 +127,25 @@ export function notCapable(
   return new Deno.errors.NotCapable(
     [`${what}: run with ${missing.join(" ")}`, ...whys].join(". "),
   );
+}
+
+/**
+ * The `NotCapable` for a `Memfd.open` of `path` (by `what`) that reached a
+ * memfd through a magic link the grants do not cover.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { magicLinkRefusal } from "./messages.ts";
+ * const e = magicLinkRefusal("Memfd.open(\"/tmp/l\")");
+ * assertEquals(e.message.startsWith("Memfd.open(\"/tmp/l\") needs permission: run with --allow-all"), true);
+ * ```
+ */
+export function magicLinkRefusal(what: string): Deno.errors.NotCapable {
+  return notCapable(`${what} needs permission`, ["--allow-all"], [
+    "The path reaches the memfd through a /proc magic link (a symlink to " +
+    "/proc/<pid>/fd/<n>, or /proc/<pid>/root, cwd or a directory fd on the " +
+    "way), which Deno.open allows only with --allow-all; open " +
+    "/proc/<pid>/fd/<n> itself, which needs --allow-read for that path",
+  ]);
 }

@@ -15,6 +15,7 @@ import {
 } from "../native.ts";
 import { ensureLoaded } from "../loader/library.ts";
 import { type Memfd, receivedMemfd } from "../memfd/memfd.ts";
+import { normalizePath } from "../permissions/grants.ts";
 import { listenNeeds } from "../permissions/needs.ts";
 import {
   encodeSocketPath,
@@ -83,13 +84,17 @@ export class MemfdListener implements Disposable, AsyncIterable<Memfd> {
   }
 
   /**
-   * Creates a socket at `socketPath` and listens on it. The path must not
-   * exist (`MemfdError` `EADDRINUSE`) and is at most 107 bytes
-   * (`ENAMETOOLONG`); {@linkcode MemfdListener.close} removes it again.
-   * Needs what `Deno.listen({ transport: "unix", path })` needs (Deno 2.9:
-   * `--allow-read`, `--allow-write` and `--allow-net=unix:<absolute path>`),
-   * else `Deno.errors.NotCapable` naming every missing flag, and nothing is
-   * created.
+   * Creates a socket at `socketPath` and listens on it. Like
+   * `Deno.listen`, the socket is made at the normalized path (absolute,
+   * `.`/`..` collapsed without following symlinks), the one checked. That
+   * path must not exist (`MemfdError` `EADDRINUSE`) and is at most 107
+   * bytes (`ENAMETOOLONG`); {@linkcode MemfdListener.close} removes it
+   * again. Needs what `Deno.listen({ transport: "unix", path })` needs
+   * (Deno 2.9: `--allow-read`, `--allow-write` and
+   * `--allow-net=unix:<normalized path>`, and `--allow-all` under `/proc`,
+   * `/dev` and `/sys`), else `Deno.errors.NotCapable` naming every missing
+   * flag, and nothing is created. A memfd that arrives with `O_APPEND` or
+   * `O_DIRECT` is reopened without them (the sender's fd keeps them).
    *
    * @example
    * ```ts
@@ -114,7 +119,9 @@ export class MemfdListener implements Disposable, AsyncIterable<Memfd> {
    * @throws {Deno.errors.NotSupported} when not on Linux.
    */
   static listen(socketPath: string): MemfdListener {
-    const path = encodeSocketPath(socketPath, "listen");
+    encodeSocketPath(socketPath, "listen");
+    // The normalized path is the one checked, so it is the one bound.
+    const path = encodeSocketPath(normalizePath(socketPath), "listen");
     ensureLoaded(
       `MemfdListener.listen(${JSON.stringify(socketPath)})`,
       listenNeeds(socketPath),

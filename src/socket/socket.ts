@@ -99,6 +99,8 @@ const REASONS: Readonly<Record<SocketOperation, Record<string, string>>> = {
     ENODATA: "the peer closed the connection without sending a memfd",
     EMFILE:
       "this process has too many open files to take the fd (the message was dropped)",
+    EACCES:
+      "the peer sent a memfd open with O_APPEND or O_DIRECT, and its file mode does not let this process reopen it without them (nothing was kept)",
   },
 };
 

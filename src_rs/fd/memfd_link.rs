@@ -2,6 +2,7 @@
 //! `/proc/self/fd` link (`/memfd:<name> (deleted)`).
 
 use crate::fd::fstat::{fstat, is_regular};
+use crate::fd::memfd_device::on_memfd_device;
 use crate::sys::c_string::c_string;
 use crate::sys::constants::F_GET_SEALS;
 use crate::sys::errno::{ret, ret_size, Errno, Result};
@@ -34,14 +35,20 @@ pub fn memfd_name(link: &[u8]) -> Option<&[u8]> {
 /// table and the inode; nothing changes.
 ///
 /// Trusts the `/proc/self/fd` link, not `F_GET_SEALS` alone, which any tmpfs
-/// file answers too; the link, `F_GET_SEALS` and `fstat` must all agree.
+/// file answers too; and not the link alone either, which a file under a
+/// mount at `/memfd:…` fakes: the link, `F_GET_SEALS`, `fstat` and the
+/// device (a memfd's internal mount, see `memfd_device`) must all agree.
 pub fn check_memfd(fd: i32) -> Result<()> {
     let mut buf = [0u8; 512];
     if memfd_name(fd_link(fd, &mut buf)?).is_none() {
         return Err(Errno::EINVAL);
     }
     // SAFETY: F_GET_SEALS takes no argument.
-    if unsafe { libc::fcntl(fd, F_GET_SEALS) } < 0 || !is_regular(&fstat(fd)?) {
+    if unsafe { libc::fcntl(fd, F_GET_SEALS) } < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let st = fstat(fd)?;
+    if !is_regular(&st) || !on_memfd_device(fd, &st)? {
         return Err(Errno::EINVAL);
     }
     Ok(())

@@ -6,6 +6,7 @@ pub(crate) mod duplicate;
 pub(crate) mod file_size;
 pub(crate) mod fstat;
 pub(crate) mod memfd_create;
+pub(crate) mod memfd_device;
 pub(crate) mod memfd_link;
 pub(crate) mod open_by_path;
 pub(crate) mod owned_fds;

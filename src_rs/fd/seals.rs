@@ -100,7 +100,14 @@ mod tests {
         let fd = sized("ro", 16);
         assert_eq!(add(fd.as_raw_fd(), F_SEAL_GROW.into()), Ok(()));
         let path = format!("/proc/self/fd/{}", fd.as_raw_fd());
-        let ro = owned(crate::fd::open_by_path::open(path.as_bytes(), false).unwrap());
+        let ro = owned(
+            crate::fd::open_by_path::open(
+                path.as_bytes(),
+                false,
+                crate::fd::open_by_path::Reach::FdPathOnly,
+            )
+            .unwrap(),
+        );
         assert_eq!(get(ro.as_raw_fd()), Ok(i64::from(F_SEAL_GROW)));
         assert_eq!(add(ro.as_raw_fd(), F_SEAL_SHRINK.into()), Err(Errno::EPERM));
         assert_eq!(get(fd.as_raw_fd()), Ok(i64::from(F_SEAL_GROW)));

@@ -14,6 +14,7 @@
 use std::os::raw::c_int;
 
 use crate::fd::memfd_link::check_memfd;
+use crate::fd::open_by_path::without_positional_flags;
 use crate::net::unix_address::{address, close_fd, stream_socket};
 use crate::net::wakeable_wait::wait_readable;
 use crate::sys::eintr::retry;
@@ -60,9 +61,12 @@ fn received_fds(msg: &libc::msghdr) -> Vec<c_int> {
 /// - `ENODATA` when the peer closed the connection;
 /// - `EBADMSG` when the peer sent bytes without an fd;
 /// - `EINVAL` when the fd is not a memfd (it is closed);
-/// - the errno of a failed read.
+/// - the errno of a failed read, or of reopening a memfd that came with
+///   `O_APPEND` or `O_DIRECT` (it is closed).
 ///
 /// A message with more than one fd yields the first; the others are closed.
+/// A memfd whose open file description has `O_APPEND` or `O_DIRECT` is
+/// reopened without them (see `open_by_path::without_positional_flags`).
 pub fn receive(fd: i32, wake_fd: i32) -> Result<i32> {
     // u64 elements keep the control buffer aligned for `cmsghdr`.
     let mut control = [0u64; 64];
@@ -106,7 +110,7 @@ pub fn receive(fd: i32, wake_fd: i32) -> Result<i32> {
             close_fd(first);
             return Err(Errno::EINVAL);
         }
-        return Ok(first);
+        return without_positional_flags(first);
     }
 }
 

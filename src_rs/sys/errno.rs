@@ -32,6 +32,10 @@ impl Errno {
     /// The peer sent bytes without an fd.
     pub const EBADMSG: Errno = Errno(libc::EBADMSG);
     pub const EOVERFLOW: Errno = Errno(libc::EOVERFLOW);
+    /// A path reached a memfd through a `/proc` magic link other than its
+    /// own last component (`open_by_path`): what Deno grants only with
+    /// `--allow-all`.
+    pub const EXDEV: Errno = Errno(libc::EXDEV);
     pub const EISCONN: Errno = Errno(libc::EISCONN);
     pub const ECONNABORTED: Errno = Errno(libc::ECONNABORTED);
     #[cfg(test)]

@@ -18,6 +18,7 @@ use std::sync::MutexGuard;
 
 use proptest::prelude::*;
 
+use crate::fd::open_by_path::Reach;
 use crate::mm::live_mappings::live_mappings;
 use crate::panic_barrier::shielded;
 use crate::sys::constants::{F_SEAL_KNOWN, F_SEAL_WRITE, MFD_ALLOW_SEALING, MFD_CLOEXEC, NAME_MAX};
@@ -286,8 +287,10 @@ proptest! {
             Just(vec![b'/'; 4096]),
         ],
         write: bool,
+        anywhere: bool,
     ) {
-        let fd = int(open_by_path::open(&path, write));
+        let reach = if anywhere { Reach::Anywhere } else { Reach::FdPathOnly };
+        let fd = int(open_by_path::open(&path, write, reach));
         prop_assert!(is_result(fd));
         if path.len() >= libc::PATH_MAX as usize || path.contains(&0) {
             prop_assert_eq!(fd, EINVAL);
@@ -302,7 +305,7 @@ proptest! {
     fn open_by_proc_path_of_own_and_invalid_fds(t in target(), write: bool) {
         let fds = open_target(t, 16);
         let path = format!("/proc/self/fd/{}", fds.fd);
-        let fd = int(open_by_path::open(path.as_bytes(), write));
+        let fd = int(open_by_path::open(path.as_bytes(), write, Reach::FdPathOnly));
         prop_assert!(is_result(fd));
         if matches!(t, Target::Memfd) {
             prop_assert!(fd >= 0);

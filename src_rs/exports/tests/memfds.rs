@@ -71,6 +71,12 @@ fn open_reopens_a_memfd_read_only_unless_asked_to_write() {
     assert_eq!(raw_read(fd.0, 4, 0), b"yes\0");
     assert_eq!(open(b"/dev/null", 0), err(libc::EINVAL));
     assert_eq!(open(b"/nonexistent/memfd", 0), err(libc::ENOENT));
+    // Bit 1 lets the path cross any magic link; other bits are refused.
+    let around = format!("/proc/self/root/proc/self/fd/{}", fd.0).into_bytes();
+    assert_eq!(open(&around, 0), err(libc::EXDEV));
+    let anywhere = Owned::new(open(&around, 2), Kind::Memfd);
+    assert_eq!(identity(anywhere.0), identity(fd.0));
+    assert_eq!(open(&path, 4), err(libc::EINVAL));
 }
 
 #[test]

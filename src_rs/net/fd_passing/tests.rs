@@ -206,3 +206,45 @@ fn a_closed_connection_and_a_non_socket_are_told_apart() {
         Err(libc::ENOTSOCK)
     );
 }
+
+/// `F_GETFL` of `fd`.
+fn status_flags(fd: c_int) -> c_int {
+    // SAFETY: F_GETFL takes no argument.
+    unsafe { libc::fcntl(fd, libc::F_GETFL) }
+}
+
+#[test]
+fn a_memfd_sent_with_o_append_arrives_without_it_and_the_senders_keeps_it() {
+    let l = Listener::new("append");
+    let fd = memfd("append", MFD_CLOEXEC);
+    let path = std::ffi::CString::new(format!("/proc/self/fd/{}", fd.as_raw_fd())).unwrap();
+    // SAFETY: a NUL-terminated path; a new description with O_APPEND.
+    let appending = owned(unsafe { libc::open(path.as_ptr(), libc::O_RDWR | libc::O_APPEND) });
+    assert!(appending.as_raw_fd() >= 0);
+    assert_eq!(send(&l.path, appending.as_raw_fd()), Ok(()));
+    let got = owned(l.next().unwrap());
+    assert_eq!(status_flags(got.as_raw_fd()) & libc::O_APPEND, 0);
+    assert_eq!(
+        status_flags(got.as_raw_fd()) & libc::O_ACCMODE,
+        libc::O_RDWR
+    );
+    assert_eq!(crate::fd::cloexec::cloexec(got.as_raw_fd()), Ok(true));
+    assert_eq!(
+        crate::fd::positional_io::pwrite_all(got.as_raw_fd(), b"abc", 0),
+        Ok(3)
+    );
+    assert_eq!(
+        crate::fd::positional_io::pwrite_all(got.as_raw_fd(), b"X", 0),
+        Ok(1)
+    );
+    let mut back = [0u8; 4];
+    assert_eq!(
+        crate::fd::positional_io::pread_all(fd.as_raw_fd(), &mut back, 0),
+        Ok(3)
+    );
+    assert_eq!(&back[..3], b"Xbc", "the write at 0 overwrote, not appended");
+    assert_eq!(
+        status_flags(appending.as_raw_fd()) & libc::O_APPEND,
+        libc::O_APPEND
+    );
+}
