@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::fd::fstat::fstat;
 use crate::sys::constants::{MFD_CLOEXEC, MFD_HUGETLB, MFD_HUGE_SHIFT, MFD_NOEXEC_SEAL};
-use crate::sys::errno::{Errno, Result};
+use crate::sys::errno::{ret, Errno, Result};
 
 /// `f_type` of hugetlbfs (`linux/magic.h`).
 const HUGETLBFS_MAGIC: i64 = 0x9584_58f6;
@@ -62,9 +62,7 @@ fn file_system(fd: i32) -> Result<(i64, i64)> {
     // SAFETY: an all-zero `statfs` is a valid value of this plain C struct.
     let mut sfs: libc::statfs = unsafe { std::mem::zeroed() };
     // SAFETY: `sfs` is a valid, writable `statfs` for the kernel to fill.
-    if unsafe { libc::fstatfs(fd, &mut sfs) } < 0 {
-        return Err(Errno::last());
-    }
+    ret(unsafe { libc::fstatfs(fd, &mut sfs) })?;
     Ok((sfs.f_type as i64, sfs.f_bsize as i64))
 }
 

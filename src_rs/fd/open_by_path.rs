@@ -9,7 +9,7 @@ use crate::fd::memfd_device::on_memfd_device;
 use crate::fd::memfd_link::{check_memfd, fd_link, memfd_name};
 use crate::sys::c_string::c_string;
 use crate::sys::eintr::retry;
-use crate::sys::errno::{Errno, Result};
+use crate::sys::errno::{ret, Errno, Result};
 
 /// An fd closed when dropped, unless taken with [`Opened::keep`].
 struct Opened(i32);
@@ -129,10 +129,7 @@ const POSITIONAL_FLAGS: i32 = libc::O_APPEND | libc::O_DIRECT;
 pub fn without_positional_flags(fd: i32) -> Result<i32> {
     let owned = Opened(fd);
     // SAFETY: F_GETFL takes no argument.
-    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-    if flags < 0 {
-        return Err(Errno::last());
-    }
+    let flags = ret(unsafe { libc::fcntl(fd, libc::F_GETFL) })?;
     if flags & POSITIONAL_FLAGS == 0 {
         return Ok(owned.keep());
     }
