@@ -16,9 +16,14 @@ export interface Artifact {
 
 /** The pinned libraries, by `Deno.build.target`. */
 export const ARTIFACTS: Readonly<Record<string, Artifact>> = {
+  "aarch64-unknown-linux-gnu": {
+    file: "libdeno_memfd-aarch64-unknown-linux-gnu.so",
+    sha256: "a647f1190bf53947ddbc3e896b341afd9343ed122d1064e610bf7e4750fffec4",
+    size: 519456,
+  },
   "x86_64-unknown-linux-gnu": {
     file: "libdeno_memfd-x86_64-unknown-linux-gnu.so",
-    sha256: "584e908887f9c73474f762bed3867c5138bac314167bd15b105d64cfe420259a",
-    size: 467688,
+    sha256: "1ff2e05f9e0eee12d04893026d2cf8ca54a23cca4c61fd710275bb047aed02d2",
+    size: 472960,
   },
 };
