@@ -92,9 +92,10 @@ async function tool(script: string, args: string[]): Promise<string> {
   return decoder.decode(out.stdout).trim();
 }
 
-/** Builds `target` and reads what came out. */
-async function build(target: string): Promise<Uint8Array> {
-  return Deno.readFileSync(await tool("release_build.sh", [target]));
+/** Builds every target (in one cargo run) and reads what came out. */
+async function buildAll(): Promise<Map<string, Uint8Array>> {
+  const paths = (await tool("release_build.sh", [...TARGETS])).split("\n");
+  return new Map(TARGETS.map((t, i) => [t, Deno.readFileSync(paths[i])]));
 }
 
 function describe(bytes: Uint8Array): string {
@@ -149,8 +150,7 @@ async function pin(): Promise<void> {
   const source = sourceFingerprint();
   const pins: Record<string, Artifact> = {};
   Deno.mkdirSync(new URL("dist/", root), { recursive: true });
-  for (const target of TARGETS) {
-    const bytes = await build(target);
+  for (const [target, bytes] of await buildAll()) {
     pins[target] = artifactOf(target, bytes);
     writeAtomically(`dist/${pins[target].file}`, bytes);
     console.log(`dist/${pins[target].file}: ${describe(bytes)}`);
@@ -210,9 +210,9 @@ async function check(): Promise<boolean> {
         "fingerprint was checked, not the bytes",
     );
   } else {
-    for (const target of TARGETS) {
+    for (const [target, bytes] of await buildAll()) {
       const pinned = ARTIFACTS[target];
-      const built = artifactOf(target, await build(target));
+      const built = artifactOf(target, bytes);
       if (pinned !== undefined && built.sha256 !== pinned.sha256) {
         stale.push(
           `${target} builds to sha256 ${built.sha256} (${built.size} ` +

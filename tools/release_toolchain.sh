@@ -61,8 +61,15 @@ sysroot() {
     "${sudo[@]}" tee "$dir.tmp/.ready" >/dev/null
   mv "$dir.tmp" "$dir"
 }
-sysroot amd64 bullseye-x86_64
-sysroot arm64 bullseye-aarch64
+# Side by side: mostly waiting on downloads.
+sysroot amd64 bullseye-x86_64 &
+x86_64=$!
+sysroot arm64 bullseye-aarch64 &
+aarch64=$!
+made=0
+wait "$x86_64" || made=1
+wait "$aarch64" || made=1
+[ "$made" = 0 ] || exit 1
 
 # --describe: what the build's bytes depend on besides the source, one item
 # a line, recorded in dist/release.json (rustc-web moves with security
