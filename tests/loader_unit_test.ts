@@ -17,6 +17,7 @@ import { elfProblem } from "../src/loader/elf.ts";
 import { DENIED, type EnvReader, type Presence } from "../src/loader/grants.ts";
 import {
   MIN_DENO,
+  noPrebuiltReason,
   requireDeno,
   requireLinux,
   unsupportedDenoReason,
@@ -194,6 +195,49 @@ Deno.test("resolve: no pinned artifact for this target is NotSupported", () => {
   );
   assertStringIncludes(e.message, "aarch64-apple-darwin");
   assertStringIncludes(e.message, TARGET);
+});
+
+Deno.test("platform: a target without a prebuilt library is named, with how to build one", () => {
+  const shipped = [TARGET, "aarch64-unknown-linux-gnu"];
+  for (
+    const target of [
+      "riscv64gc-unknown-linux-gnu",
+      "x86_64-unknown-linux-musl",
+      "aarch64-unknown-linux-musl",
+      "powerpc64le-unknown-linux-gnu",
+    ]
+  ) {
+    const e = assertThrows(
+      () =>
+        resolveSource(input({
+          root: new URL("https://example.test/"),
+          target,
+          env: env({ DENO_DIR: "/d" }),
+          artifacts: { [TARGET]: PIN, "aarch64-unknown-linux-gnu": PIN },
+        })),
+      Deno.errors.NotSupported,
+    );
+    assertEquals(e.message, noPrebuiltReason(target, shipped));
+    assertStringIncludes(e.message, `no prebuilt library for ${target}`);
+    assertStringIncludes(e.message, "cargo build --release");
+    assertStringIncludes(e.message, "DENO_MEMFD_LIB");
+    assertStringIncludes(e.message, "loadLibrary(path)");
+    assertStringIncludes(e.message, `${TARGET} and aarch64-unknown-linux-gnu`);
+    assertEquals(e.message.includes("musl systems"), target.endsWith("-musl"));
+  }
+});
+
+Deno.test("resolve: each shipped target gets its own artifact", () => {
+  const arm: Artifact = { ...PIN, file: "libdeno_memfd-aarch64.so" };
+  const pick = (target: string) =>
+    remote(resolveSource(input({
+      root: new URL("https://example.test/"),
+      target,
+      env: env({ DENO_DIR: "/d" }),
+      artifacts: { [TARGET]: PIN, "aarch64-unknown-linux-gnu": arm },
+    }))).artifact;
+  assertEquals(pick(TARGET), PIN);
+  assertEquals(pick("aarch64-unknown-linux-gnu"), arm);
 });
 
 Deno.test("resolve: an unreadable cache location names the env flag", () => {

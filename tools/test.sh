@@ -7,7 +7,6 @@ cd "$(dirname "$0")/.."
 . tools/phases.sh
 
 phase "build (cargo build --release)" cargo build --release --locked &&
-  phase "stage dist/" deno run --allow-read=. --allow-write=dist scripts/release.ts --stage &&
   phase "cargo test" cargo test --locked -- -q &&
   phase "deno test" tools/suite.sh
 phase_summary

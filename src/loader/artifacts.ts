@@ -16,9 +16,14 @@ export interface Artifact {
 
 /** The pinned libraries, by `Deno.build.target`. */
 export const ARTIFACTS: Readonly<Record<string, Artifact>> = {
+  "aarch64-unknown-linux-gnu": {
+    file: "libdeno_memfd-aarch64-unknown-linux-gnu.so",
+    sha256: "a647f1190bf53947ddbc3e896b341afd9343ed122d1064e610bf7e4750fffec4",
+    size: 519456,
+  },
   "x86_64-unknown-linux-gnu": {
     file: "libdeno_memfd-x86_64-unknown-linux-gnu.so",
-    sha256: "a4addc8263d839f171458602143e24aa9e1e82df511ce70a117176c9315b2d20",
-    size: 467776,
+    sha256: "1ff2e05f9e0eee12d04893026d2cf8ca54a23cca4c61fd710275bb047aed02d2",
+    size: 472960,
   },
 };

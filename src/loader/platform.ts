@@ -18,6 +18,27 @@ export function requireLinux(os: string = Deno.build.os): void {
 }
 
 /**
+ * Why no prebuilt library fits `target` (`Deno.build.target`), given the
+ * targets `shipped` in `dist/`: names the target and how to build the
+ * library locally. The prebuilt ones link glibc, so a musl system (or any
+ * other architecture) builds its own.
+ */
+export function noPrebuiltReason(
+  target: string,
+  shipped: readonly string[],
+): string {
+  const libc = target.endsWith("-musl")
+    ? " (the prebuilt libraries link glibc, which musl systems lack)"
+    : "";
+  return `deno_memfd has no prebuilt library for ${target}${libc}; it ` +
+    `ships them for ${shipped.join(" and ") || "no target"}. Build one ` +
+    "from a checkout of deno_memfd with `cargo build --release` (Rust " +
+    "stable), then point DENO_MEMFD_LIB at its " +
+    "target/release/libdeno_memfd.so (readable with " +
+    "--allow-env=DENO_MEMFD_LIB) or pass that path to loadLibrary(path)";
+}
+
+/**
  * The oldest Deno deno_memfd supports: the test suite passes on it and on
  * the newest (`deno task test:deno`). Keep in step with MIN_DENO in
  * tools/test_deno.sh and the README. Not older: Deno 2.2 to 2.4 can crash

@@ -9,6 +9,7 @@
 import type { Artifact } from "./artifacts.ts";
 import { cachedLibraryPath, denoCacheDir } from "./cache_dir.ts";
 import { DENIED, type EnvReader, type Presence } from "./grants.ts";
+import { noPrebuiltReason } from "./platform.ts";
 
 /** The library file name `cargo build` produces. */
 export const LIBRARY_FILE = "libdeno_memfd.so";
@@ -111,10 +112,7 @@ export function releaseArtifact(input: ResolveInput): RemoteSource {
   const artifact = input.artifacts[input.target];
   if (artifact === undefined) {
     throw new Deno.errors.NotSupported(
-      `deno_memfd has no prebuilt library for ${input.target} (it has: ` +
-        `${Object.keys(input.artifacts).join(", ") || "none"}): build ` +
-        `libdeno_memfd.so from source and point DENO_MEMFD_LIB or ` +
-        `loadLibrary(path) at it`,
+      noPrebuiltReason(input.target, Object.keys(input.artifacts)),
     );
   }
   const base = baseUrl(input);

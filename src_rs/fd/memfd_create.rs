@@ -11,9 +11,14 @@ use crate::sys::errno::{Errno, Result};
 /// `MFD_EXEC` (kernels before 6.3), so later calls skip the failing attempt.
 static KERNEL_KNOWS_EXEC_FLAGS: AtomicBool = AtomicBool::new(true);
 
+/// The raw system call rather than glibc's wrapper, which only exists from
+/// glibc 2.27 (`memfd_create@GLIBC_2.27`): the shipped library must load on
+/// the oldest glibc Deno itself runs on.
 fn memfd_create(name: &libc::c_char, flags: u32) -> i64 {
-    // SAFETY: `name` points at a NUL-terminated string that outlives the call.
-    i64::from(unsafe { libc::memfd_create(name, flags) })
+    // SAFETY: `name` points at a NUL-terminated string that outlives the
+    // call; memfd_create takes (const char *, unsigned int) and returns an fd
+    // or -1 with errno set, as the wrapper would.
+    unsafe { libc::syscall(libc::SYS_memfd_create, name as *const libc::c_char, flags) }
 }
 
 /// `memfd_create(name, flags)`: the new fd.
