@@ -18,12 +18,12 @@ export interface Artifact {
 export const ARTIFACTS: Readonly<Record<string, Artifact>> = {
   "aarch64-unknown-linux-gnu": {
     file: "libdeno_memfd-aarch64-unknown-linux-gnu.so",
-    sha256: "a647f1190bf53947ddbc3e896b341afd9343ed122d1064e610bf7e4750fffec4",
-    size: 519456,
+    sha256: "d2e6eed6339ca43fff93fb0cd6bade654463861fc79a2d6bca689c850b6a0baa",
+    size: 524448,
   },
   "x86_64-unknown-linux-gnu": {
     file: "libdeno_memfd-x86_64-unknown-linux-gnu.so",
-    sha256: "1ff2e05f9e0eee12d04893026d2cf8ca54a23cca4c61fd710275bb047aed02d2",
-    size: 472960,
+    sha256: "5ddeb62b48c060a990fbffd1d7b407e00bab6146e614563d0f31ba770809058f",
+    size: 492872,
   },
 };
