@@ -92,15 +92,16 @@ function distance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
     for (let j = 1; j <= b.length; j++) {
+      // Both rows have b.length + 1 cells, and row[j - 1] was just set.
       row[j] = Math.min(
-        previous[j] + 1,
-        row[j - 1] + 1,
-        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+        previous[j]! + 1,
+        row[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
       );
     }
     previous = row;
   }
-  return previous[b.length];
+  return previous[b.length]!; // the last of its b.length + 1 cells
 }
 
 /** `value` as a boolean with a default, or a `TypeError` naming `what`. */

@@ -55,7 +55,8 @@ function parseVersion(version: string): number[] | undefined {
 
 function atLeast(have: number[], need: number[]): boolean {
   for (let i = 0; i < 3; i++) {
-    if (have[i] !== need[i]) return have[i] > need[i];
+    // parseVersion gives three numbers, so i < 3 is always in range.
+    if (have[i] !== need[i]) return have[i]! > need[i]!;
   }
   return true;
 }

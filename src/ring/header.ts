@@ -102,12 +102,12 @@ export function readCapacity(memfd: Memfd, page: number): number {
       memfd,
       `its header does not start with the ring magic 0x${
         MAGIC.toString(16)
-      } ("RING") but 0x${(head[0] >>> 0).toString(16)}; ` +
+      } ("RING") but 0x${(head[0]! >>> 0).toString(16)}; ` +
         `was it made by RingBuffer.create?`,
     );
   }
   if (head[SLOT_VERSION] !== VERSION) {
-    const age = head[SLOT_VERSION] < VERSION ? "an older" : "a newer";
+    const age = head[SLOT_VERSION]! < VERSION ? "an older" : "a newer";
     throw notARing(
       memfd,
       `its header is format version ${head[SLOT_VERSION]}, made by ` +
