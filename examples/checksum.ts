@@ -13,7 +13,7 @@ export function checksum(bytes: Uint8Array): number {
   );
   let h = 0x811c9dc5;
   for (let i = 0; i < words.length; i++) {
-    h = Math.imul(h ^ words[i], 0x01000193);
+    h = Math.imul(h ^ words[i]!, 0x01000193); // i < words.length
   }
   return h >>> 0;
 }

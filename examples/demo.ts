@@ -82,5 +82,5 @@ const wrapped = new TextDecoder().decode(
 );
 console.log(
   `ring     one 4 KiB region mapped twice: wrote across the end, read "${wrapped}"; ` +
-    `byte 2 is "${String.fromCharCode(ring.bytes[2])}" (= byte 4098)`,
+    `byte 2 is "${String.fromCharCode(ring.bytes[2]!)}" (= byte 4098)`,
 );

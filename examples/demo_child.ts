@@ -10,7 +10,7 @@ import { checksum } from "./checksum.ts";
 const [mode, arg] = Deno.args;
 
 if (mode === "path") {
-  using fd = Memfd.open(arg);
+  using fd = Memfd.open(arg!); // demo.ts passes the path after "path"
   // A receiver that trusts nothing checks the seals before reading.
   fd.requireSeals("shrink", "grow", "write");
   using map = fd.map({ access: "private" });

@@ -21,7 +21,7 @@ const decoder = new TextDecoder();
 
 if (Deno.args[0] === "send") {
   // The sender: another process, perhaps another user's program.
-  const socketPath = Deno.args[1];
+  const socketPath = Deno.args[1]!; // the receiver below passes it
   {
     using frame = Memfd.create("sealed-frame");
     frame.write(encoder.encode("a frame nobody can change any more"));

@@ -30,7 +30,7 @@ function pattern(): Uint8Array {
 /** A cheap checksum of every 64th byte, to show both ways carried the same. */
 function sample(bytes: Uint8Array, sum: number, offset: number): number {
   for (let i = (64 - offset % 64) % 64; i < bytes.length; i += 64) {
-    sum = (Math.imul(sum, 31) + bytes[i]) | 0;
+    sum = (Math.imul(sum, 31) + bytes[i]!) | 0; // i < bytes.length
   }
   return sum;
 }
@@ -141,7 +141,7 @@ async function consume(total: number): Promise<void> {
 
 const [role, ...rest] = Deno.args;
 if (role === "produce") {
-  await produce(rest[0], Number(rest[1]));
+  await produce(rest[0]!, Number(rest[1])); // main passes the ring path
 } else if (role === "pipe") {
   pipeOut(Number(rest[0]));
 } else {

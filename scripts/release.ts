@@ -134,7 +134,7 @@ function writeAtomically(path: string, bytes: Uint8Array): void {
 /** The pin file, formatted the way `deno fmt` would leave it. */
 function render(pins: Record<string, Artifact>): string {
   const entries = Object.keys(pins).sort().map((key) => {
-    const { file, sha256, size } = pins[key];
+    const { file, sha256, size } = pins[key]!; // key is one of its keys
     return `  ${JSON.stringify(key)}: {\n` +
       `    file: ${JSON.stringify(file)},\n` +
       `    sha256: ${JSON.stringify(sha256)},\n` +
