@@ -77,10 +77,11 @@ async function echoStream(
 
 if (import.meta.main) {
   const [mode, ...rest] = Deno.args;
-  if (mode === "ring") await echoRing(rest[0], rest[1], rest[2]);
+  // The bench that spawns this peer passes every argument its mode needs.
+  if (mode === "ring") await echoRing(rest[0]!, rest[1]!, rest[2]!);
   else if (mode === "pipe") await echoStream(Deno.stdin, Deno.stdout);
   else if (mode === "socket") {
-    using conn = await Deno.connect({ transport: "unix", path: rest[0] });
+    using conn = await Deno.connect({ transport: "unix", path: rest[0]! });
     await echoStream(conn, conn);
   } else throw new Error(`unknown mode ${mode}`);
 }

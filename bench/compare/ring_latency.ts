@@ -204,7 +204,8 @@ export async function viaSocket(trips: Trips) {
 /** The `q` quantile (0..1) of `values`. */
 export function quantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  // Callers pass a round's samples, never none: the index is in range.
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 interface Latencies {

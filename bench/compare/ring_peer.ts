@@ -53,7 +53,8 @@ async function fromStdin(total: number): Promise<void> {
 
 if (import.meta.main) {
   const [mode, ...rest] = Deno.args;
-  if (mode === "ring") fromRing(rest[0], Number(rest[1]), rest[2]);
+  // The bench that spawns this peer passes every argument its mode needs.
+  if (mode === "ring") fromRing(rest[0]!, Number(rest[1]), rest[2]!);
   else if (mode === "pipe") await fromStdin(Number(rest[0]));
   else throw new Error(`unknown mode ${mode}`);
 }

@@ -50,11 +50,11 @@ export function table(
     ]);
   }
   const widths = header.map((_, i) =>
-    Math.max(...lines.map((l) => l[i].length))
+    Math.max(...lines.map((l) => l[i]!.length)) // every row has header.length cells
   );
   const text = lines.map((l) =>
     l.map((cell, i) =>
-      i === 0 || i >= 5 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])
+      i === 0 || i >= 5 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)
     ).join("  ").trimEnd()
   );
   text.splice(1, 0, widths.map((w) => "-".repeat(w)).join("  "));
