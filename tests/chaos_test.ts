@@ -139,17 +139,17 @@ const SUITES: Record<string, Coverage> = {
 async function check(suite: string, seed: number, want: Coverage) {
   const summary = await runSeed(seed, want.steps, [`--suite=${suite}`]);
   for (const op of want.ops) {
-    assert(summary.ops[op] > 0, `${suite} seed ${seed} never ran ${op}`);
+    assert((summary.ops[op] ?? 0) > 0, `${suite} seed ${seed} never ran ${op}`);
   }
   for (const call of want.succeeded) {
     assert(
-      summary.successes[call] > 0,
+      (summary.successes[call] ?? 0) > 0,
       `${suite} seed ${seed}: ${call} never succeeded`,
     );
   }
   for (const error of want.failed) {
     assert(
-      summary.errors[error] > 0,
+      (summary.errors[error] ?? 0) > 0,
       `${suite} seed ${seed} never met ${error}`,
     );
   }

@@ -16,7 +16,7 @@ function rustConstants(source: string): Map<string, number> {
   const found = new Map<string, number>();
   const pattern = /pub const (\w+): [\w:]+ = (0x[0-9a-f]+|\d+);/g;
   for (const [, name, value] of source.matchAll(pattern)) {
-    found.set(name, Number(value));
+    found.set(name!, Number(value)); // both groups always match
   }
   return found;
 }

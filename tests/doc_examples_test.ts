@@ -27,13 +27,14 @@ function examples(source: string): { line: number; code: string }[] {
   const found: { line: number; code: string }[] = [];
   const lines = source.split("\n");
   for (let i = 0; i < lines.length; i++) {
-    const open = lines[i].match(/^\s*\* ```(\w+)(.*)$/);
-    if (!open || !["ts", "js", "tsx"].includes(open[1])) continue;
-    if (open[2].includes("ignore")) continue;
+    const open = lines[i]!.match(/^\s*\* ```(\w+)(.*)$/);
+    // Both groups always match (the second maybe empty).
+    if (!open || !["ts", "js", "tsx"].includes(open[1]!)) continue;
+    if (open[2]!.includes("ignore")) continue;
     const start = i;
     const body: string[] = [];
-    while (++i < lines.length && !/^\s*\* ```\s*$/.test(lines[i])) {
-      body.push(lines[i].replace(/^\s*\* ?/, ""));
+    while (++i < lines.length && !/^\s*\* ```\s*$/.test(lines[i]!)) {
+      body.push(lines[i]!.replace(/^\s*\* ?/, ""));
     }
     found.push({ line: start + 1, code: body.join("\n") });
   }
@@ -64,7 +65,7 @@ Deno.test("every JSDoc code fence is an opening with a language or a bare close"
     const lines = Deno.readTextFileSync(ROOT + file).split("\n");
     lines.forEach((line, i) => {
       const fence = line.match(/^\s*\* ?(.*```.*)$/);
-      if (fence && !/^```(\w+( \w+)*)?$/.test(fence[1].trimEnd())) {
+      if (fence && !/^```(\w+( \w+)*)?$/.test(fence[1]!.trimEnd())) {
         malformed.push(`${file}:${i + 1}: ${fence[1]}`);
       }
     });

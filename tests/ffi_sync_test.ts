@@ -12,7 +12,9 @@ function rustExports(source: string): Map<string, boolean> {
   const found = new Map<string, boolean>();
   const pattern =
     /#\[deno_bindgen(\(non_blocking\))?\]\s*(?:pub\s+)?fn\s+(\w+)/g;
-  for (const m of source.matchAll(pattern)) found.set(m[2], m[1] !== undefined);
+  for (const m of source.matchAll(pattern)) {
+    found.set(m[2]!, m[1] !== undefined);
+  }
   return found;
 }
 
@@ -20,7 +22,7 @@ function rustExports(source: string): Map<string, boolean> {
 function generatedSymbols(source: string): Map<string, boolean> {
   const found = new Map<string, boolean>();
   const pattern = /^\s{4}(\w+): \{[^}]*?nonblocking: (true|false)/gms;
-  for (const m of source.matchAll(pattern)) found.set(m[1], m[2] === "true");
+  for (const m of source.matchAll(pattern)) found.set(m[1]!, m[2] === "true");
   return found;
 }
 

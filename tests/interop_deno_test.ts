@@ -31,7 +31,7 @@ async function child(
   const out = await runDeno(code, flags, args);
   assertEquals(out.code, 0, out.stderr);
   const lines = out.stdout.trim().split("\n");
-  return JSON.parse(lines[lines.length - 1]);
+  return JSON.parse(lines[lines.length - 1]!); // split gives one at least
 }
 
 test("a child deno opens a sealed memfd by path and verifies seals and content", async () => {

@@ -72,7 +72,11 @@ Deno.test("platform: Linux is supported, anything else NotSupported", () => {
 });
 
 Deno.test("platform: Deno older than MIN_DENO is NotSupported, naming the minimum", () => {
-  const [major, minor, patch] = MIN_DENO.split(".").map(Number);
+  const [major, minor, patch] = MIN_DENO.split(".").map(Number) as [
+    number,
+    number,
+    number,
+  ]; // MIN_DENO is "major.minor.patch"
   for (
     const ok of [
       MIN_DENO,
@@ -276,7 +280,7 @@ Deno.test("checksum: matches WebCrypto's SHA-256", async () => {
       new Uint8Array(Math.min(length, 65536)),
     );
     const data = length > 65536
-      ? new Uint8Array(length).map((_, i) => bytes[i % bytes.length])
+      ? new Uint8Array(length).map((_, i) => bytes[i % bytes.length]!)
       : bytes;
     const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
     const hex = Array.from(digest, (b) => b.toString(16).padStart(2, "0"))
@@ -291,7 +295,7 @@ Deno.test("pin: size and checksum are both checked", () => {
   assertEquals(pinProblem(bytes, pin), undefined);
   assertMatch(pinProblem(bytes.subarray(1), pin)!, /^size mismatch/);
   const flipped = bytes.slice();
-  flipped[5] ^= 1;
+  flipped[5]! ^= 1;
   assertMatch(pinProblem(flipped, pin)!, /^checksum mismatch/);
 });
 

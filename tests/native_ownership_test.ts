@@ -18,9 +18,10 @@ function fdParameters(source: string): Map<string, string[]> {
   const found = new Map<string, string[]>();
   const pattern = /#\[deno_bindgen(?:\([^)]*\))?\]\s*fn\s+(\w+)\(([^)]*)\)/g;
   for (const [, name, params] of source.matchAll(pattern)) {
-    const fds = params.split(",").map((p) => p.trim().split(":")[0].trim())
+    // Both groups always match; split gives one part at least.
+    const fds = params!.split(",").map((p) => p.trim().split(":")[0]!.trim())
       .filter((p) => p === "fd" || p.endsWith("_fd") || p === "memfd");
-    if (fds.length > 0) found.set(name, fds);
+    if (fds.length > 0) found.set(name!, fds);
   }
   return found;
 }

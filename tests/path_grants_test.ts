@@ -18,7 +18,7 @@ import {
 } from "./support/run.ts";
 
 /** The library grant every child gets, so only the path grants vary. */
-const LIBRARY = [`--allow-ffi=${LIB}`, `--allow-read=${LIB}`];
+const LIBRARY: [string, string] = [`--allow-ffi=${LIB}`, `--allow-read=${LIB}`];
 
 /** What Deno.listen / Deno.connect need for `path`, flag by flag. */
 function socketFlags(path: string) {

@@ -81,7 +81,7 @@ async function probe(
   assertEquals(out.code, 0, out.stderr);
   return {
     out,
-    result: JSON.parse(lines[0]),
+    result: JSON.parse(lines[0]!), // split gives one line at least
     states: lines[1] ? JSON.parse(lines[1]) : undefined,
   };
 }

@@ -78,7 +78,7 @@ test("views stay contiguous across the wrap point, and the data is right", () =>
   // capacity is the index modulus).
   const steps = [1, 7, cap - 3, 333, cap, 4093, 2, cap / 2 + 5];
   for (let round = 0; round < 200; round++) {
-    const want = steps[round % steps.length];
+    const want = steps[round % steps.length]!;
     const space = ring.writable();
     assertEquals(space.length, ring.free);
     const n = Math.min(want, space.length);
@@ -308,7 +308,7 @@ test("32 MiB from a producer in a child deno, checksummed", async () => {
       continue;
     }
     const n = Math.min(pending.length, 100003);
-    for (let i = 0; i < n; i++) sum = Math.imul(sum ^ pending[i], 16777619);
+    for (let i = 0; i < n; i++) sum = Math.imul(sum ^ pending[i]!, 16777619);
     ring.consume(n);
     received += n;
   }

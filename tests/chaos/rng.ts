@@ -64,7 +64,7 @@ export class Rng {
 
   /** One element of a non-empty array. */
   pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)];
+    return items[this.int(items.length)]!; // non-empty, and int(n) < n
   }
 
   /** A key chosen with probability proportional to its weight. */
@@ -77,7 +77,7 @@ export class Rng {
       r -= weights[k];
       if (r < 0) return k;
     }
-    return keys[keys.length - 1];
+    return keys[keys.length - 1]!; // float rounding: the last key
   }
 
   /** `n` random bytes. */

@@ -153,7 +153,7 @@ export async function runSuite(suite: Suite, steps: number): Promise<void> {
     const op = r.rng.weighted(weights);
     r.op = op;
     r.counts[op] = (r.counts[op] ?? 0) + 1;
-    await suite.ops[op][1]();
+    await suite.ops[op]![1](); // weighted() picks one of its keys
     if (r.step % FULL_CHECK_EVERY === 0) await suite.check("periodic check");
   }
   r.step = steps + 1;

@@ -34,7 +34,7 @@ const started = Date.now();
 
 async function worker(): Promise<void> {
   while (failed === undefined && next < runs.length) {
-    const [seed, suite] = runs[next++];
+    const [seed, suite] = runs[next++]!; // next < runs.length
     try {
       await runSeed(seed, steps, [`--suite=${suite}`, `--huge=${huge}`]);
       done++;

@@ -88,7 +88,7 @@ export async function fdFlags(fd: number): Promise<number> {
   const info = await runOk("cat", [`/proc/${Deno.pid}/fdinfo/${fd}`]);
   const match = info.match(/^flags:\s+([0-7]+)$/m);
   if (!match) throw new Error(`no flags in fdinfo of ${fd}: ${info}`);
-  return parseInt(match[1], 8);
+  return parseInt(match[1]!, 8);
 }
 
 /** One huge page pool of the kernel (`/sys/kernel/mm/hugepages`). */

@@ -15,7 +15,8 @@ const SLOT_READER_WAITING = 33;
 export function sleepers(ring: RingBuffer): number[] {
   const words = new Int32Array(HEADER_WORDS);
   ring.memfd.read(new Uint8Array(words.buffer));
-  return [words[SLOT_WRITER_WAITING], words[SLOT_READER_WAITING]];
+  // Both slots are below HEADER_WORDS.
+  return [words[SLOT_WRITER_WAITING]!, words[SLOT_READER_WAITING]!];
 }
 
 /** The other side of `ring`, as another process would open it. */

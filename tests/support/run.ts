@@ -91,7 +91,7 @@ export const DENO_FLAGS = ["--allow-ffi", "--allow-read"];
 export function denoRun(
   script: string,
   flags: string[] = DENO_FLAGS,
-): string[] {
+): [string, ...string[]] {
   return [Deno.execPath(), "run", "--quiet", "--no-lock", ...flags, script];
 }
 
@@ -108,7 +108,7 @@ export function runDeno(
 ): Promise<Outcome> {
   const { prefix = [], ...rest } = options;
   const argv = [...prefix, ...denoRun("-", flags), ...args];
-  return run(argv[0], argv.slice(1), {
+  return run(argv[0]!, argv.slice(1), { // denoRun gives a program
     stdin: new TextEncoder().encode(code),
     cwd: ROOT,
     ...rest,
@@ -318,7 +318,7 @@ export function runDenoFile(
 ): Promise<Outcome> {
   const prefix = options.prefix ?? [];
   const argv = [...prefix, ...denoRun(path, flags), ...args];
-  return run(argv[0], argv.slice(1), { cwd: ROOT, env: options.env });
+  return run(argv[0]!, argv.slice(1), { cwd: ROOT, env: options.env }); // denoRun gives a program
 }
 
 function pythonSync(code: string, args: string[]): string {

@@ -51,7 +51,8 @@ export function serveRepo(tamper?: Tamper): RepoServer {
         return new Response("not found", { status: 404 });
       }
       const body = tamper?.(path, bytes) ?? bytes;
-      const type = TYPES[path.slice(path.lastIndexOf(".") + 1)];
+      // SERVED admits only the extensions TYPES names.
+      const type = TYPES[path.slice(path.lastIndexOf(".") + 1)]!;
       return new Response(body, { headers: { "content-type": type } });
     },
   );

@@ -108,7 +108,7 @@ export function opSeal(w: MemfdWorld): void {
     }));
   }
   let bits = 0;
-  for (const n of chosen) bits |= SEAL_BITS[n];
+  for (const n of chosen) bits |= SEAL_BITS[n]!; // chosen from its keys
   const p = predictSeal(h, bits);
   const what = `seal(fd ${h.fd} ${q(h.file.name)} {${
     sealNames(h.file.seals)
@@ -126,7 +126,7 @@ export function opSeal(w: MemfdWorld): void {
   const ask = r.pick(names);
   w.call(
     `requireSeals(${ask})`,
-    h.file.seals & SEAL_BITS[ask] ? OK : fails("EPERM"),
+    h.file.seals & SEAL_BITS[ask]! ? OK : fails("EPERM"),
     () => h.memfd.requireSeals(ask as "seal"),
   );
   verifyFile(w, h.file, `after ${what}`);

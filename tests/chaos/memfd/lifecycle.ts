@@ -284,10 +284,10 @@ export async function opUseClosed(w: MemfdWorld): Promise<void> {
   const what = `closed ${q(h.file.name)}`;
   const i = r.int(ON_CLOSED.length + ON_CLOSED_ASYNC.length);
   if (i < ON_CLOSED.length) {
-    const [call, f] = ON_CLOSED[i];
+    const [call, f] = ON_CLOSED[i]!; // i < ON_CLOSED.length
     w.call(`${what}${call}`, E, () => f(m));
   } else {
-    const [call, f] = ON_CLOSED_ASYNC[i - ON_CLOSED.length];
+    const [call, f] = ON_CLOSED_ASYNC[i - ON_CLOSED.length]!; // i is below both
     await w.callAsync(`${what}${call}`, E, () => f(m));
   }
   // The message must say why: the memfd is closed (not "read-only").

@@ -201,16 +201,16 @@ export function opPoke(w: MemfdWorld): void {
       m.write(start, data);
       break;
     case 1:
-      for (let i = 0; i < n; i++) bytes[start + i] = data[i];
+      for (let i = 0; i < n; i++) bytes[start + i] = data[i]!; // n = data.length
       m.write(start, data);
       break;
     case 2:
-      bytes.fill(data[0], start, start + n);
-      m.write(start, new Uint8Array(n).fill(data[0]));
+      bytes.fill(data[0]!, start, start + n); // n > 0
+      m.write(start, new Uint8Array(n).fill(data[0]!));
       break;
     default: {
       // Through a view taken at map time, when it covers the range.
-      const view = live.views[0];
+      const view = live.views[0]!; // every live mapping has its map-time view
       view.set(data, start);
       m.write(start, data);
     }

@@ -27,7 +27,7 @@ export const SEAL_BITS: Readonly<Record<string, number>> = {
 
 /** The seal names in `bits`, in kernel bit order. */
 export function sealNames(bits: number): string[] {
-  return Object.keys(SEAL_BITS).filter((n) => bits & SEAL_BITS[n]);
+  return Object.keys(SEAL_BITS).filter((n) => bits & SEAL_BITS[n]!);
 }
 
 /** One memfd inode: its bytes (sparse, in pages), size and seals. */
@@ -86,7 +86,7 @@ export class FileModel {
 
   get(pos: number): number {
     const page = this.pages.get(Math.floor(pos / PAGE));
-    return page === undefined ? 0 : page[pos % PAGE];
+    return page === undefined ? 0 : page[pos % PAGE]!; // a PAGE-byte page
   }
 
   set(pos: number, value: number): void {
@@ -117,7 +117,7 @@ export class FileModel {
 
   write(pos: number, data: Uint8Array): void {
     if (data.length === 0) return;
-    for (let i = 0; i < data.length; i++) this.set(pos + i, data[i]);
+    for (let i = 0; i < data.length; i++) this.set(pos + i, data[i]!);
     this.size = Math.max(this.size, pos + data.length);
   }
 
@@ -185,7 +185,7 @@ export class MappingModel {
     }
     const index = Math.floor(pos / f.granule);
     const page = this.cow.get(index);
-    if (page !== undefined) return page[pos % f.granule];
+    if (page !== undefined) return page[pos % f.granule]!; // granule bytes
     // hugetlb gives a private read fault on a page the file does not have
     // a private page of zeros: later writes to the file do not show.
     if (f.hugetlb && !f.present.has(index)) {
@@ -237,6 +237,6 @@ export class MappingModel {
   }
 
   write(start: number, data: Uint8Array): void {
-    for (let i = 0; i < data.length; i++) this.set(start + i, data[i]);
+    for (let i = 0; i < data.length; i++) this.set(start + i, data[i]!);
   }
 }

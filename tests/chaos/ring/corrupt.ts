@@ -26,7 +26,7 @@ import {
 
 /** A value another process might leave in `slot`. */
 function genSlotValue(r: Rng, m: RingModel, slot: SlotName): number {
-  const now = m.header[SLOT[slot]];
+  const now = m.header[SLOT[slot]]!; // SLOT indexes the header page
   if (slot === "head" || slot === "tail") {
     switch (
       r.weighted({ inside: 5, wrap: 1, past: 1, negative: 1, max: 0.5 })
@@ -205,8 +205,8 @@ function corruptHeader(w: RingWorld, file: RingFile): void {
   const keep: SlotName[] = m.used() === undefined ? [] : ["head", "tail"];
   for (const name of names) {
     if (keep.includes(name)) continue;
-    Atomics.store(slots, SLOT[name], saved[SLOT[name]]);
-    m.header[SLOT[name]] = saved[SLOT[name]];
+    Atomics.store(slots, SLOT[name], saved[SLOT[name]]!); // a header copy
+    m.header[SLOT[name]] = saved[SLOT[name]]!;
   }
   mapping.unmap();
 }

@@ -169,7 +169,7 @@ export function opHandmade(w: RingWorld): void {
   else if (flaw === "ragged") model.size += r.range(1, page - 1);
   else if (flaw !== "none") {
     const slot = SLOT[flaw];
-    model.header[slot] = r.pick([0, -1, model.header[slot] + 1, 2 ** 31 - 1]);
+    model.header[slot] = r.pick([0, -1, model.header[slot]! + 1, 2 ** 31 - 1]);
   }
   const seal = r.weighted({
     none: 4,
@@ -300,10 +300,10 @@ export async function opUseClosed(w: RingWorld): Promise<void> {
   const what = `closed side ${side.id}.`;
   const i = r.int(ON_CLOSED.length + ON_CLOSED_ASYNC.length);
   if (i < ON_CLOSED.length) {
-    const [call, f] = ON_CLOSED[i];
+    const [call, f] = ON_CLOSED[i]!; // i < ON_CLOSED.length
     w.call(what + call, fails("EBADF"), () => f(side.ring));
   } else {
-    const [call, f] = ON_CLOSED_ASYNC[i - ON_CLOSED.length];
+    const [call, f] = ON_CLOSED_ASYNC[i - ON_CLOSED.length]!; // i is below both
     await w.callAsync(what + call, fails("EBADF"), () => f(side.ring));
   }
   w.lastErrorSays(/ is closed/, what);

@@ -52,11 +52,11 @@ export class RingModel {
   }
 
   get head(): number {
-    return this.header[SLOT.head];
+    return this.header[SLOT.head]!; // SLOT indexes the header page
   }
 
   get tail(): number {
-    return this.header[SLOT.tail];
+    return this.header[SLOT.tail]!;
   }
 
   /** The modulus of the indices. */
@@ -80,13 +80,15 @@ export class RingModel {
   /** `n` data bytes from data position `start`, wrapping. */
   dataAt(start: number, n: number): Uint8Array {
     const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) out[i] = this.data[(start + i) % this.capacity];
+    for (let i = 0; i < n; i++) {
+      out[i] = this.data[(start + i) % this.capacity]!;
+    }
     return out;
   }
 
   writeAt(start: number, bytes: Uint8Array): void {
     for (let i = 0; i < bytes.length; i++) {
-      this.data[(start + i) % this.capacity] = bytes[i];
+      this.data[(start + i) % this.capacity] = bytes[i]!;
     }
   }
 
@@ -117,7 +119,7 @@ export class RingModel {
     if (h[SLOT.page] !== this.page) return "page";
     if (h[SLOT.capacity] !== this.size - this.page) return "capacity";
     // Indices run to twice the capacity and must fit an int32.
-    if (h[SLOT.capacity] > MAX_CAPACITY) return "capacity";
+    if (h[SLOT.capacity]! > MAX_CAPACITY) return "capacity";
     return undefined;
   }
 }

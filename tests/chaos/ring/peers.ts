@@ -135,7 +135,7 @@ if (scope.WorkerGlobalScope !== undefined) {
   const [role, path, seed, total] = Deno.args;
   const n = await runPeer(
     role as "produce" | "consume",
-    path,
+    path!, // the parent passes role, path, seed and total
     Number(seed),
     Number(total),
   );
