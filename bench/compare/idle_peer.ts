@@ -30,7 +30,8 @@ function onPipe(): void {
 
 if (import.meta.main) {
   const [mode, ...rest] = Deno.args;
-  if (mode === "ring") await onRing(rest[0], rest[1]);
+  // ring_idle.ts passes the ring path and the wait after "ring".
+  if (mode === "ring") await onRing(rest[0]!, rest[1]!);
   else if (mode === "pipe") onPipe();
   else throw new Error(`unknown mode ${mode}`);
 }

@@ -18,7 +18,7 @@ import { say } from "./peer_lines.ts";
 /** The sum (mod 2^32) of the first int32 of every 64-byte line of `view`. */
 export function lineSum(view: Uint8Array, sum: number): number {
   const words = new Int32Array(view.buffer, view.byteOffset, view.length >> 2);
-  for (let i = 0; i < words.length; i += 16) sum = (sum + words[i]) | 0;
+  for (let i = 0; i < words.length; i += 16) sum = (sum + words[i]!) | 0; // i < length
   return sum;
 }
 
@@ -39,4 +39,4 @@ function consume(path: string): void {
   say(`done ${sum} ${waits}`);
 }
 
-if (import.meta.main) consume(Deno.args[0]);
+if (import.meta.main) consume(Deno.args[0]!); // ring_stream.ts passes the path
