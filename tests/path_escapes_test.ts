@@ -50,7 +50,10 @@ async function peers(): Promise<Peers> {
   const started: Peer[] = [];
   const ids = async (peer: Peer) => {
     started.push(peer);
-    const [pid, fd] = (await peer.readLine()).split(" ").map(Number);
+    const [pid, fd] = (await peer.readLine()).split(" ").map(Number) as [
+      number,
+      number,
+    ]; // each peer prints "<pid> <fd>"
     return { pid, fd };
   };
   const b = await ids(spawnPeer("python3", ["-u", "-c", HOLDER]));
@@ -142,7 +145,7 @@ test("/proc escapes through another process's root, cwd or directory fd need --a
   // cwd lands on B's fd path, which A's grant does not cover.
   const climb = `/proc/${a.pid}/cwd/../../../proc/${b.pid}/fd/${b.fd}`;
   const climbed = await tryOpen([`--allow-read=/proc/${a.pid}`], [climb]);
-  assertEquals(climbed[climb].memfd, "NotCapable:--allow-read");
+  assertEquals(climbed[climb]?.memfd, "NotCapable:--allow-read");
   // With --allow-all both open them.
   const all = await tryOpen(["-A"], paths);
   for (const path of paths) {
@@ -163,7 +166,7 @@ test("/proc/self/root and /proc/thread-self/root do not get around --deny-read=/
     [...paths, direct],
   );
   for (const path of paths) assertEquals(seen[path], ALL, path);
-  assertEquals(seen[direct].memfd, "NotCapable:--allow-read");
+  assertEquals(seen[direct]?.memfd, "NotCapable:--allow-read");
 });
 
 test("exactly /proc/<pid>/fd/<n> (however spelled) opens with --allow-read of that path alone; Deno.openSync wants --allow-all", async () => {
@@ -176,7 +179,7 @@ test("exactly /proc/<pid>/fd/<n> (however spelled) opens with --allow-read of th
     memfd: "ok:secret",
     deno: "NotCapable:--allow-all",
   });
-  assertEquals(seen[spelled].memfd, "ok:secret");
+  assertEquals(seen[spelled]?.memfd, "ok:secret");
 });
 
 /**
