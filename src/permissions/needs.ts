@@ -23,7 +23,7 @@ import {
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { listenNeeds } from "./needs.ts";
- * assertEquals(listenNeeds("/tmp/in.sock")[0].grants.length, 3); // on Deno 2.9
+ * assertEquals(listenNeeds("/tmp/in.sock")[0]?.grants.length, 3); // on Deno 2.9
  * ```
  */
 export function listenNeeds(path: string): Need[] {
@@ -41,7 +41,7 @@ export function listenNeeds(path: string): Need[] {
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { connectNeeds } from "./needs.ts";
- * assertEquals(connectNeeds("/tmp/in.sock")[0].grants.length, 3); // on Deno 2.9
+ * assertEquals(connectNeeds("/tmp/in.sock")[0]?.grants.length, 3); // on Deno 2.9
  * ```
  */
 export function connectNeeds(path: string): Need[] {
@@ -85,11 +85,11 @@ export interface MemfdOpenPlan {
  * const plan = memfdOpenPlan("/proc/1/fd/../fd/3", true);
  * assertEquals(plan.path, "/proc/1/fd/3");
  * assertEquals(
- *   plan.needs[0].grants.map((g) => g.flag),
+ *   plan.needs[0]?.grants.map((g) => g.flag),
  *   ["--allow-read=/proc/1/fd/3", "--allow-write=/proc/1/fd/3"],
  * );
  * assertEquals(
- *   memfdOpenPlan("/proc/1/root/proc/2/fd/3", false).needs[0].grants
+ *   memfdOpenPlan("/proc/1/root/proc/2/fd/3", false).needs[0]?.grants
  *     .map((g) => g.flag),
  *   ["--allow-read=/proc/1/root/proc/2/fd/3", "--allow-all"],
  * );

@@ -114,7 +114,7 @@ export class MemfdLeakError extends Error {
  *   () => assertNoMemfdLeaks(() => kept.push(Memfd.create("kept")), options),
  *   MemfdLeakError,
  * );
- * using fd = kept[0];
+ * using fd = kept[0]!; // the one memfd the callback leaked
  * assertEquals(fd.closed, false); // left open to inspect
  * ```
  */
