@@ -95,7 +95,8 @@ async function tool(script: string, args: string[]): Promise<string> {
 /** Builds every target (in one cargo run) and reads what came out. */
 async function buildAll(): Promise<Map<string, Uint8Array>> {
   const paths = (await tool("release_build.sh", [...TARGETS])).split("\n");
-  return new Map(TARGETS.map((t, i) => [t, Deno.readFileSync(paths[i])]));
+  // release_build.sh prints one library path per target, in their order.
+  return new Map(TARGETS.map((t, i) => [t, Deno.readFileSync(paths[i]!)]));
 }
 
 function describe(bytes: Uint8Array): string {

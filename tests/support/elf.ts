@@ -67,14 +67,14 @@ export function readElf(elf: Uint8Array): Elf {
   };
   const dynsym = sections.find((s) => s.type === SHT_DYNSYM);
   if (dynsym === undefined) return { machine: u16(18), symbols: [] };
-  const strings = sections[dynsym.link];
+  const strings = sections[dynsym.link]!; // sh_link names a section
 
   // .gnu.version_r: per needed library, the versions asked of it, keyed by
   // the index .gnu.version gives each symbol.
   const needed = new Map<number, { version: string; from: string }>();
   const verneed = sections.find((s) => s.type === SHT_GNU_VERNEED);
   if (verneed !== undefined) {
-    const names = sections[verneed.link];
+    const names = sections[verneed.link]!; // sh_link names a section
     let at = verneed.offset;
     for (let file = 0; file < verneed.info; file++) {
       const from = text(names, u32(at + 4));
@@ -110,7 +110,7 @@ export function readElf(elf: Uint8Array): Elf {
 /** `GLIBC_2.14` → `[2, 14]`; anything else `undefined`. */
 export function glibcVersion(version: string): number[] | undefined {
   const match = /^GLIBC_(\d+(?:\.\d+)*)$/.exec(version);
-  return match?.[1].split(".").map(Number);
+  return match?.[1]?.split(".").map(Number);
 }
 
 /** Whether version `a` is newer than `b` (`[2, 28]` vs `[2, 17]`). */
