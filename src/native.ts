@@ -30,7 +30,7 @@ export interface NativeLibrary {
   dm_create(name: Uint8Array, flags: number): number;
   dm_adopt(fd: number): number;
   dm_name(fd: number, out: Uint8Array): number;
-  dm_open(path: Uint8Array, write: number): number;
+  dm_open(path: Uint8Array, flags: number): number;
   dm_size(fd: number): number;
   dm_resize(fd: number, size: number): number;
   dm_dup(fd: number, cloexec: number): number;
