@@ -6,7 +6,7 @@
 
 import { type Seal, sealBits } from "./seals.ts";
 import { type AsyncFile, writableStreamOf } from "./streams.ts";
-import { toOptions } from "../input/validate.ts";
+import { shown, toOptions } from "../input/validate.ts";
 
 /**
  * What {@linkcode Memfd.from} copies into the new memfd: bytes, a `Blob`
@@ -97,15 +97,21 @@ export function planFrom(
   });
   const name = o.name ?? "memfd";
   if (typeof name !== "string") {
-    throw new TypeError(`name must be a string, got ${typeof name}`);
+    throw new TypeError(
+      `Memfd.from: name must be a string, got ${shown(name)}`,
+    );
   }
   let seals: readonly Seal[] = [];
   if (o.seal === true) seals = SEALED;
   else if (Array.isArray(o.seal)) {
-    sealBits(o.seal);
+    sealBits(o.seal, "Memfd.from");
     seals = o.seal;
   } else if (o.seal !== undefined && o.seal !== false) {
-    throw new TypeError("seal must be a boolean or an array of seal names");
+    throw new TypeError(
+      `Memfd.from: seal must be a boolean or an array of seal names, got ${
+        shown(o.seal)
+      }`,
+    );
   }
   return { name, seals };
 }

@@ -6,35 +6,38 @@
  */
 
 import { Errno } from "../errors/errno.ts";
-import { MemfdError } from "../errors/errors.ts";
+import { ringFailure } from "../errors/failures.ts";
+import { shown } from "../input/validate.ts";
 
 /**
  * Bytes pending between `head` and `tail` in a `capacity`-byte ring
- * (memfd `name`); `MemfdError` `EINVAL` when the indices are corrupt.
+ * (memfd `name`); `MemfdError` `EINVAL` (no system call: `syscall` `""`)
+ * naming the public call `RingBuffer.<op>` when the indices are corrupt.
  */
 export function usedBytes(
   head: number,
   tail: number,
   capacity: number,
   name: string,
+  op = "read",
 ): number {
   const wrap = 2 * capacity;
   if (head >>> 0 >= wrap || tail >>> 0 >= wrap) {
-    throw new MemfdError(
+    throw ringFailure(
+      op,
       Errno.EINVAL,
-      "mmap",
-      `ring buffer '${name}' is corrupt: head ${head}, tail ${tail} ` +
-        `(both must be below ${wrap}); another process wrote its header`,
+      name,
+      `head ${head}, tail ${tail} (both must be below ${wrap})`,
     );
   }
   let used = head - tail;
   if (used < 0) used += wrap;
   if (used > capacity) {
-    throw new MemfdError(
+    throw ringFailure(
+      op,
       Errno.EINVAL,
-      "mmap",
-      `ring buffer '${name}' is corrupt: ${used} bytes pending ` +
-        `in a ${capacity}-byte ring; another process wrote its header`,
+      name,
+      `${used} bytes pending in a ${capacity}-byte ring`,
     );
   }
   return used;
@@ -63,11 +66,14 @@ export function checkCount(
   what: string,
 ): void {
   if (typeof n !== "number") {
-    throw new TypeError(`${op}(n): n must be a number, got ${typeof n}`);
+    throw new TypeError(
+      `RingBuffer.${op}: n must be a number, got ${shown(n)}`,
+    );
   }
   if (!Number.isInteger(n) || n < 0 || n > limit) {
     throw new RangeError(
-      `${op}(${n}): n must be a whole number from 0 to ${what} (${limit})`,
+      `RingBuffer.${op}: n must be a whole number from 0 to ${what} ` +
+        `(${limit}), got ${shown(n)}`,
     );
   }
 }

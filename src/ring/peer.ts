@@ -11,7 +11,8 @@
 
 import { dm_close, dm_open } from "../native.ts";
 import { Errno } from "../errors/errno.ts";
-import { MemfdError } from "../errors/errors.ts";
+import type { MemfdError } from "../errors/errors.ts";
+import { ringFailure } from "../errors/failures.ts";
 import { encodePath } from "../memfd/memfd_name.ts";
 import { CONSUMER, PRODUCER, type Role } from "./header.ts";
 
@@ -88,10 +89,10 @@ export function peerGone(
   const [who, what] = role === PRODUCER
     ? ["producer", "without calling end(); all it committed was read"]
     : ["consumer", "while the ring is full; nobody will make room"];
-  return new MemfdError(
+  return ringFailure(
+    op,
     ECONNRESET,
-    `RingBuffer.${op}`,
-    `ring buffer '${name}': the ${who} (pid ${pid}) exited ` +
-      `or closed its side ${what}`,
+    name,
+    `the ${who} (pid ${pid}) exited or closed its side ${what}`,
   );
 }

@@ -6,12 +6,12 @@
 
 import type { Bytes } from "../input/bytes.ts";
 import { Errno } from "../errors/errno.ts";
-import { MemfdError } from "../errors/errors.ts";
+import { ringFailure } from "../errors/failures.ts";
 import { ensureLoaded } from "../loader/library.ts";
 import type { Mapping } from "../mapping/mapping.ts";
 import { Memfd } from "../memfd/memfd.ts";
 import { pageSize } from "../mapping/page_size.ts";
-import { toBytes, toIndex } from "../input/validate.ts";
+import { shown, toBytes, toWhole } from "../input/validate.ts";
 import {
   CONSUMER,
   headerView,
@@ -173,12 +173,13 @@ export class RingBuffer implements Disposable {
    */
   static create(capacity: number): RingBuffer {
     const size = page();
-    toIndex(capacity, "capacity");
-    if (capacity === 0 || capacity > MAX_CAPACITY) {
-      throw new RangeError(
-        `capacity must be from 1 to ${MAX_CAPACITY} bytes, got ${capacity}`,
-      );
-    }
+    toWhole(
+      capacity,
+      "RingBuffer.create: capacity",
+      MAX_CAPACITY,
+      `${MAX_CAPACITY} bytes`,
+      1,
+    );
     const cap = Math.ceil(capacity / size) * size;
     const memfd = Memfd.create("ring", { size: size + cap });
     try {
@@ -220,7 +221,9 @@ export class RingBuffer implements Disposable {
    */
   static open(memfd: Memfd): RingBuffer {
     if (!(memfd instanceof Memfd)) {
-      throw new TypeError("RingBuffer.open needs a Memfd");
+      throw new TypeError(
+        `RingBuffer.open: memfd must be a Memfd, got ${shown(memfd)}`,
+      );
     }
     const size = page();
     const cap = readCapacity(memfd, size);
@@ -306,7 +309,11 @@ export class RingBuffer implements Disposable {
    */
   get available(): number {
     const h = this.#live("available");
-    return this.#used(Atomics.load(h, SLOT_HEAD), Atomics.load(h, SLOT_TAIL));
+    return this.#used(
+      Atomics.load(h, SLOT_HEAD),
+      Atomics.load(h, SLOT_TAIL),
+      "available",
+    );
   }
 
   /**
@@ -349,12 +356,12 @@ export class RingBuffer implements Disposable {
    *   indices in its header are corrupt (another process wrote them).
    */
   writable(): Bytes {
-    return this.#space(this.#writer("writable"));
+    return this.#space(this.#writer("writable"), "writable");
   }
 
-  #space(h: Int32Array): Bytes {
+  #space(h: Int32Array, op: string): Bytes {
     const head = Atomics.load(h, SLOT_HEAD);
-    const used = this.#used(head, Atomics.load(h, SLOT_TAIL));
+    const used = this.#used(head, Atomics.load(h, SLOT_TAIL), op);
     const at = position(head, this.#capacity);
     return this.#data.subarray(at, at + this.#capacity - used);
   }
@@ -384,7 +391,7 @@ export class RingBuffer implements Disposable {
     const h = this.#writer("commit");
     const head = Atomics.load(h, SLOT_HEAD);
     const free = this.#capacity -
-      this.#used(head, Atomics.load(h, SLOT_TAIL));
+      this.#used(head, Atomics.load(h, SLOT_TAIL), "commit");
     checkCount(n, free, "commit", "free");
     Atomics.store(h, SLOT_HEAD, advance(head, n, this.#capacity));
     if (Atomics.load(h, SLOT_READER_WAITING) !== 0) {
@@ -414,12 +421,12 @@ export class RingBuffer implements Disposable {
    *   indices in its header are corrupt (another process wrote them).
    */
   readable(): Bytes {
-    return this.#pending(this.#reader("readable"));
+    return this.#pending(this.#reader("readable"), "readable");
   }
 
-  #pending(h: Int32Array): Bytes {
+  #pending(h: Int32Array, op: string): Bytes {
     const tail = Atomics.load(h, SLOT_TAIL);
-    const used = this.#used(Atomics.load(h, SLOT_HEAD), tail);
+    const used = this.#used(Atomics.load(h, SLOT_HEAD), tail, op);
     const at = position(tail, this.#capacity);
     return this.#data.subarray(at, at + used);
   }
@@ -448,7 +455,7 @@ export class RingBuffer implements Disposable {
   consume(n: number): void {
     const h = this.#reader("consume");
     const tail = Atomics.load(h, SLOT_TAIL);
-    const used = this.#used(Atomics.load(h, SLOT_HEAD), tail);
+    const used = this.#used(Atomics.load(h, SLOT_HEAD), tail, "consume");
     checkCount(n, used, "consume", "available");
     Atomics.store(h, SLOT_TAIL, advance(tail, n, this.#capacity));
     if (Atomics.load(h, SLOT_WRITER_WAITING) !== 0) {
@@ -755,8 +762,8 @@ export class RingBuffer implements Disposable {
    */
   write(data: Uint8Array): number {
     const h = this.#writer("write");
-    toBytes(data, "data");
-    const space = this.#space(h);
+    toBytes(data, "RingBuffer.write: data");
+    const space = this.#space(h, "write");
     const n = Math.min(space.length, data.length);
     if (n === 0) return 0;
     space.set(n === data.length ? data : data.subarray(0, n));
@@ -785,8 +792,8 @@ export class RingBuffer implements Disposable {
    */
   read(into: Uint8Array): number {
     const h = this.#reader("read");
-    toBytes(into, "into");
-    const pending = this.#pending(h);
+    toBytes(into, "RingBuffer.read: into");
+    const pending = this.#pending(h, "read");
     const n = Math.min(pending.length, into.length);
     if (n === 0) return 0;
     into.set(n === pending.length ? pending : pending.subarray(0, n));
@@ -850,12 +857,7 @@ export class RingBuffer implements Disposable {
 
   #live(op: string): Int32Array {
     if (this.#closed) {
-      throw new MemfdError(
-        Errno.EBADF,
-        `RingBuffer.${op}`,
-        `cannot use ring buffer '${this.#memfd.name}' (${op}): it is closed; ` +
-          `its memory is unmapped, every view of it detached`,
-      );
+      throw ringFailure(op, Errno.EBADF, this.#memfd.name);
     }
     return this.#h;
   }
@@ -864,12 +866,7 @@ export class RingBuffer implements Disposable {
   #writer(op: string): Int32Array {
     const h = this.#live(op);
     if (Atomics.load(h, SLOT_ENDED) !== 0) {
-      throw new MemfdError(
-        EPIPE,
-        `RingBuffer.${op}`,
-        `cannot write to ring buffer '${this.#memfd.name}' (${op}): the ` +
-          `producer called end(); nothing more can be written`,
-      );
+      throw ringFailure(op, EPIPE, this.#memfd.name);
     }
     this.#sides.claim(PRODUCER);
     return h;
@@ -889,8 +886,11 @@ export class RingBuffer implements Disposable {
     return h;
   }
 
-  /** Bytes between the indices; checks them, they are the peer's to write. */
-  #used(head: number, tail: number): number {
-    return usedBytes(head, tail, this.#capacity, this.#memfd.name);
+  /**
+   * Bytes between the indices, for the call `op`; checks them, they are the
+   * peer's to write.
+   */
+  #used(head: number, tail: number, op: string): number {
+    return usedBytes(head, tail, this.#capacity, this.#memfd.name, op);
   }
 }
