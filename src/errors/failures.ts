@@ -91,7 +91,7 @@ const OPERATIONS: Readonly<Record<Operation, string>> = {
   unmap: "Mapping.unmap",
   sync: "Mapping.sync",
   dup: "Memfd.dup",
-  send: "Memfd.send",
+  send: "Memfd.sendTo",
   listen: "MemfdListener.listen",
   receive: "MemfdListener.receive",
   close: "Memfd.close",
