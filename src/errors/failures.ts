@@ -41,13 +41,14 @@ export type Operation =
 /**
  * The system call behind each operation: the one that failed, or the one
  * that would have been made when the library refused the call first. `""`
- * (none) for `ring`: its failures are states of the shared memory the
- * library detected itself (closed, ended, corrupt, a peer gone).
+ * (none) for `ring`, whose failures are states of the shared memory the
+ * library detected itself (closed, ended, corrupt, a peer gone), and for
+ * `path`, a getter that makes no system call.
  */
 const SYSCALLS: Readonly<Record<Operation, string>> = {
   create: "memfd_create",
   open: "open",
-  path: "open",
+  path: "",
   adopt: "readlink",
   size: "fstat",
   resize: "ftruncate",

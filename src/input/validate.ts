@@ -45,7 +45,7 @@ export function shown(value: unknown): string {
   const kind = (value as { constructor?: { name?: unknown } }).constructor
     ?.name;
   return typeof kind === "string" && kind !== "Object"
-    ? `a${/^[AEIOU]/.test(kind) ? "n" : ""} ${kind}`
+    ? `a${/^[AEIO]/.test(kind) ? "n" : ""} ${kind}`
     : "an object";
 }
 
