@@ -169,8 +169,8 @@ function streamOf(source: unknown): ReadableStream<Uint8Array> {
     return ReadableStream.from(source as AsyncIterable<Uint8Array>);
   }
   throw new TypeError(
-    "Memfd.from needs a Uint8Array, a Blob, a ReadableStream or an async " +
-      `iterable of Uint8Array, got ${source === null ? "null" : typeof source}${
+    "Memfd.from: source must be a Uint8Array, a Blob, a ReadableStream or " +
+      `an async iterable of Uint8Array, got ${shown(source)}${
         source instanceof ArrayBuffer || ArrayBuffer.isView(source)
           ? " (wrap it: new Uint8Array(buffer))"
           : ""
