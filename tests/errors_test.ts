@@ -258,13 +258,13 @@ test("RangeErrors and TypeErrors name the parameter and the accepted values", ()
   assertThrows(
     () => fd.resize(-1),
     RangeError,
-    "size must be a whole number from 0 to 2^53-1, got -1",
+    "Memfd.resize: size must be a whole number from 0 to 2^53-1, got -1",
   );
   assertThrows(() => fd.write(new Uint8Array(1), 0.5), RangeError, "position");
   assertThrows(
     () => fd.map({ offset: "0" as never }),
     TypeError,
-    "offset must be a number, got string",
+    'Memfd.map: offset must be a number, got "0"',
   );
   assertThrows(
     () => fd.map({ access: "rw" as never }),
@@ -296,8 +296,11 @@ test("RangeErrors and TypeErrors name the parameter and the accepted values", ()
 test("a ring wait the kernel refuses is a futex failure, not mmap's", async () => {
   // The kernel refuses the library's own futex waits only on a broken
   // mapping, which the public API cannot make: check the table instead.
-  const { failure } = await import("../src/errors/failures.ts");
-  const error = failure("ringWait", 22, "frames");
+  const { memfdFailure } = await import("../src/errors/failures.ts");
+  const error = memfdFailure("ringWait", 22, "frames", {
+    operation: "RingBuffer.waitReadable",
+  });
   assertEquals([error.code, error.syscall], ["EINVAL", "futex"]);
+  assertEquals(error.operation, "RingBuffer.waitReadable");
   assertStringIncludes(error.message, "cannot wait on ring buffer 'frames'");
 });

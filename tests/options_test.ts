@@ -107,9 +107,11 @@ test("sendTo a too-long socket path names the memfd and the limit", async () => 
   using fd = Memfd.create("named");
   const path = `/tmp/${"x".repeat(200)}.sock`;
   const e = await assertRejects(() => fd.sendTo(path), MemfdError);
-  assertEquals(e.code, "ENAMETOOLONG");
+  assertEquals([e.code, e.operation], ["ENAMETOOLONG", "Memfd.sendTo"]);
   assertEquals(
-    e.message.startsWith(`cannot send memfd 'named' to ${path}: `),
+    e.message.startsWith(
+      `Memfd.sendTo: cannot send memfd 'named' to ${path}: `,
+    ),
     true,
     e.message,
   );

@@ -209,7 +209,7 @@ test("a chunk that is not a Uint8Array errors the writable stream", async () => 
   await assertRejects(
     () => writer.write("text" as unknown as Uint8Array),
     TypeError,
-    "Uint8Array chunks",
+    "Memfd.writableStream: chunks must be Uint8Array, got",
   );
 });
 

@@ -158,7 +158,10 @@ fd.close();
     FLAGS,
   );
   assertEquals([out.code, out.signal], [0, null], out.stderr);
-  assertStringIncludes(out.stdout, "true 0 EFAULT cannot read from 'other'");
+  assertStringIncludes(
+    out.stdout,
+    "true 0 EFAULT Memfd.read: cannot read from 'other'",
+  );
   assertStringIncludes(out.stdout, "whose file another process shrank");
 });
 

@@ -3,7 +3,7 @@
  * @module
  */
 
-import { toIndex, toOptions } from "./validate.ts";
+import { shown, toOptions, toWhole } from "./validate.ts";
 
 /**
  * Options of a wait ({@linkcode RingBuffer.waitReadable},
@@ -75,7 +75,9 @@ export class Cancellation implements Disposable {
       ms: "timeout",
     });
     if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
-      throw new TypeError(`${what}: signal must be an AbortSignal`);
+      throw new TypeError(
+        `${what}: signal must be an AbortSignal, got ${shown(o.signal)}`,
+      );
     }
     const timeout = toTimeout(o.timeout, what);
     this.#onAbort = onAbort;
@@ -131,11 +133,10 @@ export class Cancellation implements Disposable {
  */
 export function toTimeout(value: unknown, what: string): number | undefined {
   if (value === undefined) return undefined;
-  const timeout = toIndex(value, "timeout");
-  if (timeout > 0x7fffffff) {
-    throw new RangeError(
-      `${what}: timeout must be at most 2^31-1 ms (about 24 days), got ${timeout}`,
-    );
-  }
-  return timeout;
+  return toWhole(
+    value,
+    `${what}: timeout`,
+    0x7fffffff,
+    "2^31-1 ms (about 24 days)",
+  );
 }

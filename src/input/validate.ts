@@ -3,18 +3,92 @@
  * @module
  */
 
+// Every TypeError and RangeError of input validation reads
+// "<public call>: <what> must be <rule>, got <the value>": `what` names the
+// call and the argument ("Memfd.create: size"), `shown` echoes the value,
+// and one kind of bound is worded one way ("from 0 to 2^31-1 ms").
+
+/**
+ * `value` as an error message echoes it: numbers and strings as written
+ * (`-1`, `"huge"`), `null` and `undefined` by name, other values by kind
+ * (`an object`, `an array`, `a function`, `a Uint16Array`).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { shown } from "./validate.ts";
+ * assertEquals(shown(-1), "-1");
+ * assertEquals(shown("x"), '"x"');
+ * assertEquals(shown(new Uint16Array(1)), "a Uint16Array");
+ * ```
+ */
+export function shown(value: unknown): string {
+  switch (typeof value) {
+    case "number":
+      return Object.is(value, -0) ? "-0" : String(value);
+    case "string":
+      return JSON.stringify(
+        value.length > 40 ? `${value.slice(0, 40)}…` : value,
+      );
+    case "bigint":
+      return `${value}n`;
+    case "boolean":
+    case "undefined":
+      return String(value);
+    case "symbol":
+      return value.toString();
+    case "function":
+      return "a function";
+  }
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  const kind = (value as { constructor?: { name?: unknown } }).constructor
+    ?.name;
+  return typeof kind === "string" && kind !== "Object"
+    ? `a${/^[AEIO]/.test(kind) ? "n" : ""} ${kind}`
+    : "an object";
+}
+
 /**
  * `value` as a non-negative safe integer: a `TypeError` when it is not a
  * number, a `RangeError` naming `what` when it is negative, fractional, NaN
  * or above `Number.MAX_SAFE_INTEGER`.
  */
 export function toIndex(value: unknown, what: string): number {
+  return toWhole(value, what, Number.MAX_SAFE_INTEGER, "2^53-1");
+}
+
+/**
+ * `value` as a whole number from `min` to `max`: a `TypeError` when it is
+ * not a number, a `RangeError` naming `what` and the bounds (`bound`
+ * writes `max`, with its unit: `"2^31-1 ms (about 24 days)"`) otherwise.
+ *
+ * @example
+ * ```ts
+ * import { assertThrows } from "@std/assert";
+ * import { toWhole } from "./validate.ts";
+ * assertThrows(
+ *   () => toWhole(-1, "X.wait: timeout", 0x7fffffff, "2^31-1 ms"),
+ *   RangeError,
+ *   "X.wait: timeout must be a whole number from 0 to 2^31-1 ms, got -1",
+ * );
+ * ```
+ */
+export function toWhole(
+  value: unknown,
+  what: string,
+  max: number,
+  bound: string,
+  min = 0,
+): number {
   if (typeof value !== "number") {
-    throw new TypeError(`${what} must be a number, got ${typeof value}`);
+    throw new TypeError(`${what} must be a number, got ${shown(value)}`);
   }
-  if (!Number.isSafeInteger(value) || value < 0) {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
     throw new RangeError(
-      `${what} must be a whole number from 0 to 2^53-1, got ${value}`,
+      `${what} must be a whole number from ${min} to ${bound}, got ${
+        shown(value)
+      }`,
     );
   }
   return value;
@@ -23,7 +97,7 @@ export function toIndex(value: unknown, what: string): number {
 /** `value` as a `Uint8Array`, or a `TypeError` naming `what`. */
 export function toBytes(value: unknown, what: string): Uint8Array {
   if (!(value instanceof Uint8Array)) {
-    throw new TypeError(`${what} must be a Uint8Array`);
+    throw new TypeError(`${what} must be a Uint8Array, got ${shown(value)}`);
   }
   return value;
 }
@@ -43,7 +117,7 @@ export function toOptions<T extends object>(
 ): T {
   if (value === undefined) return NO_OPTIONS as T;
   if (typeof value !== "object" || value === null) {
-    throw new TypeError(`${what} must be an object, got ${describe(value)}`);
+    throw new TypeError(`${what} must be an object, got ${shown(value)}`);
   }
   for (const key of Object.keys(value)) {
     if ((keys as readonly string[]).includes(key)) continue;
@@ -62,10 +136,6 @@ export function toOptions<T extends object>(
 
 /** What an omitted options bag reads as: shared, so nothing is allocated. */
 const NO_OPTIONS = Object.freeze({});
-
-function describe(value: unknown): string {
-  return value === null ? "null" : typeof value;
-}
 
 /**
  * The key `key` abbreviates (`pos` → `position`), or the one within a few
@@ -112,7 +182,7 @@ export function toBoolean(
 ): boolean {
   if (value === undefined) return fallback;
   if (typeof value !== "boolean") {
-    throw new TypeError(`${what} must be a boolean, got ${typeof value}`);
+    throw new TypeError(`${what} must be a boolean, got ${shown(value)}`);
   }
   return value;
 }

@@ -69,7 +69,11 @@ function resolveHere(): Source {
  */
 export function loadLibrary(path: string): void {
   if (typeof path !== "string" || path === "") {
-    throw new TypeError("loadLibrary needs the path of libdeno_memfd.so");
+    throw new TypeError(
+      `loadLibrary: path must be the path of libdeno_memfd.so, got ${
+        typeof path === "string" ? '""' : path === null ? "null" : typeof path
+      }`,
+    );
   }
   requireLinux();
   openLibraryFile(path, "loadLibrary()");

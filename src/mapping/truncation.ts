@@ -13,9 +13,9 @@
  */
 
 import { dm_truncation_counter } from "../native.ts";
-import { MemfdError } from "../errors/errors.ts";
+import type { MemfdError } from "../errors/errors.ts";
 import { Errno } from "../errors/errno.ts";
-import { attemptOf, type Operation, syscallOf } from "../errors/failures.ts";
+import { memfdFailure, type Operation } from "../errors/failures.ts";
 
 let counter: Uint32Array | undefined;
 
@@ -45,13 +45,16 @@ const LOST =
  * The error of `op` on memfd `name` after a mapping of its file was
  * repaired (`EFAULT`: the mapped memory went away under the process).
  */
-export function truncatedFailure(op: Operation, name: string): MemfdError {
-  return new MemfdError(
-    Errno.EFAULT,
-    syscallOf(op),
-    `${attemptOf(op)} '${name}': ${LOST}; seal the memfd against "shrink" ` +
-      `before mapping it to rule this out, and unmap the mapping`,
-  );
+export function truncatedFailure(
+  op: Operation,
+  name: string,
+  operation?: string,
+): MemfdError {
+  return memfdFailure(op, Errno.EFAULT, name, {
+    operation,
+    reason: `${LOST}; seal the memfd against "shrink" before mapping it ` +
+      `to rule this out, and unmap the mapping`,
+  });
 }
 
 /**
@@ -61,12 +64,12 @@ export function truncatedFailure(op: Operation, name: string): MemfdError {
 export function truncatedBufferFailure(
   op: "read" | "write",
   name: string,
+  operation?: string,
 ): MemfdError {
-  return new MemfdError(
-    Errno.EFAULT,
-    syscallOf(op),
-    `${attemptOf(op)} '${name}': the buffer is memory of a mapping whose ` +
-      `file another process shrank; its lost pages were replaced with ` +
-      `zero pages, and nothing was transferred`,
-  );
+  return memfdFailure(op, Errno.EFAULT, name, {
+    operation,
+    reason: `the buffer is memory of a mapping whose file another process ` +
+      `shrank; its lost pages were replaced with zero pages, and nothing ` +
+      `was transferred`,
+  });
 }

@@ -4,7 +4,7 @@
  */
 
 import { MemfdFlags } from "../native.ts";
-import { toBoolean, toOptions } from "../input/validate.ts";
+import { shown, toBoolean, toOptions } from "../input/validate.ts";
 
 /**
  * A huge page size for `hugetlb`; the kernel must have a pool of that size
@@ -119,9 +119,9 @@ function hugeFlags(hugetlb: unknown): number {
     : undefined;
   if (log2 === undefined || !Object.hasOwn(HUGE_LOG2, hugetlb as string)) {
     throw new TypeError(
-      `hugetlb must be a boolean or one of ${
+      `Memfd.create: hugetlb must be a boolean or one of ${
         Object.keys(HUGE_LOG2).join(", ")
-      }`,
+      }, got ${shown(hugetlb)}`,
     );
   }
   // `log2 << 26` overflows 32-bit arithmetic for 16GB (34 << 26).
@@ -157,10 +157,18 @@ export function planCreate(
     CREATE_KEYS,
     CREATE_ALIASES,
   );
-  const allowSealing = toBoolean(o.allowSealing, true, "allowSealing");
-  const executable = toBoolean(o.executable, false, "executable");
+  const allowSealing = toBoolean(
+    o.allowSealing,
+    true,
+    "Memfd.create: allowSealing",
+  );
+  const executable = toBoolean(
+    o.executable,
+    false,
+    "Memfd.create: executable",
+  );
   let flags = hugeFlags(o.hugetlb);
-  if (toBoolean(o.cloexec, true, "cloexec")) flags += MFD_CLOEXEC;
+  if (toBoolean(o.cloexec, true, "Memfd.create: cloexec")) flags += MFD_CLOEXEC;
   if (allowSealing) flags += MFD_ALLOW_SEALING;
   flags += executable ? MFD_EXEC : MFD_NOEXEC_SEAL;
   return {

@@ -26,10 +26,14 @@ export function sizeOf(fd: number, name: string): number {
  * A write must leave the file's size representable as a JavaScript number:
  * one that would end past 2^53-1 is a `RangeError`, before any syscall.
  */
-export function checkEnd(position: number, length: number): void {
+export function checkEnd(
+  position: number,
+  length: number,
+  call = "Memfd.write",
+): void {
   if (position + length > Number.MAX_SAFE_INTEGER) {
     throw new RangeError(
-      `cannot write ${length} bytes at position ${position}: the file would ` +
+      `${call}: cannot write ${length} bytes at position ${position}: the file would ` +
         `end past 2^53-1 bytes, beyond what a JavaScript number holds exactly`,
     );
   }

@@ -6,7 +6,7 @@
 
 import { type Seal, sealBits } from "./seals.ts";
 import { type AsyncFile, writableStreamOf } from "./streams.ts";
-import { toOptions } from "../input/validate.ts";
+import { shown, toOptions } from "../input/validate.ts";
 
 /**
  * What {@linkcode Memfd.from} copies into the new memfd: bytes, a `Blob`
@@ -97,15 +97,21 @@ export function planFrom(
   });
   const name = o.name ?? "memfd";
   if (typeof name !== "string") {
-    throw new TypeError(`name must be a string, got ${typeof name}`);
+    throw new TypeError(
+      `Memfd.from: name must be a string, got ${shown(name)}`,
+    );
   }
   let seals: readonly Seal[] = [];
   if (o.seal === true) seals = SEALED;
   else if (Array.isArray(o.seal)) {
-    sealBits(o.seal);
+    sealBits(o.seal, "Memfd.from");
     seals = o.seal;
   } else if (o.seal !== undefined && o.seal !== false) {
-    throw new TypeError("seal must be a boolean or an array of seal names");
+    throw new TypeError(
+      `Memfd.from: seal must be a boolean or an array of seal names, got ${
+        shown(o.seal)
+      }`,
+    );
   }
   return { name, seals };
 }
@@ -163,8 +169,8 @@ function streamOf(source: unknown): ReadableStream<Uint8Array> {
     return ReadableStream.from(source as AsyncIterable<Uint8Array>);
   }
   throw new TypeError(
-    "Memfd.from needs a Uint8Array, a Blob, a ReadableStream or an async " +
-      `iterable of Uint8Array, got ${source === null ? "null" : typeof source}${
+    "Memfd.from: source must be a Uint8Array, a Blob, a ReadableStream or " +
+      `an async iterable of Uint8Array, got ${shown(source)}${
         source instanceof ArrayBuffer || ArrayBuffer.isView(source)
           ? " (wrap it: new Uint8Array(buffer))"
           : ""

@@ -22,7 +22,6 @@ import {
 import type { Bytes } from "../input/bytes.ts";
 import { type CreateOptions, planCreate } from "./create_options.ts";
 import { Errno } from "../errors/errno.ts";
-import { MemfdError } from "../errors/errors.ts";
 import { ensureLoaded } from "../loader/library.ts";
 import { magicLinkRefusal } from "../permissions/messages.ts";
 import { memfdOpenPlan } from "../permissions/needs.ts";
@@ -41,7 +40,9 @@ import {
   closedFailure,
   createSizeFailure,
   failure,
+  memfdFailure,
   type Operation,
+  operationOf,
 } from "../errors/failures.ts";
 import { missingSeals, type Seal, sealBits, sealSet } from "./seals.ts";
 import { sendMemfd } from "../socket/send.ts";
@@ -61,7 +62,7 @@ import {
 import { toBoolean, toBytes, toIndex, toOptions } from "../input/validate.ts";
 
 const SEAL_SEAL = SealBits.F_SEAL_SEAL;
-const toSize = (size: unknown) => toIndex(size, "size");
+const toSize = (size: unknown) => toIndex(size, "Memfd.create: size");
 
 let make: (fd: number, name: string, owned: boolean) => Memfd;
 
@@ -186,12 +187,13 @@ export class Memfd implements Disposable {
   static fromFd(fd: number, options?: { owned?: boolean }): Memfd {
     ensureLoaded();
     const o = toOptions(options, "Memfd.fromFd options", ["owned"]);
-    const owned = toBoolean(o.owned, true, "owned");
-    toIndex(fd, "fd");
+    const owned = toBoolean(o.owned, true, "Memfd.fromFd: owned");
+    toIndex(fd, "Memfd.fromFd: fd");
     if (fd > 0x7fffffff) throw failure("adopt", Errno.EBADF, `fd ${fd}`);
     // Checks it is a memfd, then the library owns it: only then do the
     // other exports act on it.
-    check(dm_adopt(fd), "adopt", `fd ${fd}`);
+    const adopted = dm_adopt(fd);
+    if (adopted < 0) throw failure("adopt", -adopted, `fd ${fd}`);
     return new Memfd(fd, nameOf(fd), owned);
   }
 
@@ -236,13 +238,13 @@ export class Memfd implements Disposable {
    * @throws {Deno.errors.NotSupported} when not on Linux.
    */
   static open(path: string, options?: { write?: boolean }): Memfd {
-    encodePath(path);
+    encodePath(path, "Memfd.open: path");
     const o = toOptions(options, "Memfd.open options", ["write"], {
       writable: "write",
       readonly: "write",
       mode: "write",
     });
-    const write = toBoolean(o.write, false, "write");
+    const write = toBoolean(o.write, false, "Memfd.open: write");
     const what = `Memfd.open(${JSON.stringify(path)}${
       write ? ", { write: true }" : ""
     })`;
@@ -361,7 +363,7 @@ export class Memfd implements Disposable {
   readableStream(
     options?: ReadableStreamOptions,
   ): ReadableStream<Bytes> {
-    this.#live("read");
+    this.#live("read", "Memfd.readableStream");
     return readableStreamOf(this, options);
   }
 
@@ -391,7 +393,7 @@ export class Memfd implements Disposable {
    *   (`EPERM` under a seal, `EFBIG`, `EBADF` once the memfd is closed).
    */
   writableStream(options?: WritableStreamOptions): WritableStream<Uint8Array> {
-    this.#live("write");
+    this.#live("write", "Memfd.writableStream");
     return writableStreamOf(this, options);
   }
 
@@ -471,7 +473,7 @@ export class Memfd implements Disposable {
    * @throws {MemfdError} `EBADF` when the memfd is closed.
    */
   get path(): string {
-    if (this.#closing) throw closedFailure("open", this.#name);
+    if (this.#closing) throw closedFailure("path", this.#name);
     return `/proc/${Deno.pid}/fd/${this.#fd}`;
   }
 
@@ -522,7 +524,11 @@ export class Memfd implements Disposable {
    */
   resize(size: number): void {
     const fd = this.#live("resize");
-    check(dm_resize(fd, toIndex(size, "size")), "resize", this.#name);
+    check(
+      dm_resize(fd, toIndex(size, "Memfd.resize: size")),
+      "resize",
+      this.#name,
+    );
   }
 
   /**
@@ -551,8 +557,8 @@ export class Memfd implements Disposable {
    */
   write(data: Uint8Array, position = 0): number {
     const fd = this.#live("write");
-    const bytes = toBytes(data, "data");
-    const at = toIndex(position, "position");
+    const bytes = toBytes(data, "Memfd.write: data");
+    const at = toIndex(position, "Memfd.write: position");
     if (bytes.byteLength === 0) return 0;
     checkEnd(at, bytes.byteLength);
     return this.#transferred(dm_pwrite(fd, bytes, at), "write");
@@ -581,8 +587,8 @@ export class Memfd implements Disposable {
    */
   read(into: Uint8Array, position = 0): number {
     const fd = this.#live("read");
-    const bytes = toBytes(into, "into");
-    const at = toIndex(position, "position");
+    const bytes = toBytes(into, "Memfd.read: into");
+    const at = toIndex(position, "Memfd.read: position");
     if (bytes.byteLength === 0) return 0;
     return this.#transferred(dm_pread(fd, bytes, at), "read");
   }
@@ -657,7 +663,7 @@ export class Memfd implements Disposable {
    */
   seal(...seals: Seal[]): ReadonlySet<Seal> {
     const fd = this.#live("seal");
-    const bits = sealBits(seals);
+    const bits = sealBits(seals, "Memfd.seal");
     if (bits !== 0) check(dm_add_seals(fd, bits), "seal", this.#name);
     return this.seals;
   }
@@ -708,21 +714,17 @@ export class Memfd implements Disposable {
    *   lists them); `EBADF` when the memfd is closed.
    */
   requireSeals(...seals: Seal[]): void {
-    const required = sealBits(seals);
+    const required = sealBits(seals, "Memfd.requireSeals");
     const present = check(
-      dm_get_seals(this.#live("seals")),
-      "seals",
+      dm_get_seals(this.#live("requireSeals")),
+      "requireSeals",
       this.#name,
     );
     const missing = missingSeals(present, required);
     if (missing.length > 0) {
-      throw new MemfdError(
-        Errno.EPERM,
-        "fcntl(F_GET_SEALS)",
-        `memfd '${this.#name}' is missing required seals: ${
-          missing.join(", ")
-        }`,
-      );
+      throw memfdFailure("requireSeals", Errno.EPERM, this.#name, {
+        detail: missing.join(", "),
+      });
     }
   }
 
@@ -912,28 +914,38 @@ export class Memfd implements Disposable {
    * `EFAULT` of a mapping of this file that another process cut short,
    * once, when the SIGBUS handler's repair count moved since the last look.
    */
-  #live(op: Operation): number {
-    if (this.#closing) throw closedFailure(op, this.#name);
-    if (truncations() !== this.#seenTruncations) this.#truncated(op);
+  /**
+   * The fd, for `op` of the public call `operation`: `EBADF` once closed,
+   * and the `EFAULT` of a truncation not told yet.
+   */
+  #live(op: Operation, operation: string = operationOf(op)): number {
+    if (this.#closing) throw closedFailure(op, this.#name, operation);
+    if (truncations() !== this.#seenTruncations) {
+      this.#truncated(op, operation);
+    }
     return this.#fd;
   }
 
-  #truncated(op: Operation): void {
+  #truncated(op: Operation, operation: string): void {
     const now = truncations();
     const told = dm_file_truncated(this.#fd);
     this.#seenTruncations = now;
-    if (told === 1) throw truncatedFailure(op, this.#name);
+    if (told === 1) throw truncatedFailure(op, this.#name, operation);
   }
 
-  #transferred(result: number, op: "read" | "write"): number {
+  #transferred(
+    result: number,
+    op: "read" | "write",
+    operation: string = operationOf(op),
+  ): number {
     // EFAULT with the repair count moved: the buffer was a mapping whose
     // file shrank, repaired by the library after the kernel refused it.
     if (
       result === -Errno.EFAULT && truncations() !== this.#seenTruncations
     ) {
-      throw truncatedBufferFailure(op, this.#name);
+      throw truncatedBufferFailure(op, this.#name, operation);
     }
-    return check(result, op, this.#name);
+    return check(result, op, this.#name, operation);
   }
 
   async #async(
@@ -941,17 +953,21 @@ export class Memfd implements Disposable {
     position: number,
     op: "read" | "write",
   ): Promise<number> {
-    const fd = this.#live(op);
-    const bytes = toBytes(buffer, op === "read" ? "into" : "data");
-    const at = toIndex(position, "position");
+    const operation = `Memfd.${op}Async`;
+    const fd = this.#live(op, operation);
+    const bytes = toBytes(
+      buffer,
+      `${operation}: ${op === "read" ? "into" : "data"}`,
+    );
+    const at = toIndex(position, `${operation}: position`);
     if (bytes.byteLength === 0) return 0;
-    if (op === "write") checkEnd(at, bytes.byteLength);
+    if (op === "write") checkEnd(at, bytes.byteLength, operation);
     // Deno before 2.9 passes a resizable buffer to a nonblocking call as
     // is: shrinking it mid-call would free memory the call is writing.
     // Refuse it on every Deno, as later ones do themselves.
     if ((bytes.buffer as { resizable?: boolean }).resizable === true) {
       throw new TypeError(
-        `${op}Async cannot use a view of a resizable ArrayBuffer: it could ` +
+        `${operation}: cannot use a view of a resizable ArrayBuffer: it could ` +
           `shrink while the call runs; use ${op}() or a fixed-size buffer`,
       );
     }
@@ -959,7 +975,7 @@ export class Memfd implements Disposable {
     const unpin = pinMapping(bytes.buffer);
     try {
       const call = op === "read" ? dm_pread_async : dm_pwrite_async;
-      return this.#transferred(await call(fd, bytes, at), op);
+      return this.#transferred(await call(fd, bytes, at), op, operation);
     } finally {
       unpin();
       if (--this.#inFlight === 0 && this.#closing) this.#release();

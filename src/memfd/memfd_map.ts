@@ -15,7 +15,7 @@ import {
   MapFlags,
 } from "../native.ts";
 import { Errno } from "../errors/errno.ts";
-import { check, failure } from "../errors/failures.ts";
+import { check, memfdFailure, operationOf } from "../errors/failures.ts";
 import { sizeOf } from "./file_size.ts";
 import {
   adoptMapping,
@@ -23,7 +23,7 @@ import {
   type Mapping,
 } from "../mapping/mapping.ts";
 import { pageSize } from "../mapping/page_size.ts";
-import { toBoolean, toIndex, toOptions } from "../input/validate.ts";
+import { shown, toBoolean, toIndex, toOptions } from "../input/validate.ts";
 
 /**
  * Options for {@linkcode Memfd.map}.
@@ -105,17 +105,21 @@ export function mapMemfd(
   name: string,
   options: MapOptions | undefined,
 ): Mapping {
-  const o = toOptions(options, "map options", MAP_KEYS, MAP_ALIASES);
+  const o = toOptions(options, "Memfd.map options", MAP_KEYS, MAP_ALIASES);
   const access = o.access === undefined ? "shared" : o.access;
   if (access !== "shared" && access !== "private") {
-    throw new TypeError(`access must be "shared" or "private"`);
+    throw new TypeError(
+      `Memfd.map: access must be "shared" or "private", got ${shown(access)}`,
+    );
   }
-  const offset = o.offset === undefined ? 0 : toIndex(o.offset, "offset");
-  const populate = toBoolean(o.populate, false, "populate");
+  const offset = o.offset === undefined
+    ? 0
+    : toIndex(o.offset, "Memfd.map: offset");
+  const populate = toBoolean(o.populate, false, "Memfd.map: populate");
   const flags = (access === "private" ? MAP_PRIVATE : 0) |
     (populate ? MAP_POPULATE : 0);
   if (o.length !== undefined) {
-    const length = requested(o.length);
+    const length = requested(o.length, "map");
     const addr = mapped(
       dm_map(fd, offset, length, flags),
       fd,
@@ -124,14 +128,14 @@ export function mapMemfd(
       offset,
       length,
     );
-    return adoptMapping(addr, length, offset, access, name);
+    return adopted("map", addr, length, offset, access, name);
   }
   // The rest of the file, sized natively by the fstat that checks the
   // range anyway: a size query from here would be a second fstat.
   const addr = dm_map_rest(fd, offset, flags);
   if (addr < 0) throw restFailure(fd, name, addr, offset);
   const length = dm_view_length(addr);
-  return adoptMapping(addr, length, offset, access, name);
+  return adopted("map", addr, length, offset, access, name);
 }
 
 /** {@linkcode Memfd.mapRing} of the open memfd `fd` called `name`. */
@@ -140,13 +144,20 @@ export function mapMemfdRing(
   name: string,
   options: RingOptions | undefined,
 ): Mapping {
-  const o = toOptions(options, "mapRing options", RING_KEYS, RING_ALIASES);
-  const offset = o.offset === undefined ? 0 : toIndex(o.offset, "offset");
+  const o = toOptions(
+    options,
+    "Memfd.mapRing options",
+    RING_KEYS,
+    RING_ALIASES,
+  );
+  const offset = o.offset === undefined
+    ? 0
+    : toIndex(o.offset, "Memfd.mapRing: offset");
   const length = lengthOf(fd, name, offset, o.length);
   const page = pageSize();
   if (length % page !== 0) {
     throw new RangeError(
-      `a ring's length must be a multiple of the page size (${page}), got ${length}`,
+      `Memfd.mapRing: length must be a multiple of the page size (${page}), got ${length}`,
     );
   }
   const addr = mapped(
@@ -157,13 +168,37 @@ export function mapMemfdRing(
     offset,
     length,
   );
-  return adoptMapping(addr, 2 * length, offset, "shared", name);
+  return adopted("mapRing", addr, 2 * length, offset, "shared", name);
 }
 
-/** A `length` option: a non-zero index. */
-function requested(length: unknown): number {
-  const n = toIndex(length, "length");
-  if (n === 0) throw new RangeError("cannot map an empty range");
+/**
+ * The `Mapping` of `addr`, for the call `op`: a missing FFI permission is
+ * named after the public call.
+ */
+function adopted(
+  op: "map" | "mapRing",
+  addr: number,
+  length: number,
+  offset: number,
+  access: MapAccess,
+  name: string,
+): Mapping {
+  try {
+    return adoptMapping(addr, length, offset, access, name);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotCapable)) throw e;
+    throw new Deno.errors.NotCapable(`${operationOf(op)}: ${e.message}`);
+  }
+}
+
+/** A `length` option of the call `op`: a non-zero index. */
+function requested(length: unknown, op: "map" | "mapRing"): number {
+  const n = toIndex(length, `${operationOf(op)}: length`);
+  if (n === 0) {
+    throw new RangeError(
+      `${operationOf(op)}: cannot map an empty range (length 0)`,
+    );
+  }
   return n;
 }
 
@@ -174,15 +209,21 @@ function lengthOf(
   offset: number,
   length: unknown,
 ): number {
-  if (length !== undefined) return requested(length);
+  if (length !== undefined) return requested(length, "mapRing");
   const size = sizeOf(fd, name);
-  if (offset >= size) throw pastEnd(name, offset, size);
+  if (offset >= size) throw pastEnd(name, offset, size, "mapRing");
   return size - offset;
 }
 
-function pastEnd(name: string, offset: number, size: number): RangeError {
+function pastEnd(
+  name: string,
+  offset: number,
+  size: number,
+  op: "map" | "mapRing",
+): RangeError {
   return new RangeError(
-    `cannot map '${name}' from offset ${offset}: the file is ` +
+    `${operationOf(op)}: cannot map '${name}' from offset ${offset}: ` +
+      `the file is ` +
       `${size} bytes, and touching pages past its end would kill the ` +
       `process (SIGBUS); resize it first`,
   );
@@ -199,8 +240,8 @@ function restFailure(
   offset: number,
 ): Error {
   const size = check(dm_size(fd), "size", name);
-  if (result === -Errno.ENXIO) return pastEnd(name, offset, size);
-  return failure("map", -result, name);
+  if (result === -Errno.ENXIO) return pastEnd(name, offset, size, "map");
+  return memfdFailure("map", -result, name);
 }
 
 /** The address a native map returned, or the error it stands for. */
@@ -218,10 +259,12 @@ function mapped(
   const errno = -addr;
   if (errno === Errno.ENXIO) {
     throw new RangeError(
-      `cannot map bytes ${offset}..${offset + length} of '${name}': ` +
+      `${operationOf(op)}: cannot map bytes ${offset}..${
+        offset + length
+      } of '${name}': ` +
         `the file is ${sizeOf(fd, name)} bytes, and touching pages past ` +
         `its end would kill the process (SIGBUS); resize it first`,
     );
   }
-  throw failure(op, errno, name);
+  throw memfdFailure(op, errno, name);
 }

@@ -6,7 +6,8 @@
 
 import { dm_name, NAME_MAX } from "../native.ts";
 import { Errno } from "../errors/errno.ts";
-import { MemfdError } from "../errors/errors.ts";
+import { failure } from "../errors/failures.ts";
+import { shown } from "../input/validate.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -23,33 +24,44 @@ let lastEncoded = EMPTY;
  */
 export function encodeName(name: unknown): Uint8Array {
   if (typeof name !== "string") {
-    throw new TypeError(`name must be a string, got ${typeof name}`);
+    throw new TypeError(
+      `Memfd.create: name must be a string, got ${shown(name)}`,
+    );
   }
   // Programs create many memfds under one name: reuse its encoding (only
   // this function writes the scratch, so it still holds those bytes).
   if (name === lastName) return lastEncoded;
-  if (name.includes("\0")) throw new TypeError("name must not contain NUL");
+  if (name.includes("\0")) {
+    throw new TypeError(
+      `Memfd.create: name must not contain NUL, got ${shown(name)}`,
+    );
+  }
   lastName = ""; // the scratch is about to change, even if this name fails
   lastEncoded = EMPTY;
   const { read, written } = encoder.encodeInto(name, nameScratch);
   if (read !== name.length || written > NAME_MAX) {
-    throw new MemfdError(
-      Errno.EINVAL,
-      "memfd_create",
-      `cannot create memfd: the name is longer than ${NAME_MAX} UTF-8 bytes`,
-    );
+    throw failure("create", Errno.EINVAL, shown(name), {
+      reason: `the name is longer than ${NAME_MAX} UTF-8 bytes (${
+        encoder.encode(name).length
+      })`,
+    });
   }
   lastName = name;
   lastEncoded = nameScratch.subarray(0, written);
   return lastEncoded;
 }
 
-/** `path` for the native open: a `TypeError` unless a NUL-free string. */
-export function encodePath(path: unknown): Uint8Array {
+/**
+ * `path` for the native open: a `TypeError` unless a NUL-free string, its
+ * message beginning with `what` (`"Memfd.open: path"`).
+ */
+export function encodePath(path: unknown, what = "path"): Uint8Array {
   if (typeof path !== "string") {
-    throw new TypeError(`path must be a string, got ${typeof path}`);
+    throw new TypeError(`${what} must be a string, got ${shown(path)}`);
   }
-  if (path.includes("\0")) throw new TypeError("path must not contain NUL");
+  if (path.includes("\0")) {
+    throw new TypeError(`${what} must not contain NUL, got ${shown(path)}`);
+  }
   // The extra byte keeps even an empty path a non-null pointer.
   return encoder.encode(path + "\0").subarray(0, -1);
 }

@@ -4,6 +4,7 @@
  */
 
 import { SealBits } from "../native.ts";
+import { shown } from "../input/validate.ts";
 
 /**
  * A file seal (`fcntl(F_ADD_SEALS)`), named after its `F_SEAL_*` constant:
@@ -54,14 +55,20 @@ const BITS: Readonly<Record<Seal, number>> = {
 
 const NAMES = Object.keys(BITS) as Seal[];
 
-/** The kernel bit mask for `seals`; a `TypeError` for an unknown name. */
-export function sealBits(seals: readonly unknown[]): number {
+/**
+ * The kernel bit mask for `seals`; a `TypeError` for an unknown name, its
+ * message beginning with `call` (the public call, `"Memfd.seal"`).
+ */
+export function sealBits(
+  seals: readonly unknown[],
+  call = "Memfd.seal",
+): number {
   let bits = 0;
   for (const seal of seals) {
     const bit = typeof seal === "string" ? BITS[seal as Seal] : undefined;
     if (bit === undefined || !Object.hasOwn(BITS, seal as string)) {
       throw new TypeError(
-        `unknown seal ${JSON.stringify(seal)}; expected one of ${
+        `${call}: unknown seal ${shown(seal)}; expected one of ${
           NAMES.join(", ")
         }`,
       );
@@ -79,13 +86,13 @@ class SealSet extends Set<Seal> {
     Object.freeze(this);
   }
   override add(_: Seal): this {
-    throw new TypeError("a seal set is read-only");
+    throw new TypeError("Memfd.seals: a seal set is read-only");
   }
   override delete(_: Seal): boolean {
-    throw new TypeError("a seal set is read-only");
+    throw new TypeError("Memfd.seals: a seal set is read-only");
   }
   override clear(): void {
-    throw new TypeError("a seal set is read-only");
+    throw new TypeError("Memfd.seals: a seal set is read-only");
   }
 }
 

@@ -6,7 +6,13 @@
  */
 
 import type { Bytes } from "../input/bytes.ts";
-import { toBoolean, toIndex, toOptions } from "../input/validate.ts";
+import {
+  shown,
+  toBoolean,
+  toIndex,
+  toOptions,
+  toWhole,
+} from "../input/validate.ts";
 
 /**
  * What the streams use of a `Memfd`: its positional async I/O and its size.
@@ -84,15 +90,20 @@ export function readableStreamOf(
   memfd: AsyncFile,
   options: ReadableStreamOptions | undefined,
 ): ReadableStream<Bytes> {
-  const o = toOptions(options, "readableStream options", [
+  const o = toOptions(options, "Memfd.readableStream options", [
     "position",
     "chunkSize",
   ], { offset: "position", start: "position", highWaterMark: "chunkSize" });
-  let position = o.position === undefined ? 0 : toIndex(o.position, "position");
-  const chunkSize = o.chunkSize === undefined
-    ? CHUNK
-    : toIndex(o.chunkSize, "chunkSize");
-  if (chunkSize === 0) throw new RangeError("chunkSize must be above 0");
+  let position = o.position === undefined
+    ? 0
+    : toIndex(o.position, "Memfd.readableStream: position");
+  const chunkSize = o.chunkSize === undefined ? CHUNK : toWhole(
+    o.chunkSize,
+    "Memfd.readableStream: chunkSize",
+    Number.MAX_SAFE_INTEGER,
+    "2^53-1",
+    1,
+  );
   return new ReadableStream({
     type: "bytes",
     autoAllocateChunkSize: chunkSize,
@@ -123,25 +134,26 @@ export function writableStreamOf(
   memfd: AsyncFile,
   options: WritableStreamOptions | undefined,
 ): WritableStream<Uint8Array> {
-  const o = toOptions(options, "writableStream options", [
+  const o = toOptions(options, "Memfd.writableStream options", [
     "position",
     "append",
   ], { offset: "position", start: "position" });
-  const append = toBoolean(o.append, false, "append");
+  const append = toBoolean(o.append, false, "Memfd.writableStream: append");
   if (append && o.position !== undefined) {
     throw new TypeError(
-      "writableStream options: give position or append: true, not both",
+      `Memfd.writableStream options: give position or append: true, not ` +
+        `both (got position ${shown(o.position)} and append: true)`,
     );
   }
   let position: number | undefined = o.position === undefined
     ? (append ? undefined : 0)
-    : toIndex(o.position, "position");
+    : toIndex(o.position, "Memfd.writableStream: position");
   return new WritableStream<Uint8Array>({
     async write(chunk) {
       if (!(chunk instanceof Uint8Array)) {
         throw new TypeError(
-          `a memfd's writable stream takes Uint8Array chunks, got ${
-            chunk === null ? "null" : typeof chunk
+          `Memfd.writableStream: chunks must be Uint8Array, got ${
+            shown(chunk)
           }`,
         );
       }

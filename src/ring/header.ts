@@ -6,7 +6,8 @@
  */
 
 import { Errno } from "../errors/errno.ts";
-import { MemfdError } from "../errors/errors.ts";
+import type { MemfdError } from "../errors/errors.ts";
+import { memfdFailure } from "../errors/failures.ts";
 import type { Memfd } from "../memfd/memfd.ts";
 
 /** "RING" in the first four bytes of the header (little-endian int32). */
@@ -75,11 +76,7 @@ export function initHeader(h: Int32Array, capacity: number, page: number) {
 }
 
 function notARing(memfd: Memfd, why: string): MemfdError {
-  return new MemfdError(
-    Errno.EINVAL,
-    "pread",
-    `memfd '${memfd.name}' is not a ring buffer: ${why}`,
-  );
+  return memfdFailure("ringOpen", Errno.EINVAL, memfd.name, { detail: why });
 }
 
 /**

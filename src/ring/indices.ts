@@ -6,7 +6,9 @@
  */
 
 import { Errno } from "../errors/errno.ts";
-import { MemfdError } from "../errors/errors.ts";
+import type { MemfdError } from "../errors/errors.ts";
+import { ringFailure } from "../errors/failures.ts";
+import { shown } from "../input/validate.ts";
 
 /**
  * Bytes pending between `head` and `tail` (one snapshot of each, taken by
@@ -48,11 +50,11 @@ export function usedBytes(
  * another process wrote it; nothing was copied, no index moved.
  */
 export function corrupt(op: string, name: string, what: string): MemfdError {
-  return new MemfdError(
+  return ringFailure(
+    op,
     Errno.EINVAL,
-    `RingBuffer.${op}`,
-    `ring buffer '${name}' is corrupt: ${what}; another process wrote ` +
-      `its header (${op} copied nothing and moved no index)`,
+    name,
+    `${what} (${op} copied nothing and moved no index)`,
   );
 }
 
@@ -79,11 +81,14 @@ export function checkCount(
   what: string,
 ): void {
   if (typeof n !== "number") {
-    throw new TypeError(`${op}(n): n must be a number, got ${typeof n}`);
+    throw new TypeError(
+      `RingBuffer.${op}: n must be a number, got ${shown(n)}`,
+    );
   }
   if (!Number.isInteger(n) || n < 0 || n > limit) {
     throw new RangeError(
-      `${op}(${n}): n must be a whole number from 0 to ${what} (${limit})`,
+      `RingBuffer.${op}: n must be a whole number from 0 to ${what} ` +
+        `(${limit}), got ${shown(n)}`,
     );
   }
 }

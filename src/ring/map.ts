@@ -6,6 +6,7 @@
  */
 
 import { MemfdError } from "../errors/errors.ts";
+import { memfdFailure } from "../errors/failures.ts";
 import type { Mapping } from "../mapping/mapping.ts";
 import type { Memfd } from "../memfd/memfd.ts";
 
@@ -23,19 +24,10 @@ export function mapOpenedRing(
     return mapRing(memfd, size, cap);
   } catch (e) {
     if (!(e instanceof MemfdError)) throw e;
-    const why = e.code === "EACCES"
-      ? `memfd '${memfd.name}' is open read-only; open it with ` +
-        `Memfd.open(path, { write: true })`
-      : e.code === "EPERM"
-      ? `memfd '${memfd.name}' is sealed against writes ("write" or ` +
-        `"future-write"), and a ring writes its indices`
-      : undefined;
-    if (why === undefined) throw e;
-    throw new MemfdError(
-      e.errno,
-      e.syscall,
-      `RingBuffer.open needs a writable memfd: ${why}`,
-    );
+    if (e.code !== "EACCES" && e.code !== "EPERM") throw e;
+    throw memfdFailure("ringOpen", e.errno, memfd.name, {
+      syscall: e.syscall,
+    });
   }
 }
 

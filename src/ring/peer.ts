@@ -21,7 +21,8 @@
 
 import { dm_process_alive, dm_process_start } from "../native.ts";
 import { Errno } from "../errors/errno.ts";
-import { MemfdError } from "../errors/errors.ts";
+import type { MemfdError } from "../errors/errors.ts";
+import { ringFailure } from "../errors/failures.ts";
 import { CONSUMER, PRODUCER, type Role } from "./header.ts";
 
 const { ECONNRESET } = Errno;
@@ -140,14 +141,14 @@ export function processIsAlive(pid: number, start: number): boolean {
 }
 
 /** `ECONNRESET` for call `op` on ring `name`: the `role` side, `what`. */
-function gone(role: Role, op: string, name: string, what: string) {
-  return new MemfdError(
-    ECONNRESET,
-    `RingBuffer.${op}`,
-    `ring buffer '${name}': the ${
-      role === PRODUCER ? "producer" : "consumer"
-    } ${what}`,
-  );
+function gone(
+  role: Role,
+  op: string,
+  name: string,
+  what: string,
+): MemfdError {
+  const who = role === PRODUCER ? "producer" : "consumer";
+  return ringFailure(op, ECONNRESET, name, `the ${who} ${what}`);
 }
 
 /** Why the other side's leaving without a word leaves a wait stuck. */

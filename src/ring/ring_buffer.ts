@@ -6,12 +6,12 @@
 
 import type { Bytes } from "../input/bytes.ts";
 import { Errno } from "../errors/errno.ts";
-import { MemfdError } from "../errors/errors.ts";
+import { ringFailure } from "../errors/failures.ts";
 import { ensureLoaded } from "../loader/library.ts";
 import type { Mapping } from "../mapping/mapping.ts";
 import { Memfd } from "../memfd/memfd.ts";
 import { pageSize } from "../mapping/page_size.ts";
-import { toBytes, toIndex } from "../input/validate.ts";
+import { shown, toBytes, toWhole } from "../input/validate.ts";
 import {
   CONSUMER,
   headerView,
@@ -201,12 +201,13 @@ export class RingBuffer implements Disposable {
    */
   static create(capacity: number): RingBuffer {
     const size = page();
-    toIndex(capacity, "capacity");
-    if (capacity === 0 || capacity > MAX_CAPACITY) {
-      throw new RangeError(
-        `capacity must be from 1 to ${MAX_CAPACITY} bytes, got ${capacity}`,
-      );
-    }
+    toWhole(
+      capacity,
+      "RingBuffer.create: capacity",
+      MAX_CAPACITY,
+      `${MAX_CAPACITY} bytes`,
+      1,
+    );
     const cap = Math.ceil(capacity / size) * size;
     const memfd = Memfd.create("ring", { size: size + cap });
     try {
@@ -258,7 +259,9 @@ export class RingBuffer implements Disposable {
    */
   static open(memfd: Memfd): RingBuffer {
     if (!(memfd instanceof Memfd)) {
-      throw new TypeError("RingBuffer.open needs a Memfd");
+      throw new TypeError(
+        `RingBuffer.open: memfd must be a Memfd, got ${shown(memfd)}`,
+      );
     }
     const size = page();
     readCapacity(memfd, size);
@@ -892,7 +895,7 @@ export class RingBuffer implements Disposable {
    */
   write(data: Uint8Array): number {
     const h = this.#writer("write");
-    toBytes(data, "data");
+    toBytes(data, "RingBuffer.write: data");
     // One snapshot of each index, checked before a byte is copied: the
     // other process may rewrite them at any moment.
     const head = Atomics.load(h, SLOT_HEAD);
@@ -928,7 +931,7 @@ export class RingBuffer implements Disposable {
    */
   read(into: Uint8Array): number {
     const h = this.#reader("read");
-    toBytes(into, "into");
+    toBytes(into, "RingBuffer.read: into");
     // One snapshot of each index, checked before `into` is touched.
     const tail = Atomics.load(h, SLOT_TAIL);
     const used = this.#used(Atomics.load(h, SLOT_HEAD), tail, "read");
@@ -997,12 +1000,7 @@ export class RingBuffer implements Disposable {
 
   #live(op: string): Int32Array {
     if (this.#closed) {
-      throw new MemfdError(
-        Errno.EBADF,
-        `RingBuffer.${op}`,
-        `cannot use ring buffer '${this.#memfd.name}' (${op}): it is closed; ` +
-          `its memory is unmapped, every view of it detached`,
-      );
+      throw ringFailure(op, Errno.EBADF, this.#memfd.name);
     }
     return this.#h;
   }
@@ -1011,12 +1009,7 @@ export class RingBuffer implements Disposable {
   #writer(op: string): Int32Array {
     const h = this.#live(op);
     if (Atomics.load(h, SLOT_ENDED) !== 0) {
-      throw new MemfdError(
-        EPIPE,
-        `RingBuffer.${op}`,
-        `cannot write to ring buffer '${this.#memfd.name}' (${op}): the ` +
-          `producer called end(); nothing more can be written`,
-      );
+      throw ringFailure(op, EPIPE, this.#memfd.name);
     }
     this.#sides.claim(PRODUCER);
     return h;

@@ -10,6 +10,7 @@
 
 import { Errno } from "../errors/errno.ts";
 import { MemfdError } from "../errors/errors.ts";
+import { memfdFailure } from "../errors/failures.ts";
 import type { Memfd } from "../memfd/memfd.ts";
 import type { Seal } from "../memfd/seals.ts";
 
@@ -42,12 +43,11 @@ export function sealRing(memfd: Memfd): void {
       `must seal "shrink" and "grow" first`
     : `this fd cannot add them (it is open read-only?); open it with ` +
       `Memfd.open(path, { write: true })`;
-  throw new MemfdError(
-    Errno.EPERM,
-    "fcntl(F_ADD_SEALS)",
-    `RingBuffer.open: memfd '${memfd.name}' is missing the seals ` +
+  throw memfdFailure("ringOpen", Errno.EPERM, memfd.name, {
+    syscall: "fcntl(F_ADD_SEALS)",
+    reason: `it is missing the seals ` +
       `${missing.map((s) => `"${s}"`).join(" and ")} that keep a ring's ` +
       `size fixed (another process could shrink it under the mapping), ` +
       `and ${why}`,
-  );
+  });
 }

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { toIndex } from "../input/validate.ts";
+import { toWhole } from "../input/validate.ts";
 
 /**
  * The adaptive budget's ceiling, in µs: also the most one wait spins. A
@@ -45,14 +45,12 @@ const pause: () => void = typeof (Atomics as { pause?: unknown }).pause ===
  */
 export function toSpin(value: unknown, what: string): number | undefined {
   if (value === undefined) return undefined;
-  const spin = toIndex(value, "spin");
-  if (spin > MAX_SPIN_OPTION_US) {
-    throw new RangeError(
-      `${what}: spin must be at most ${MAX_SPIN_OPTION_US} µs (one second; ` +
-        `a longer wait should sleep), got ${spin}`,
-    );
-  }
-  return spin;
+  return toWhole(
+    value,
+    `${what}: spin`,
+    MAX_SPIN_OPTION_US,
+    `${MAX_SPIN_OPTION_US} µs (one second; a longer wait should sleep)`,
+  );
 }
 
 /**

@@ -10,7 +10,7 @@
 
 import { dm_futex_wait, dm_futex_wait_sync, dm_futex_wake } from "../native.ts";
 import { Errno } from "../errors/errno.ts";
-import { failure } from "../errors/failures.ts";
+import { memfdFailure } from "../errors/failures.ts";
 import { pinMapping } from "../mapping/pins.ts";
 import { Cancellation, type WaitOptions } from "../input/abort.ts";
 import { toOptions } from "../input/validate.ts";
@@ -251,7 +251,9 @@ export class RingFutexes {
         const gone = peerGone(h, peer, op, this.#name);
         if (gone !== undefined && settled() === undefined) throw gone;
       } else if (result < 0 && ![EAGAIN, ETIMEDOUT, EINTR].includes(-result)) {
-        throw failure("ringWait", -result, this.#name);
+        throw memfdFailure("ringWait", -result, this.#name, {
+          operation: `RingBuffer.${op}`,
+        });
       }
     }
   }
@@ -298,7 +300,9 @@ export class RingFutexes {
         const gone = peerGone(h, peer, op, this.#name);
         if (gone !== undefined && settled() === undefined) throw gone;
       } else if (result < 0 && ![EAGAIN, EINTR].includes(-result)) {
-        throw failure("ringWait", -result, this.#name);
+        throw memfdFailure("ringWait", -result, this.#name, {
+          operation: `RingBuffer.${op}`,
+        });
       }
     }
   }

@@ -211,7 +211,7 @@ export async function assertNoMemfdLeaks<T>(
   options?: LeakCheckOptions,
 ): Promise<T> {
   const o = toOptions(options, "assertNoMemfdLeaks options", ["cleanup"]);
-  const cleanup = toBoolean(o.cleanup, true, "cleanup");
+  const cleanup = toBoolean(o.cleanup, true, "assertNoMemfdLeaks: cleanup");
   const live = new Map<object, Entry>();
   const nativeBefore = liveMappings();
   const stop = addTracker({
@@ -282,6 +282,6 @@ export function noMemfdLeaks(
 ): (t: Deno.TestContext) => Promise<void> {
   // Checked now, where the test is declared, not when it runs.
   const o = toOptions(options, "noMemfdLeaks options", ["cleanup"]);
-  toBoolean(o.cleanup, true, "cleanup");
+  toBoolean(o.cleanup, true, "noMemfdLeaks: cleanup");
   return (t) => assertNoMemfdLeaks(() => fn(t), o);
 }

@@ -90,7 +90,7 @@ export async function opListen(w: SocketWorld): Promise<void> {
   );
   if (!out.ok) {
     if (expect.errors[0] !== "TypeError") {
-      w.lastErrorSays(/^cannot listen on /, "listen");
+      w.lastErrorSays(/^MemfdListener\.listen: cannot listen on /, "listen");
     }
     return;
   }
@@ -164,7 +164,7 @@ export async function opSendBad(w: SocketWorld): Promise<void> {
     fails(code),
     () => h.memfd.sendTo(path),
   );
-  w.lastErrorSays(/^cannot send memfd /, "sendTo a dead path");
+  w.lastErrorSays(/^Memfd\.sendTo: cannot send memfd /, "sendTo a dead path");
 }
 
 /** A peer that connects and sends bytes without an fd, or nothing. */
