@@ -318,6 +318,12 @@ test("corrupt indices a peer holds in place: each call is EINVAL saying what it 
     2 * PAGE - 1
   })`;
   const state = `${2 * PAGE + 5}/0`;
+  // The message names the call, what the header held, and that nothing
+  // was copied or moved.
+  const corrupt = (name: string, what: string) =>
+    `${name}: EINVAL RingBuffer.${name}: cannot use ring buffer 'ring': it ` +
+    `is corrupt (another process wrote its header): ${what} (${name} ` +
+    `copied nothing and moved no index) (EINVAL)`;
   assertEquals(lines, [
     ...[
       "available",
@@ -328,19 +334,20 @@ test("corrupt indices a peer holds in place: each call is EINVAL saying what it 
       "consume",
       "write",
       "read",
-    ].map((name) =>
-      `${name}: EINVAL ring buffer 'ring' is corrupt: ${bad}; ${state}`
-    ),
-    `waitReadable: EINVAL ring buffer 'ring' is corrupt: ${bad}`,
-    `waitWritable: EINVAL ring buffer 'ring' is corrupt: ${bad}`,
+    ].map((name) => `${corrupt(name, bad)}; ${state}`),
+    corrupt("waitReadable", bad),
+    corrupt("waitWritable", bad),
     "into true",
-    "consume: EINVAL ring buffer 'ring' is corrupt: head 4, tail 0 leave 4 " +
-    "bytes pending, but readable() offered 10 and nothing was consumed since",
-    `commit: EINVAL ring buffer 'ring' is corrupt: head 4, tail ${
-      2 * PAGE - 96
-    } leave ${PAGE - 100} bytes free, but writable() offered ${
-      PAGE - 4
-    } and nothing was committed since`,
+    corrupt(
+      "consume",
+      "head 4, tail 0 leave 4 bytes pending, but readable() offered 10 and " +
+        "nothing was consumed since",
+    ),
+    corrupt(
+      "commit",
+      `head 4, tail ${2 * PAGE - 96} leave ${PAGE - 100} bytes free, but ` +
+        `writable() offered ${PAGE - 4} and nothing was committed since`,
+    ),
   ]);
 });
 

@@ -248,7 +248,7 @@ const REASONS: Partial<Record<Operation, Partial<Record<string, string>>>> = {
   ring: {
     EBADF: "it is closed; its memory is unmapped, every view of it detached",
     EPIPE: "the producer called end(); nothing more can be written",
-    EINVAL: "it is corrupt; another process wrote its header",
+    EINVAL: "it is corrupt (another process wrote its header)",
     ECONNRESET: "the other side exited or closed its ring",
   },
   ringOpen: {
