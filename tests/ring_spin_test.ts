@@ -1,7 +1,7 @@
 /**
  * The spin phase of ring waits: the `spin` option on all four waits, the
  * adaptive budget's rules (kept at 20 µs while spins pay off, 0 after one
- * that failed or answered late, probing again after short waits, never on
+ * that ran out of budget, probing again after short waits, never on
  * one CPU), and a real 1-CPU affinity mask (`taskset -c 0`) turning it off.
  */
 import { test } from "./support/leak_checked.ts";
@@ -93,7 +93,9 @@ test("the adaptive budget: 20 µs while spins pay off, 0 after one that fails, p
   assertEquals(b.next(0), 0, "an explicit spin wins");
   b.spun(3); // a fast answer
   assertEquals(b.us, MAX_SPIN_US);
-  b.spun(15); // answered, but late: the peer is slow
+  b.spun(15); // answered late in the budget: the peer was waking up
+  assertEquals(b.us, MAX_SPIN_US);
+  b.failed(); // the budget ran out
   assertEquals(b.us, 0);
   b.slept(); // 1 of the 2 waits before a probe
   assertEquals(b.us, 0);

@@ -549,8 +549,8 @@ export class RingBuffer implements Disposable {
    * `options.spin` µs (blocking the event loop that long, using that much
    * CPU; no FFI call): a producer running on another CPU answers without
    * a futex round trip. By default the budget adapts per ring and per
-   * direction: 20 µs while spins end the waits within 10 µs; 0 (sleep at
-   * once) after a spin that failed or answered late, probing again after
+   * direction: 20 µs while spins end the waits; 0 (sleep at once) after
+   * a spin that ran out of budget, probing again after
    * 2 waits, then 4, … up to 1024 after repeated failures; always 0 when
    * the process may use one CPU only. An idle
    * waiter spins at most once per call, then sleeps: no CPU while nothing
