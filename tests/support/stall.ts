@@ -10,6 +10,8 @@
  * @module
  */
 
+import { skipWhenEmulated } from "./emulation.ts";
+
 /** `userfaultfd`'s number: each architecture numbers its syscalls itself. */
 const SYS_USERFAULTFD = ({ x86_64: 323, aarch64: 282 } as const)[
   Deno.build.arch as "x86_64" | "aarch64"
@@ -55,6 +57,14 @@ export const stallUnavailable: string | undefined = (() => {
     return (error as Error).message;
   }
 })();
+
+if (stallUnavailable !== undefined) {
+  // Skipped wherever userfaultfd is missing; under emulation, say why.
+  skipWhenEmulated(
+    `qemu-user does not implement userfaultfd (${stallUnavailable}), ` +
+      "so no call can be held in flight",
+  );
+}
 
 /** A page registered with a fresh userfaultfd (see the module docs). */
 export function stalledBuffer(): StalledBuffer {
