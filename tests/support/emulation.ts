@@ -4,29 +4,36 @@
  * suite), and how a test that cannot work there skips itself there and only
  * there, printing why.
  *
- * The CPU is read from `/proc/cpuinfo`, which qemu-user 7 passes through
- * from the host kernel: an x86 CPU lists `vendor_id`, an arm64 one
- * `CPU implementer`. When the file says neither (an emulator that fakes it),
- * the `DENO_MEMFD_EMULATED` variable the task sets decides.
+ * The machine comes from the host's own `uname -m`, a native program that
+ * the emulator does not answer for (Deno needs `--allow-all` to read
+ * `/proc/cpuinfo` or `/sys` itself). Without `--allow-run`, the
+ * `DENO_MEMFD_EMULATED` variable the task sets decides.
  * @module
  */
 
 type Arch = typeof Deno.build.arch;
 
-/** The architecture of the CPU the kernel reports, if recognisable. */
+/** The architecture the kernel reports to a native program, if known. */
 function cpuArch(): Arch | undefined {
-  const path = "/proc/cpuinfo";
-  if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") {
+  if (
+    Deno.permissions.querySync({ name: "run", command: "uname" }).state !==
+      "granted"
+  ) {
     return undefined;
   }
-  let info: string;
   try {
-    info = Deno.readTextFileSync(path);
+    const out = new Deno.Command("uname", {
+      args: ["-m"],
+      stdin: "null",
+      stderr: "null",
+    })
+      .outputSync();
+    const machine = new TextDecoder().decode(out.stdout).trim();
+    if (machine === "x86_64") return "x86_64";
+    if (machine === "aarch64" || machine === "arm64") return "aarch64";
   } catch {
-    return undefined;
+    // No uname on PATH: fall back to the variable.
   }
-  if (/^vendor_id\s*:/m.test(info)) return "x86_64";
-  if (/^CPU implementer\s*:/m.test(info)) return "aarch64";
   return undefined;
 }
 
