@@ -2,12 +2,21 @@ import { assert, assertEquals } from "@std/assert";
 import { STEMS } from "../bench/compare/row.ts";
 import { meets, targetOf } from "../bench/compare/targets.ts";
 import { ROOT } from "./support/run.ts";
+import { skipWhenEmulated } from "./support/emulation.ts";
 
 const KEYS = ["baseline", "baselineName", "name", "ours", "ratio", "unit"];
 
 // Runs the harness for its shape only: timings on a shared machine say
 // nothing in a test, so no ratio is checked against a target here.
-Deno.test("bench:compare --quick writes a well-formed results file", async () => {
+Deno.test({
+  name: "bench:compare --quick writes a well-formed results file",
+  // The harness builds the library and its Rust baselines with the host's
+  // cargo: under an emulator that is the host's architecture, which would
+  // replace target/release with a library this deno cannot load.
+  ignore: skipWhenEmulated(
+    "bench:compare builds with the host's cargo, for the host's architecture",
+  ),
+}, async () => {
   const dir = await Deno.makeTempDir({ prefix: "bench-compare-" });
   try {
     const out = `${dir}/results.json`;

@@ -10,7 +10,12 @@
  * @module
  */
 
-const SYS_USERFAULTFD = 323; // x86-64
+import { skipWhenEmulated } from "./emulation.ts";
+
+/** `userfaultfd`'s number: each architecture numbers its syscalls itself. */
+const SYS_USERFAULTFD = ({ x86_64: 323, aarch64: 282 } as const)[
+  Deno.build.arch as "x86_64" | "aarch64"
+] ?? -1;
 const UFFDIO_API = 0xc018aa3f; // _IOWR(0xAA, 0x3F, struct uffdio_api)
 const UFFDIO_REGISTER = 0xc020aa00; // _IOWR(0xAA, 0x00, struct uffdio_register)
 const UFFD_API = 0xaa;
@@ -53,8 +58,21 @@ export const stallUnavailable: string | undefined = (() => {
   }
 })();
 
+if (stallUnavailable !== undefined) {
+  // Skipped wherever userfaultfd is missing; under emulation, say why.
+  skipWhenEmulated(
+    `qemu-user does not implement userfaultfd (${stallUnavailable}), ` +
+      "so no call can be held in flight",
+  );
+}
+
 /** A page registered with a fresh userfaultfd (see the module docs). */
 export function stalledBuffer(): StalledBuffer {
+  if (SYS_USERFAULTFD < 0) {
+    throw new Error(
+      `no userfaultfd syscall number known for ${Deno.build.arch}`,
+    );
+  }
   const uffd = Number(
     libc.symbols.syscall(
       BigInt(SYS_USERFAULTFD),

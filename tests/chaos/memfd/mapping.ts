@@ -12,6 +12,7 @@ import { MappingModel, MAX_SAFE, PAGE } from "./model.ts";
 import { predictMmap, rangeRefused } from "./predict.ts";
 import { verifyFile, verifyMapping } from "./verify.ts";
 import { type Handle, MAX_MAPPINGS, type MemfdWorld } from "./world.ts";
+import { emulated } from "../../support/emulation.ts";
 
 /**
  * The handle a new mapping goes through; none when the step went to
@@ -71,7 +72,11 @@ export function opMap(w: MemfdWorld): void {
   ]);
   const shared = access !== "private";
   const resolved = length ?? size - offset;
-  const populate = resolved <= 1 << 20 && r.chance(0.2);
+  // qemu-user does not break copy-on-write when it populates a private
+  // mapping (later writes to the file show through), so under emulation
+  // only shared mappings are populated; the draw stays, so seeds replay.
+  const populate = resolved <= 1 << 20 && r.chance(0.2) &&
+    (shared || emulated === undefined);
   const options: Record<string, unknown> = {};
   if (r.chance(0.8) || offset !== 0) options.offset = offset;
   if (length !== undefined) options.length = length;
