@@ -40,11 +40,17 @@ fn parse_stat(line: &[u8]) -> Option<Stat> {
     Some(Stat { state, start })
 }
 
-/// Reads `/proc/<pid>/stat`: `ENOENT` when there is no such process (or
-/// procfs hides it), `EIO` when the line does not parse.
+/// Reads the stat line of `pid`'s main thread, `/proc/<pid>/task/<pid>/stat`
+/// (the same state and start time as `/proc/<pid>/stat`): `ENOENT` when
+/// there is no such process (or procfs hides it), `EIO` when the line does
+/// not parse. Not `/proc/<pid>/stat` itself: qemu-user answers a process's
+/// read of its own `/proc/self/stat` and `/proc/<pid>/stat` with a start
+/// time of its own making, which its peer, reading the kernel's, took for
+/// another process.
 fn stat(pid: i32) -> Result<Stat> {
+    let pid = checked(pid)?;
     let line =
-        std::fs::read(format!("/proc/{}/stat", checked(pid)?)).map_err(|e| Errno::from_io(&e))?;
+        std::fs::read(format!("/proc/{pid}/task/{pid}/stat")).map_err(|e| Errno::from_io(&e))?;
     parse_stat(&line).ok_or(Errno::EIO)
 }
 
