@@ -18,12 +18,12 @@ export interface Artifact {
 export const ARTIFACTS: Readonly<Record<string, Artifact>> = {
   "aarch64-unknown-linux-gnu": {
     file: "libdeno_memfd-aarch64-unknown-linux-gnu.so",
-    sha256: "d2e6eed6339ca43fff93fb0cd6bade654463861fc79a2d6bca689c850b6a0baa",
-    size: 524448,
+    sha256: "44db0caaa7b4d2a930accdbf1c8672be96d1a289272c7b0bcf9494e826c14074",
+    size: 524472,
   },
   "x86_64-unknown-linux-gnu": {
     file: "libdeno_memfd-x86_64-unknown-linux-gnu.so",
-    sha256: "5ddeb62b48c060a990fbffd1d7b407e00bab6146e614563d0f31ba770809058f",
+    sha256: "a69100ab86b2e58da3886b6e6ee53fe2e622e4bd8d9c5c04f192d9f046f83326",
     size: 492872,
   },
 };
