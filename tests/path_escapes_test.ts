@@ -211,11 +211,13 @@ test("`..` after a directory symlink: the path checked is the path opened, as wi
   assertEquals(seen["up/../m"], seen[escape], "relative, from D");
   // A symlink to a /proc fd path inside a granted directory is a magic
   // link on the way: Deno.openSync does not follow it either.
-  const link = await tryOpen(flags, [`${d}/link`]);
-  assertEquals(link[`${d}/link`], {
-    memfd: "NotCapable:--allow-all",
-    deno: "NotFound:ENOENT",
-  });
+  const link = (await tryOpen(flags, [`${d}/link`]))[`${d}/link`];
+  assertEquals(link?.memfd, "NotCapable:--allow-all");
+  // Deno refuses it too: NotFound on 2.9, FilesystemLoop (ELOOP) on 2.5.
+  assert(
+    ["NotFound:ENOENT", "FilesystemLoop:ELOOP"].includes(link?.deno ?? ""),
+    `Deno.openSync opened the link: ${link?.deno}`,
+  );
 });
 
 /**
