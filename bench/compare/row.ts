@@ -57,7 +57,10 @@ export type Stem = typeof STEMS[number];
 
 function round(value: number, unit: Unit): number {
   const digits = unit === "GB/s" || unit === "% CPU" ? 3 : 1;
-  return Number(value.toFixed(digits));
+  // At least four significant digits: a sub-µs round trip rounded to one
+  // decimal left `ratio` percents away from ours / baseline.
+  const magnitude = Math.floor(Math.log10(Math.abs(value) || 1));
+  return Number(value.toFixed(Math.max(digits, 3 - magnitude)));
 }
 
 /** The row for `name` from the medians of an alternating run. */
