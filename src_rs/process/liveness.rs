@@ -162,14 +162,28 @@ mod tests {
         assert_eq!(start_time(i32::MAX).map(drop), Err(Errno::ENOENT));
     }
 
-    #[test]
-    fn a_child_is_alive_until_it_exits_and_gone_before_it_is_reaped() {
-        let mut child = std::process::Command::new("sleep")
+    /// A child that sleeps until killed, its pid and its start time.
+    fn sleeper() -> (std::process::Child, i32, u32) {
+        let child = std::process::Command::new("sleep")
             .arg("1000")
             .spawn()
             .unwrap();
         let pid = i32::try_from(child.id()).unwrap();
         let start = start_time(pid).unwrap() as u32;
+        (child, pid, start)
+    }
+
+    /// Kills `child` and waits until it is a zombie: exited, not reaped.
+    fn kill_to_zombie(child: &mut std::process::Child, pid: i32) {
+        child.kill().unwrap();
+        while stat(pid).map(|s| s.state).unwrap() != b'Z' {
+            std::thread::yield_now();
+        }
+    }
+
+    #[test]
+    fn a_child_is_alive_until_it_exits_and_gone_before_it_is_reaped() {
+        let (mut child, pid, start) = sleeper();
         assert_eq!(alive(pid, start), Ok(true));
         child.kill().unwrap();
         // Exited, not reaped: a zombie still holds the pid.
@@ -184,18 +198,10 @@ mod tests {
     #[test]
     fn without_pidfds_the_pid_table_and_the_start_time_answer() {
         use crate::testing::syscall_faults::{with_faults, Fault};
-        let mut child = std::process::Command::new("sleep")
-            .arg("1000")
-            .spawn()
-            .unwrap();
-        let pid = i32::try_from(child.id()).unwrap();
-        let start = start_time(pid).unwrap() as u32;
+        let (mut child, pid, start) = sleeper();
         let no_pidfd = [Fault::always(libc::SYS_pidfd_open, libc::ENOSYS)];
         assert_eq!(with_faults(&no_pidfd, || alive(pid, start)), Ok(true));
-        child.kill().unwrap();
-        while stat(pid).map(|s| s.state).unwrap() != b'Z' {
-            std::thread::yield_now();
-        }
+        kill_to_zombie(&mut child, pid);
         // `kill(pid, 0)` still finds a zombie; its state says it exited.
         assert_eq!(with_faults(&no_pidfd, || alive(pid, start)), Ok(false));
         child.wait().unwrap();
